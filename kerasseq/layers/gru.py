@@ -1,0 +1,149 @@
+"""Gated recurrent unit cell and sequence layer.
+
+Reference: Cho et al., "Learning phrase representations using RNN
+encoder-decoder for statistical machine translation", EMNLP 2014.
+"""
+
+import keras
+from keras import ops
+
+from kerasseq.layers import validation
+from kerasseq.layers.rnn import RecurrentCell
+from kerasseq.layers.rnn import RecurrentLayer
+
+
+@keras.saving.register_keras_serializable(package="kerasseq")
+class GRUCell(RecurrentCell):
+    """GRU cell with update gate `u`, reset gate `r` and new content `g`.
+
+    `u, r = sigmoid(W_x x_t + W_h h_{t-1} + b)`, and
+    `h_t = u * h_{t-1} + (1 - u) * g` with
+
+    * `reset_after=False` (the lecture's form, Cho et al. 2014):
+      `g = tanh(W_h (r * h_{t-1}) + W_x x_t + b_g)`;
+    * `reset_after=True` (Keras's default and cuDNN's):
+      `g = tanh(r * (W_h h_{t-1} + b_h) + W_x x_t + b_g)`, with separate input
+      and recurrent biases (`bias` of shape `(2, 3 * units)`).
+
+    Columns are in Keras order u, r, g; weights match `keras.layers.GRUCell`
+    with the same `reset_after`.
+
+    Args:
+        units: Positive integer, dimensionality of the state.
+        activation: Activation of `g`. Default `"tanh"`.
+        recurrent_activation: Activation of the gates. Default `"sigmoid"`.
+        reset_after: Where the reset gate applies (see above). Default `True`.
+        use_bias, kernel_initializer, recurrent_initializer,
+        bias_initializer, *_regularizer, *_constraint, dropout,
+        recurrent_dropout, seed: as in `keras.layers.GRUCell`.
+
+    Call arguments:
+        inputs: `(batch, features)`.
+        states: `[h_{t-1}]`, `(batch, units)`.
+        training: whether dropout is active.
+
+    Returns:
+        `(h_t, [h_t])`.
+
+    Example:
+
+    >>> cell = GRUCell(4, reset_after=False)
+    >>> h, _ = cell(np.ones((2, 3)), [np.zeros((2, 4))])
+    >>> h.shape
+    (2, 4)
+    """
+
+    gate_count = 3
+
+    def __init__(
+        self,
+        units,
+        activation="tanh",
+        recurrent_activation="sigmoid",
+        reset_after=True,
+        **kwargs,
+    ):
+        super().__init__(units, activation=activation, **kwargs)
+        self.recurrent_activation = validation.get_activation(
+            "recurrent_activation", recurrent_activation
+        )
+        validation.check_choice("reset_after", reset_after, (True, False))
+        self.reset_after = reset_after
+
+    def build_bias(self):
+        shape = (2, 3 * self.units) if self.reset_after else (3 * self.units,)
+        return self.add_weight(
+            shape=shape,
+            name="bias",
+            initializer=self.bias_initializer,
+            regularizer=self.bias_regularizer,
+            constraint=self.bias_constraint,
+        )
+
+    def project_inputs(self, inputs):
+        projected = ops.matmul(inputs, self.kernel)
+        if self.use_bias:
+            projected = projected + (self.bias[0] if self.reset_after else self.bias)
+        return projected
+
+    def step(self, projected, states, recurrent_mask=None):
+        h_tm1 = states[0]
+        h_rec = h_tm1 if recurrent_mask is None else h_tm1 * recurrent_mask
+        x_u, x_r, x_g = ops.split(projected, 3, axis=-1)
+        units = self.units
+        if self.reset_after:
+            rec = ops.matmul(h_rec, self.recurrent_kernel)  # (batch, 3u)
+            if self.use_bias:
+                rec = rec + self.bias[1]
+            rec_u, rec_r, rec_g = ops.split(rec, 3, axis=-1)
+            u = self.recurrent_activation(x_u + rec_u)
+            r = self.recurrent_activation(x_r + rec_r)
+            g = self.activation(x_g + r * rec_g)
+        else:
+            rec = ops.matmul(h_rec, self.recurrent_kernel[:, : 2 * units])
+            rec_u, rec_r = ops.split(rec, 2, axis=-1)
+            u = self.recurrent_activation(x_u + rec_u)
+            r = self.recurrent_activation(x_r + rec_r)
+            g = self.activation(
+                x_g + ops.matmul(r * h_rec, self.recurrent_kernel[:, 2 * units :])
+            )
+        h = u * h_tm1 + (1.0 - u) * g
+        return h, [h]
+
+    def get_config(self):
+        config = {
+            "recurrent_activation": keras.activations.serialize(
+                self.recurrent_activation
+            ),
+            "reset_after": self.reset_after,
+        }
+        base_config = super().get_config()
+        return {**base_config, **config}
+
+
+@keras.saving.register_keras_serializable(package="kerasseq")
+class GRU(RecurrentLayer):
+    """GRU layer over a sequence, built on `GRUCell`.
+
+    Takes `units`, every `GRUCell` argument (including `reset_after`) and the
+    options of `keras.layers.RNN` (`return_sequences`, `return_state`,
+    `go_backwards`, `stateful`, `unroll`, `zero_output_for_mask`). The input
+    projection of all steps is one matrix product before the time loop.
+
+    Call arguments:
+        sequences: `(batch, time, features)`.
+        initial_state: optional `[h_0]`.
+        mask: optional `(batch, time)` boolean mask.
+        training: whether dropout is active.
+
+    Returns:
+        `(batch, time, units)` if `return_sequences` else `(batch, units)`,
+        then `h_T` if `return_state`.
+
+    Example:
+
+    >>> GRU(4)(np.ones((2, 7, 3))).shape
+    (2, 4)
+    """
+
+    cell_class = GRUCell

@@ -1,0 +1,49 @@
+"""Recurrent layers by name, for configs and the command line.
+
+`get_recurrent_layer("lstm")` returns `kerasseq.layers.LSTM`. Later cells
+register here with `register_recurrent_layer`.
+"""
+
+from kerasseq.layers.gru import GRU
+from kerasseq.layers.lstm import LSTM
+from kerasseq.layers.simple_rnn import SimpleRNN
+
+_RECURRENT_LAYERS = {}
+
+
+def register_recurrent_layer(name, layer_class):
+    """Makes `layer_class` available under `name` (e.g. `--cell name`)."""
+    if name in _RECURRENT_LAYERS and _RECURRENT_LAYERS[name] is not layer_class:
+        raise ValueError(
+            f"A recurrent layer is already registered as {name!r}: "
+            f"{_RECURRENT_LAYERS[name].__name__}."
+        )
+    _RECURRENT_LAYERS[name] = layer_class
+    return layer_class
+
+
+def recurrent_layer_names():
+    """The registered names, in registration order."""
+    return tuple(_RECURRENT_LAYERS)
+
+
+def get_recurrent_layer(name):
+    """The sequence-layer class registered as `name`.
+
+    Raises:
+        ValueError: `name` is not registered; the message lists the names.
+    """
+    if isinstance(name, type):
+        return name
+    try:
+        return _RECURRENT_LAYERS[name]
+    except (KeyError, TypeError):
+        allowed = ", ".join(repr(n) for n in _RECURRENT_LAYERS)
+        raise ValueError(
+            f"Argument `cell` must be one of {allowed}. Received: cell={name!r}"
+        ) from None
+
+
+register_recurrent_layer("simple_rnn", SimpleRNN)
+register_recurrent_layer("lstm", LSTM)
+register_recurrent_layer("gru", GRU)

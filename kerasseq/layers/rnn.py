@@ -1,0 +1,500 @@
+"""Recurrent cell base class and the sequence layer that runs it.
+
+A kerasseq cell splits the classic step `h_t = f(W_h h_{t-1} + W_x x_t + b)`
+into two halves:
+
+* `project_inputs(x)`: the input projection `W_x x + b`. It works on a single
+  step `(batch, features)` and on a whole sequence `(batch, time, features)`.
+* `step(projected_t, states)`: the recurrence on an already projected input.
+
+`cell.call` chains the two, so every cell is an ordinary Keras cell that works
+inside `keras.layers.RNN`, `keras.layers.StackedRNNCells` and
+`keras.layers.Bidirectional`. The sequence layer `kerasseq.layers.RNN` instead
+projects all time steps with one batched matrix product before the time loop
+and keeps only the recurrent product inside it.
+"""
+
+import inspect
+import re
+
+import keras
+from keras import ops
+
+from kerasseq.layers import validation
+
+
+class RecurrentCell(keras.layers.Layer):
+    """Base class of the kerasseq cells: weights, dropout and the cell API.
+
+    Subclasses set `gate_count` (how many blocks of `units` columns the
+    kernels hold) and implement `step`; they may override `build_bias` and
+    `project_inputs` when their bias is not a single vector added to the input
+    projection.
+
+    Args:
+        units: Positive integer, dimensionality of the state.
+        activation: Activation of the candidate state. Default `"tanh"`.
+        use_bias: Whether the cell uses a bias vector. Default `True`.
+        kernel_initializer: Initializer of the input kernel `W_x`.
+        recurrent_initializer: Initializer of the recurrent kernel `W_h`.
+        bias_initializer: Initializer of the bias.
+        kernel_regularizer, recurrent_regularizer, bias_regularizer:
+            Regularizers of the three weights (name, instance or `None`).
+        kernel_constraint, recurrent_constraint, bias_constraint:
+            Constraints of the three weights (name, instance or `None`).
+        dropout: Float in `[0, 1]`, fraction of the input units to drop.
+        recurrent_dropout: Float in `[0, 1]`, fraction of the state units to
+            drop in the recurrent product.
+        seed: Integer seed of the dropout masks.
+    """
+
+    #: Number of `units`-wide blocks in the kernels (gates plus candidate).
+    gate_count = 1
+
+    def __init__(
+        self,
+        units,
+        activation="tanh",
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        recurrent_initializer="orthogonal",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        recurrent_regularizer=None,
+        bias_regularizer=None,
+        kernel_constraint=None,
+        recurrent_constraint=None,
+        bias_constraint=None,
+        dropout=0.0,
+        recurrent_dropout=0.0,
+        seed=None,
+        **kwargs,
+    ):
+        validation.check_positive_int("units", units)
+        validation.check_rate("dropout", dropout)
+        validation.check_rate("recurrent_dropout", recurrent_dropout)
+        validation.check_seed("seed", seed)
+        super().__init__(**kwargs)
+        self.units = int(units)
+        self.activation = validation.get_activation("activation", activation)
+        self.use_bias = bool(use_bias)
+
+        self.kernel_initializer = validation.get_initializer(
+            "kernel_initializer", kernel_initializer
+        )
+        self.recurrent_initializer = validation.get_initializer(
+            "recurrent_initializer", recurrent_initializer
+        )
+        self.bias_initializer = validation.get_initializer(
+            "bias_initializer", bias_initializer
+        )
+        self.kernel_regularizer = validation.get_regularizer(
+            "kernel_regularizer", kernel_regularizer
+        )
+        self.recurrent_regularizer = validation.get_regularizer(
+            "recurrent_regularizer", recurrent_regularizer
+        )
+        self.bias_regularizer = validation.get_regularizer(
+            "bias_regularizer", bias_regularizer
+        )
+        self.kernel_constraint = validation.get_constraint(
+            "kernel_constraint", kernel_constraint
+        )
+        self.recurrent_constraint = validation.get_constraint(
+            "recurrent_constraint", recurrent_constraint
+        )
+        self.bias_constraint = validation.get_constraint(
+            "bias_constraint", bias_constraint
+        )
+
+        self.dropout = float(dropout)
+        self.recurrent_dropout = float(recurrent_dropout)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+        self.state_size = self.units
+        self.output_size = self.units
+
+    # ----------------------------------------------------------------- build
+    def build(self, input_shape):
+        if len(input_shape) != 2:
+            raise ValueError(
+                f"{type(self).__name__} expects one time step of shape "
+                "`(batch, features)`. Received: "
+                f"input_shape={tuple(input_shape)}"
+            )
+        input_dim = input_shape[-1]
+        if input_dim is None:
+            raise ValueError(
+                f"{type(self).__name__} needs a known feature dimension. "
+                f"Received: input_shape={tuple(input_shape)}"
+            )
+        width = self.gate_count * self.units
+        self.kernel = self.add_weight(
+            shape=(input_dim, width),
+            name="kernel",
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
+        self.recurrent_kernel = self.add_weight(
+            shape=(self.units, width),
+            name="recurrent_kernel",
+            initializer=self.recurrent_initializer,
+            regularizer=self.recurrent_regularizer,
+            constraint=self.recurrent_constraint,
+        )
+        self.bias = self.build_bias() if self.use_bias else None
+
+    def build_bias(self):
+        """Creates the bias; the default is one `(gate_count * units,)` vector."""
+        return self.add_weight(
+            shape=(self.gate_count * self.units,),
+            name="bias",
+            initializer=self.bias_initializer,
+            regularizer=self.bias_regularizer,
+            constraint=self.bias_constraint,
+        )
+
+    # ------------------------------------------------------------------ math
+    def project_inputs(self, inputs):
+        """Returns `inputs @ W_x + b` for one step or a whole sequence.
+
+        Args:
+            inputs: `(batch, features)` or `(batch, time, features)`.
+
+        Returns:
+            The projection, `(..., gate_count * units)`.
+        """
+        projected = ops.matmul(inputs, self.kernel)
+        if self.use_bias:
+            projected = projected + self.bias
+        return projected
+
+    def step(self, projected, states, recurrent_mask=None):
+        """One recurrent step on a projected input.
+
+        Args:
+            projected: `(batch, gate_count * units)`, from `project_inputs`.
+            states: list of state tensors, each `(batch, units)`.
+            recurrent_mask: optional `(batch, units)` dropout mask (already
+                scaled by `1 / (1 - rate)`) applied to the previous state
+                before the recurrent product.
+
+        Returns:
+            `(output, new_states)`.
+        """
+        raise NotImplementedError(
+            f"{type(self).__name__} must implement `step`."
+        )
+
+    def call(self, inputs, states, training=False):
+        states = list(states) if isinstance(states, (list, tuple)) else [states]
+        if training and self.dropout > 0:
+            inputs = inputs * self.dropout_mask(ops.shape(inputs), self.dropout)
+        recurrent_mask = None
+        if training and self.recurrent_dropout > 0:
+            recurrent_mask = self.dropout_mask(
+                ops.shape(states[0]), self.recurrent_dropout
+            )
+        return self.step(self.project_inputs(inputs), states, recurrent_mask)
+
+    # --------------------------------------------------------------- dropout
+    def dropout_mask(self, shape, rate):
+        """A dropout mask of `shape`: zeros at rate `rate`, kept units scaled.
+
+        The sequence layer draws one mask per sequence and uses it at every
+        step (variational dropout, Gal and Ghahramani 2016). Inside a plain
+        `keras.layers.RNN`, `call` draws a fresh mask at each step.
+        """
+        ones = ops.ones(shape, dtype=self.compute_dtype)
+        return keras.random.dropout(ones, rate=rate, seed=self.seed_generator)
+
+    # ----------------------------------------------------------------- state
+    def get_initial_state(self, batch_size=None):
+        sizes = (
+            self.state_size
+            if isinstance(self.state_size, (list, tuple))
+            else [self.state_size]
+        )
+        return [ops.zeros((batch_size, d), dtype=self.compute_dtype) for d in sizes]
+
+    def get_config(self):
+        config = {
+            "units": self.units,
+            "activation": keras.activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": keras.initializers.serialize(
+                self.kernel_initializer
+            ),
+            "recurrent_initializer": keras.initializers.serialize(
+                self.recurrent_initializer
+            ),
+            "bias_initializer": keras.initializers.serialize(
+                self.bias_initializer
+            ),
+            "kernel_regularizer": keras.regularizers.serialize(
+                self.kernel_regularizer
+            ),
+            "recurrent_regularizer": keras.regularizers.serialize(
+                self.recurrent_regularizer
+            ),
+            "bias_regularizer": keras.regularizers.serialize(
+                self.bias_regularizer
+            ),
+            "kernel_constraint": keras.constraints.serialize(
+                self.kernel_constraint
+            ),
+            "recurrent_constraint": keras.constraints.serialize(
+                self.recurrent_constraint
+            ),
+            "bias_constraint": keras.constraints.serialize(self.bias_constraint),
+            "dropout": self.dropout,
+            "recurrent_dropout": self.recurrent_dropout,
+            "seed": self.seed,
+        }
+        base_config = super().get_config()
+        return {**base_config, **config}
+
+
+def run_recurrence(
+    step_fn,
+    inputs,
+    initial_states,
+    output_size,
+    mask=None,
+    go_backwards=False,
+    return_sequences=True,
+    zero_output_for_mask=False,
+    unroll=False,
+):
+    """Runs `step_fn` over the time axis with `keras.ops.scan`.
+
+    Args:
+        step_fn: `(input_t, states) -> (output_t, new_states)`.
+        inputs: `(batch, time, features)`.
+        initial_states: list of `(batch, ...)` tensors.
+        output_size: width of `output_t`.
+        mask: optional `(batch, time)` boolean mask; a masked step keeps the
+            previous states and outputs zeros (if `zero_output_for_mask`) or
+            the previous output.
+        go_backwards: process the sequence in reverse order; the returned
+            outputs are in processing order, as in `keras.layers.RNN`.
+        return_sequences: whether to collect the output of every step.
+        zero_output_for_mask: see `mask`.
+        unroll: passed to `keras.ops.scan`.
+
+    Returns:
+        `(last_output, outputs, final_states)`, with `outputs` of shape
+        `(batch, time, output_size)` when `return_sequences` else
+        `last_output`.
+    """
+    xs = ops.transpose(inputs, (1, 0, 2))  # (time, batch, features)
+    if mask is not None:
+        mask = ops.cast(mask, "bool")
+        xs = (xs, ops.expand_dims(ops.transpose(mask, (1, 0)), -1))
+    if go_backwards:
+        xs = keras.tree.map_structure(lambda x: ops.flip(x, axis=0), xs)
+
+    num_states = len(initial_states)
+    batch = ops.shape(inputs)[0]
+    zero_output = ops.zeros((batch, output_size), dtype=initial_states[0].dtype)
+
+    def body(carry, x_t):
+        previous_output, states = carry[0], list(carry[1:])
+        if mask is not None:
+            x_t, keep = x_t  # keep: (batch, 1)
+        output, new_states = step_fn(x_t, states)
+        new_states = list(keras.tree.flatten(new_states))
+        if mask is not None:
+            new_states = [
+                ops.where(keep, new, old) for new, old in zip(new_states, states)
+            ]
+            fallback = zero_output if zero_output_for_mask else previous_output
+            output = ops.where(keep, output, fallback)
+        new_carry = [output] + new_states
+        # The TensorFlow `scan` stacks outputs with the structure of the
+        # carry, so the per-step output list mirrors it.
+        return new_carry, (new_carry if return_sequences else None)
+
+    carry, stacked = ops.scan(
+        body, [zero_output] + list(initial_states), xs, unroll=unroll
+    )
+    last_output, final_states = carry[0], carry[1 : 1 + num_states]
+    if return_sequences:
+        outputs = ops.transpose(stacked[0], (1, 0, 2))  # (batch, time, units)
+    else:
+        outputs = last_output
+    return last_output, outputs, list(final_states)
+
+
+@keras.saving.register_keras_serializable(package="kerasseq")
+class RNN(keras.layers.RNN):
+    """Sequence layer that hoists the input projection out of the time loop.
+
+    For a `RecurrentCell`, the projection `W_x x_t + b` of all time steps is
+    one batched matrix product before the loop, and the loop body keeps only
+    the recurrent product. Other cells run through `keras.layers.RNN`
+    unchanged. Dropout masks are drawn once per sequence.
+
+    Takes the arguments of `keras.layers.RNN`: `cell`, `return_sequences`,
+    `return_state`, `go_backwards`, `stateful`, `unroll`,
+    `zero_output_for_mask`.
+
+    Call arguments:
+        sequences: `(batch, time, features)`.
+        initial_state: optional list of initial state tensors.
+        mask: optional `(batch, time)` boolean mask (left or right padding).
+        training: whether dropout is active.
+
+    Returns:
+        `(batch, time, units)` if `return_sequences`, else `(batch, units)`;
+        followed by the final states if `return_state`.
+
+    Example:
+
+    >>> layer = RNN(kerasseq.layers.LSTMCell(8), return_sequences=True)
+    >>> layer(np.zeros((2, 5, 3))).shape
+    (2, 5, 8)
+    """
+
+    def inner_loop(self, sequences, initial_state, mask, training=False):
+        cell = self.cell
+        if not isinstance(cell, RecurrentCell):
+            return super().inner_loop(
+                sequences, initial_state, mask, training=training
+            )
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0]
+        if training and cell.dropout > 0:
+            input_mask = cell.dropout_mask(
+                (ops.shape(sequences)[0], 1, ops.shape(sequences)[2]),
+                cell.dropout,
+            )
+            sequences = sequences * input_mask  # same mask at every step
+        recurrent_mask = None
+        if training and cell.recurrent_dropout > 0:
+            recurrent_mask = cell.dropout_mask(
+                ops.shape(initial_state[0]), cell.recurrent_dropout
+            )
+        projected = cell.project_inputs(sequences)  # (batch, time, gates*units)
+
+        def step_fn(projected_t, states):
+            return cell.step(projected_t, states, recurrent_mask)
+
+        return run_recurrence(
+            step_fn,
+            projected,
+            list(initial_state),
+            output_size=cell.output_size,
+            mask=mask,
+            go_backwards=self.go_backwards,
+            return_sequences=self.return_sequences,
+            zero_output_for_mask=self.zero_output_for_mask,
+            unroll=self.unroll,
+        )
+
+
+def _snake_case(name):
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
+
+
+def _cell_argument_names(cell_class):
+    """Constructor arguments of `cell_class` and of its kerasseq bases."""
+    names = []
+    for klass in cell_class.__mro__:
+        if klass is keras.layers.Layer:
+            break
+        if "__init__" not in vars(klass):
+            continue
+        for parameter in inspect.signature(klass.__init__).parameters.values():
+            if parameter.kind in (
+                parameter.POSITIONAL_OR_KEYWORD,
+                parameter.KEYWORD_ONLY,
+            ) and parameter.name not in ("self", *names):
+                names.append(parameter.name)
+    return tuple(names)
+
+
+class RecurrentLayer(RNN):
+    """Base of `SimpleRNN`, `LSTM`, `GRU`: a cell's arguments, flattened.
+
+    A subclass names its `cell_class`; the layer takes `units`, the
+    arguments of that cell (`activation`, initializers, `dropout`, ...) and
+    the sequence options of `keras.layers.RNN`. Every cell argument is also
+    a read-only attribute of the layer (`layer.units`, `layer.dropout`), and
+    the config is the cell's arguments plus the sequence options, so
+    `from_config` is `cls(**config)` as for the Keras layers.
+    """
+
+    cell_class = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.cell_class is None:
+            return
+        cls._cell_arguments = _cell_argument_names(cls.cell_class)
+        for name in cls._cell_arguments:
+            if not hasattr(cls, name):
+                setattr(
+                    cls,
+                    name,
+                    property(lambda self, _name=name: getattr(self.cell, _name)),
+                )
+
+    def __init__(
+        self,
+        units,
+        return_sequences=False,
+        return_state=False,
+        go_backwards=False,
+        stateful=False,
+        unroll=False,
+        zero_output_for_mask=False,
+        activity_regularizer=None,
+        **kwargs,
+    ):
+        cell_kwargs = {
+            key: kwargs.pop(key)
+            for key in list(kwargs)
+            if key in self._cell_arguments
+        }
+        cell = self.cell_class(
+            units,
+            dtype=kwargs.get("dtype"),
+            trainable=kwargs.get("trainable", True),
+            name=_snake_case(self.cell_class.__name__),
+            **cell_kwargs,
+        )
+        super().__init__(
+            cell,
+            return_sequences=return_sequences,
+            return_state=return_state,
+            go_backwards=go_backwards,
+            stateful=stateful,
+            unroll=unroll,
+            zero_output_for_mask=zero_output_for_mask,
+            activity_regularizer=activity_regularizer,
+            **kwargs,
+        )
+        self.input_spec = keras.InputSpec(ndim=3)
+
+    def call(self, sequences, initial_state=None, mask=None, training=False):
+        return super().call(
+            sequences, initial_state=initial_state, mask=mask, training=training
+        )
+
+    def get_config(self):
+        cell_config = self.cell.get_config()
+        for key in ("name", "trainable", "dtype"):
+            cell_config.pop(key, None)
+        base_config = super().get_config()
+        del base_config["cell"]
+        base_config["activity_regularizer"] = keras.regularizers.serialize(
+            self.activity_regularizer
+        )
+        return {**base_config, **cell_config}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
