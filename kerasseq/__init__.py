@@ -1,5 +1,8 @@
-"""kerasseq: recurrent sequence modelling on Keras 3."""
+"""kerasseq: recurrent sequence modelling on Keras 3.
 
-__version__ = "0.1.0"
+Importing the package registers every kerasseq layer with Keras, so `.keras`
+files that use them load without `custom_objects`.
+"""
 
-from kerasseq import layers  # noqa: E402
+from kerasseq import layers
+from kerasseq.version import __version__

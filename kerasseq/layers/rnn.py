@@ -291,10 +291,12 @@ def run_recurrence(
     """
     xs = ops.transpose(inputs, (1, 0, 2))  # (time, batch, features)
     if mask is not None:
-        mask = ops.cast(mask, "bool")
-        xs = (xs, ops.expand_dims(ops.transpose(mask, (1, 0)), -1))
+        # The mask rides along as one extra feature column: `keras.ops.scan`
+        # on TensorFlow cannot scan several tensors of unknown length.
+        keep = ops.cast(ops.transpose(mask, (1, 0)), xs.dtype)  # (time, batch)
+        xs = ops.concatenate([xs, ops.expand_dims(keep, -1)], axis=-1)
     if go_backwards:
-        xs = keras.tree.map_structure(lambda x: ops.flip(x, axis=0), xs)
+        xs = ops.flip(xs, axis=0)
 
     num_states = len(initial_states)
     batch = ops.shape(inputs)[0]
@@ -303,7 +305,7 @@ def run_recurrence(
     def body(carry, x_t):
         previous_output, states = carry[0], list(carry[1:])
         if mask is not None:
-            x_t, keep = x_t  # keep: (batch, 1)
+            x_t, keep = x_t[:, :-1], ops.cast(x_t[:, -1:], "bool")  # (batch, 1)
         output, new_states = step_fn(x_t, states)
         new_states = list(keras.tree.flatten(new_states))
         if mask is not None:

@@ -1,0 +1,5 @@
+import sys
+
+from kerasseq.cli import main
+
+sys.exit(main())
