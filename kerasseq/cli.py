@@ -53,6 +53,11 @@ def build_parser():
         "(global norm; default: %(default)s)",
     )
     demo.add_argument("--seed", type=int, default=defaults.train.seed)
+    demo.add_argument(
+        "--plot",
+        default=defaults.plot,
+        help="PNG file for the loss curves; '' to skip (default: %(default)s)",
+    )
     return parser
 
 
@@ -70,6 +75,7 @@ def demo_config_from_args(args):
         length=args.length,
         units=args.units,
         train_samples=args.train_samples,
+        plot=args.plot or None,
         train=train,
     )
 

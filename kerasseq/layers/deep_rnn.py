@@ -100,16 +100,22 @@ class DeepRNN(keras.layers.Layer):
                 units,
                 return_sequences=self.return_sequences or not last,
                 name=f"{layer_class.__name__.lower()}_{index}",
+                dtype=self.dtype_policy,
                 **{**self.cell_kwargs, "seed": layer_seed},
             )
             if self.bidirectional:
                 layer = keras.layers.Bidirectional(
-                    layer, merge_mode=merge_mode, name=f"bidirectional_{index}"
+                    layer,
+                    merge_mode=merge_mode,
+                    name=f"bidirectional_{index}",
+                    dtype=self.dtype_policy,
                 )
             self.recurrent_layers.append(layer)
             if not last:
                 self.dropout_layers.append(
-                    keras.layers.Dropout(dropout, seed=layer_seed)
+                    keras.layers.Dropout(
+                        dropout, seed=layer_seed, dtype=self.dtype_policy
+                    )
                 )
 
     def build(self, input_shape):

@@ -6,6 +6,8 @@ the memoryless baseline, so a newcomer sees the loss fall within a minute.
 """
 
 import dataclasses
+import os
+import tempfile
 import time
 
 import keras
@@ -26,6 +28,7 @@ class DemoConfig:
         length: Time steps of each adding-problem sequence.
         units: Units of the recurrent layer.
         train_samples, val_samples: Sizes of the generated splits.
+        plot: Where to write the validation-loss curves (PNG), or `None`.
         train: Optimizer and loop settings.
     """
 
@@ -34,9 +37,10 @@ class DemoConfig:
     units: int = 32
     train_samples: int = 4000
     val_samples: int = 500
+    plot: str | None = "saved_models/demo/adding_loss.png"
     train: TrainConfig = dataclasses.field(
         default_factory=lambda: TrainConfig(
-            learning_rate=1e-2, global_clipnorm=1.0, epochs=6, batch_size=64
+            learning_rate=1e-2, global_clipnorm=1.0, epochs=8, batch_size=64
         )
     )
 
@@ -114,4 +118,42 @@ def run_demo(config=None, print_fn=print):
             f"  {cell:<11} {history['val_loss'][-1]:.4f}  "
             f"({history['val_loss'][-1] / ADDING_BASELINE_MSE:.0%} of baseline)"
         )
+    if config.plot:
+        plot_losses(histories, ADDING_BASELINE_MSE, config.plot)
+        print_fn(f"Loss curves written to {config.plot}")
     return histories
+
+
+def plot_losses(histories, baseline, path):
+    """Validation loss per epoch for each cell, with the baseline, as a PNG.
+
+    The file is written under a temporary name and renamed into place.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(6, 4))
+    for cell, history in histories.items():
+        epochs = range(1, len(history["val_loss"]) + 1)
+        axes.plot(epochs, history["val_loss"], marker="o", label=cell)
+    axes.axhline(baseline, color="gray", linestyle="--", label="baseline")
+    axes.set_yscale("log")
+    axes.set_xlabel("epoch")
+    axes.set_ylabel("validation MSE")
+    axes.set_title("Adding problem")
+    axes.legend()
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    with tempfile.NamedTemporaryFile(
+        dir=directory, suffix=".png", delete=False
+    ) as handle:
+        temporary = handle.name
+    try:
+        figure.savefig(temporary, dpi=100)
+        os.replace(temporary, path)
+    finally:
+        plt.close(figure)
+        if os.path.exists(temporary):
+            os.remove(temporary)
