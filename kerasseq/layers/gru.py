@@ -86,13 +86,13 @@ class GRUCell(RecurrentCell):
             projected = projected + (self.bias[0] if self.reset_after else self.bias)
         return projected
 
-    def step(self, projected, states, recurrent_mask=None):
+    def step(self, projected, states, recurrent_kernel, recurrent_mask=None):
         h_tm1 = states[0]
         h_rec = h_tm1 if recurrent_mask is None else h_tm1 * recurrent_mask
         x_u, x_r, x_g = ops.split(projected, 3, axis=-1)
         units = self.units
         if self.reset_after:
-            rec = ops.matmul(h_rec, self.recurrent_kernel)  # (batch, 3u)
+            rec = ops.matmul(h_rec, recurrent_kernel)  # (batch, 3u)
             if self.use_bias:
                 rec = rec + self.bias[1]
             rec_u, rec_r, rec_g = ops.split(rec, 3, axis=-1)
@@ -100,12 +100,12 @@ class GRUCell(RecurrentCell):
             r = self.recurrent_activation(x_r + rec_r)
             g = self.activation(x_g + r * rec_g)
         else:
-            rec = ops.matmul(h_rec, self.recurrent_kernel[:, : 2 * units])
+            rec = ops.matmul(h_rec, recurrent_kernel[:, : 2 * units])
             rec_u, rec_r = ops.split(rec, 2, axis=-1)
             u = self.recurrent_activation(x_u + rec_u)
             r = self.recurrent_activation(x_r + rec_r)
             g = self.activation(
-                x_g + ops.matmul(r * h_rec, self.recurrent_kernel[:, 2 * units :])
+                x_g + ops.matmul(r * h_rec, recurrent_kernel[:, 2 * units :])
             )
         h = u * h_tm1 + (1.0 - u) * g
         return h, [h]

@@ -86,11 +86,11 @@ class LSTMCell(RecurrentCell):
             constraint=self.bias_constraint,
         )
 
-    def step(self, projected, states, recurrent_mask=None):
+    def step(self, projected, states, recurrent_kernel, recurrent_mask=None):
         h_tm1, c_tm1 = states[0], states[1]
         if recurrent_mask is not None:
             h_tm1 = h_tm1 * recurrent_mask
-        z = projected + ops.matmul(h_tm1, self.recurrent_kernel)  # (batch, 4u)
+        z = projected + ops.matmul(h_tm1, recurrent_kernel)  # (batch, 4u)
         z_i, z_f, z_g, z_o = ops.split(z, 4, axis=-1)
         i = self.recurrent_activation(z_i)
         f = self.recurrent_activation(z_f)

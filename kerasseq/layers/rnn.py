@@ -137,14 +137,31 @@ class RecurrentCell(keras.layers.Layer):
             regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint,
         )
+        self.build_recurrent()
+        self.bias = self.build_bias() if self.use_bias else None
+
+    def build_recurrent(self):
+        """Creates the recurrent weights; the default is `recurrent_kernel`.
+
+        Cells whose `W_h` is parametrized (orthogonal, unitary) create their
+        unconstrained variables here and override `recurrent_matrix`.
+        """
         self.recurrent_kernel = self.add_weight(
-            shape=(self.units, width),
+            shape=(self.units, self.gate_count * self.units),
             name="recurrent_kernel",
             initializer=self.recurrent_initializer,
             regularizer=self.recurrent_regularizer,
             constraint=self.recurrent_constraint,
         )
-        self.bias = self.build_bias() if self.use_bias else None
+
+    def recurrent_matrix(self):
+        """The recurrent matrix `W_h`, `(units, gate_count * units)`.
+
+        The sequence layer calls this once per sequence and hands the result
+        to every `step`, so a parametrized `W_h` is computed once, not once
+        per time step.
+        """
+        return self.recurrent_kernel
 
     def build_bias(self):
         """Creates the bias; the default is one `(gate_count * units,)` vector."""
@@ -171,12 +188,13 @@ class RecurrentCell(keras.layers.Layer):
             projected = projected + self.bias
         return projected
 
-    def step(self, projected, states, recurrent_mask=None):
+    def step(self, projected, states, recurrent_kernel, recurrent_mask=None):
         """One recurrent step on a projected input.
 
         Args:
             projected: `(batch, gate_count * units)`, from `project_inputs`.
             states: list of state tensors, each `(batch, units)`.
+            recurrent_kernel: `W_h`, the result of `recurrent_matrix()`.
             recurrent_mask: optional `(batch, units)` dropout mask (already
                 scaled by `1 / (1 - rate)`) applied to the previous state
                 before the recurrent product.
@@ -197,7 +215,12 @@ class RecurrentCell(keras.layers.Layer):
             recurrent_mask = self.dropout_mask(
                 ops.shape(states[0]), self.recurrent_dropout
             )
-        return self.step(self.project_inputs(inputs), states, recurrent_mask)
+        return self.step(
+            self.project_inputs(inputs),
+            states,
+            self.recurrent_matrix(),
+            recurrent_mask,
+        )
 
     # --------------------------------------------------------------- dropout
     def dropout_mask(self, shape, rate):
@@ -380,9 +403,10 @@ class RNN(keras.layers.RNN):
                 ops.shape(initial_state[0]), cell.recurrent_dropout
             )
         projected = cell.project_inputs(sequences)  # (batch, time, gates*units)
+        recurrent_kernel = cell.recurrent_matrix()  # once per sequence
 
         def step_fn(projected_t, states):
-            return cell.step(projected_t, states, recurrent_mask)
+            return cell.step(projected_t, states, recurrent_kernel, recurrent_mask)
 
         return run_recurrence(
             step_fn,

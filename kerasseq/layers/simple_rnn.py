@@ -43,11 +43,11 @@ class SimpleRNNCell(RecurrentCell):
 
     gate_count = 1
 
-    def step(self, projected, states, recurrent_mask=None):
+    def step(self, projected, states, recurrent_kernel, recurrent_mask=None):
         h_tm1 = states[0]
         if recurrent_mask is not None:
             h_tm1 = h_tm1 * recurrent_mask
-        h = self.activation(projected + ops.matmul(h_tm1, self.recurrent_kernel))
+        h = self.activation(projected + ops.matmul(h_tm1, recurrent_kernel))
         return h, [h]
 
 
