@@ -5,26 +5,68 @@ Each input step holds two numbers: a value drawn uniformly from `[0, 1)` and a
 marker. Exactly two steps are marked, one in each half of the sequence; the
 target is the sum of their two values. Predicting the mean sum (1.0) without
 looking at the input scores a mean squared error of Var(U + U') = 1/6.
+
+Data are generated on the fly with stateless random ops keyed on
+`(seed, batch index)`, so every batch is reproducible and no data set is
+held in memory.
 """
 
-import numpy as np
+import tensorflow as tf
+
+from kerasseq.tasks import generation
 
 #: MSE of the memoryless prediction 1.0: the variance of a sum of two U(0, 1).
 ADDING_BASELINE_MSE = 1.0 / 6.0
 
 
-def adding_problem(num_samples, length, seed=None, dtype="float32"):
-    """Generates `num_samples` adding-problem sequences of `length` steps.
-
-    Args:
-        num_samples: Positive integer, number of sequences.
-        length: Integer >= 2, number of time steps.
-        seed: Integer seed; the same seed gives the same data.
-        dtype: NumPy float dtype of the arrays.
+def adding_batch(seed, batch_size, length):
+    """One batch of the adding problem from a stateless `seed` (shape `[2]`).
 
     Returns:
-        `(inputs, targets)`: `(num_samples, length, 2)` and
-        `(num_samples, 1)`.
+        `(inputs, targets)`: `(batch, length, 2)` float32 and `(batch, 1)`.
+    """
+    value_seed, first_seed, second_seed = tf.unstack(
+        tf.random.split(seed, 3)
+    )
+    half = length // 2
+    values = tf.random.stateless_uniform((batch_size, length), value_seed)
+    first = tf.random.stateless_uniform(
+        (batch_size,), first_seed, minval=0, maxval=half, dtype=tf.int32
+    )
+    second = tf.random.stateless_uniform(
+        (batch_size,), second_seed, minval=half, maxval=length, dtype=tf.int32
+    )
+    markers = tf.one_hot(first, length) + tf.one_hot(second, length)  # (batch, length)
+    inputs = tf.stack([values, markers], axis=-1)
+    targets = tf.reduce_sum(values * markers, axis=1, keepdims=True)
+    return inputs, targets
+
+
+def adding_dataset(length, batch_size, seed=0, num_batches=None):
+    """A `tf.data.Dataset` of adding-problem batches, seeded and reproducible.
+
+    Args:
+        length: Integer >= 2, time steps per sequence.
+        batch_size: Positive integer.
+        seed: Integer seed; batch `i` depends only on `(seed, i)`.
+        num_batches: Number of batches, or `None` for an endless stream.
+
+    Example:
+
+    >>> x, y = next(iter(adding_dataset(50, batch_size=8)))
+    >>> x.shape, y.shape
+    (TensorShape([8, 50, 2]), TensorShape([8, 1]))
+    """
+    generation.check_sizes(length=(length, 2), batch_size=(batch_size, 1))
+    return generation.stateless_batches(
+        lambda batch_seed: adding_batch(batch_seed, batch_size, length),
+        seed,
+        num_batches,
+    )
+
+
+def adding_problem(num_samples, length, seed=None):
+    """`num_samples` adding-problem sequences as NumPy arrays.
 
     Example:
 
@@ -32,25 +74,8 @@ def adding_problem(num_samples, length, seed=None, dtype="float32"):
     >>> x.shape, y.shape
     ((4, 10, 2), (4, 1))
     """
-    if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1:
-        raise ValueError(
-            "Argument `num_samples` must be a positive integer. "
-            f"Received: num_samples={num_samples!r}"
-        )
-    if isinstance(length, bool) or not isinstance(length, int) or length < 2:
-        raise ValueError(
-            "Argument `length` must be an integer >= 2. "
-            f"Received: length={length!r}"
-        )
-    rng = np.random.default_rng(seed)
-    values = rng.uniform(size=(num_samples, length))
-    half = length // 2
-    first = rng.integers(0, half, size=num_samples)
-    second = rng.integers(half, length, size=num_samples)
-    markers = np.zeros((num_samples, length))
-    rows = np.arange(num_samples)
-    markers[rows, first] = 1.0
-    markers[rows, second] = 1.0
-    inputs = np.stack([values, markers], axis=-1).astype(dtype)
-    targets = (values[rows, first] + values[rows, second])[:, None].astype(dtype)
-    return inputs, targets
+    generation.check_sizes(num_samples=(num_samples, 1), length=(length, 2))
+    inputs, targets = adding_batch(
+        generation.seed_pair(seed or 0, 0), num_samples, length
+    )
+    return inputs.numpy(), targets.numpy()

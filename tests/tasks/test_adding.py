@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from kerasseq.tasks import ADDING_BASELINE_MSE
+from kerasseq.tasks import adding_dataset
 from kerasseq.tasks import adding_problem
 
 
@@ -22,8 +23,8 @@ def test_seeded_and_reproducible():
 
 
 def test_baseline_is_the_variance_of_the_target():
-    _, y = adding_problem(200_000, 10, seed=0)
-    assert np.mean((y - 1.0) ** 2) == pytest.approx(ADDING_BASELINE_MSE, rel=0.01)
+    _, y = adding_problem(100_000, 10, seed=0)
+    assert np.mean((y - 1.0) ** 2) == pytest.approx(ADDING_BASELINE_MSE, rel=0.02)
 
 
 @pytest.mark.parametrize("kwargs", [{"num_samples": 0, "length": 5},
@@ -31,3 +32,12 @@ def test_baseline_is_the_variance_of_the_target():
 def test_bad_sizes(kwargs):
     with pytest.raises(ValueError, match="num_samples|length"):
         adding_problem(**kwargs)
+
+
+def test_dataset_batches_are_reproducible_and_valid():
+    first = [(x.numpy(), y.numpy()) for x, y in adding_dataset(16, 8, seed=5, num_batches=3)]
+    again = [(x.numpy(), y.numpy()) for x, y in adding_dataset(16, 8, seed=5, num_batches=3)]
+    for (x, y), (x2, y2) in zip(first, again):
+        np.testing.assert_array_equal(x, x2)
+        np.testing.assert_allclose(y[:, 0], (x[..., 0] * x[..., 1]).sum(axis=1), rtol=1e-6)
+    assert not np.array_equal(first[0][0], first[1][0])
