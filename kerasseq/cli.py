@@ -1,10 +1,21 @@
-"""The `kerasseq` command line: parses arguments into configs, calls the library."""
+"""The `kerasseq` command line: parses arguments into configs, calls the library.
+
+Every failure a user can cause (bad option value, unknown name, missing or
+broken model directory) prints one line `kerasseq COMMAND: error: ...` and
+exits with status 2; no traceback.
+"""
 
 import argparse
 import dataclasses
+import json
 import sys
 
 import kerasseq
+from kerasseq import jobs
+from kerasseq.layers import recurrent_layer_names
+from kerasseq.training import trainer
+from kerasseq.training.config import JIT_COMPILE_CHOICES
+from kerasseq.training.config import ModelConfig
 from kerasseq.training.config import TrainConfig
 from kerasseq.training.demo import DemoConfig
 from kerasseq.training.demo import run_demo
@@ -14,16 +25,7 @@ def _cells(text):
     return tuple(name.strip() for name in text.split(",") if name.strip())
 
 
-def build_parser():
-    parser = argparse.ArgumentParser(
-        prog="kerasseq",
-        description="Recurrent sequence modelling on Keras 3 and TensorFlow.",
-    )
-    parser.add_argument(
-        "--version", action="version", version=f"kerasseq {kerasseq.__version__}"
-    )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-
+def _add_demo_parser(commands):
     defaults = DemoConfig()
     demo = commands.add_parser(
         "demo",
@@ -58,6 +60,109 @@ def build_parser():
         default=defaults.plot,
         help="PNG file for the loss curves; '' to skip (default: %(default)s)",
     )
+
+
+def _add_train_options(parser, job):
+    """The options every `train` subcommand shares, with the job's defaults."""
+    model = dataclasses.replace(ModelConfig(), **job.model_defaults)
+    train = dataclasses.replace(TrainConfig(), **job.train_defaults)
+    group = parser.add_argument_group("model")
+    group.add_argument(
+        "--cell", default=model.cell,
+        help=f"one of {', '.join(recurrent_layer_names())} (default: %(default)s)",
+    )
+    group.add_argument("--units", type=int, default=model.units)
+    group.add_argument("--layers", type=int, default=model.layers)
+    group.add_argument("--bidirectional", action="store_true")
+    group.add_argument("--embedding-dim", type=int, default=model.embedding_dim)
+    group.add_argument("--dropout", type=float, default=model.dropout)
+    group = parser.add_argument_group("training")
+    group.add_argument("--batch-size", type=int, default=train.batch_size)
+    group.add_argument("--epochs", type=int, default=train.epochs)
+    group.add_argument("--steps-per-epoch", type=int, default=train.steps_per_epoch)
+    group.add_argument("--validation-steps", type=int, default=train.validation_steps)
+    group.add_argument("--learning-rate", type=float, default=train.learning_rate)
+    group.add_argument(
+        "--optimizer", default=train.optimizer,
+        help="adam, adamw, rmsprop or sgd (default: %(default)s)",
+    )
+    group.add_argument(
+        "--clipnorm", type=float, default=train.global_clipnorm,
+        help="gradient clipping: g <- xi*g/||g|| when the global norm "
+        "||g|| > xi (default: none)",
+    )
+    group.add_argument("--seed", type=int, default=train.seed)
+    group.add_argument(
+        "--jit-compile", choices=JIT_COMPILE_CHOICES, default=train.jit_compile,
+        help="XLA: auto = on GPUs only (default: %(default)s)",
+    )
+    group.add_argument(
+        "--out", default=f"saved_models/{job.name}",
+        help="model directory (default: %(default)s)",
+    )
+    group.add_argument(
+        "--resume", action="store_true",
+        help="continue the interrupted run in --out",
+    )
+
+
+def job_config_from_args(job, args):
+    return jobs.JobConfig(
+        job=job.name,
+        out=args.out,
+        model=ModelConfig(
+            cell=args.cell,
+            units=args.units,
+            layers=args.layers,
+            bidirectional=args.bidirectional,
+            embedding_dim=args.embedding_dim,
+            dropout=args.dropout,
+        ),
+        train=TrainConfig(
+            optimizer=args.optimizer,
+            learning_rate=args.learning_rate,
+            global_clipnorm=args.clipnorm,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            steps_per_epoch=args.steps_per_epoch,
+            validation_steps=args.validation_steps,
+            seed=args.seed,
+            jit_compile=args.jit_compile,
+        ),
+        options=job.options_from_args(args),
+    )
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="kerasseq",
+        description="Recurrent sequence modelling on Keras 3 and TensorFlow.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"kerasseq {kerasseq.__version__}"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_demo_parser(commands)
+
+    train = commands.add_parser(
+        "train", help="train a model and write its directory",
+        description="Train a model; writes config.json, model.keras, "
+        "history.csv, metrics.json, training.png and TensorBoard logs.",
+    )
+    train_jobs = train.add_subparsers(dest="job", metavar="JOB", required=True)
+    for name in jobs.job_names():
+        job = jobs.get_job(name)
+        job_parser = train_jobs.add_parser(name, help=job.description)
+        job.add_arguments(job_parser)
+        _add_train_options(job_parser, job)
+
+    evaluate = commands.add_parser(
+        "evaluate", help="print the held-out metrics of a trained model"
+    )
+    evaluate.add_argument("model_dir")
+    evaluate.add_argument(
+        "--json", action="store_true", help="print one JSON object"
+    )
     return parser
 
 
@@ -80,6 +185,20 @@ def demo_config_from_args(args):
     )
 
 
+def run(args):
+    if args.command == "demo":
+        run_demo(demo_config_from_args(args))
+    elif args.command == "train":
+        job = jobs.get_job(args.job)
+        trainer.train(job_config_from_args(job, args), resume=args.resume)
+    elif args.command == "evaluate":
+        metrics = trainer.evaluate(args.model_dir)
+        if args.json:
+            print(json.dumps(metrics, sort_keys=True))
+        else:
+            print(trainer.format_metrics(metrics))
+
+
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -87,10 +206,10 @@ def main(argv=None):
         parser.print_help()
         return 0
     try:
-        if args.command == "demo":
-            run_demo(demo_config_from_args(args))
-    except ValueError as error:
-        print(f"kerasseq {args.command}: error: {error}", file=sys.stderr)
+        run(args)
+    except ValueError as error:  # includes ModelDirError
+        message = " ".join(str(error).split())
+        print(f"kerasseq {args.command}: error: {message}", file=sys.stderr)
         return 2
     return 0
 

@@ -21,6 +21,7 @@ import keras
 from keras import ops
 
 from kerasseq.layers import validation
+from kerasseq.layers.time_loop import run_recurrence
 
 
 class RecurrentCell(keras.layers.Layer):
@@ -278,79 +279,6 @@ class RecurrentCell(keras.layers.Layer):
         }
         base_config = super().get_config()
         return {**base_config, **config}
-
-
-def run_recurrence(
-    step_fn,
-    inputs,
-    initial_states,
-    output_size,
-    mask=None,
-    go_backwards=False,
-    return_sequences=True,
-    zero_output_for_mask=False,
-    unroll=False,
-):
-    """Runs `step_fn` over the time axis with `keras.ops.scan`.
-
-    Args:
-        step_fn: `(input_t, states) -> (output_t, new_states)`.
-        inputs: `(batch, time, features)`.
-        initial_states: list of `(batch, ...)` tensors.
-        output_size: width of `output_t`.
-        mask: optional `(batch, time)` boolean mask; a masked step keeps the
-            previous states and outputs zeros (if `zero_output_for_mask`) or
-            the previous output.
-        go_backwards: process the sequence in reverse order; the returned
-            outputs are in processing order, as in `keras.layers.RNN`.
-        return_sequences: whether to collect the output of every step.
-        zero_output_for_mask: see `mask`.
-        unroll: passed to `keras.ops.scan`.
-
-    Returns:
-        `(last_output, outputs, final_states)`, with `outputs` of shape
-        `(batch, time, output_size)` when `return_sequences` else
-        `last_output`.
-    """
-    xs = ops.transpose(inputs, (1, 0, 2))  # (time, batch, features)
-    if mask is not None:
-        # The mask rides along as one extra feature column: `keras.ops.scan`
-        # on TensorFlow cannot scan several tensors of unknown length.
-        keep = ops.cast(ops.transpose(mask, (1, 0)), xs.dtype)  # (time, batch)
-        xs = ops.concatenate([xs, ops.expand_dims(keep, -1)], axis=-1)
-    if go_backwards:
-        xs = ops.flip(xs, axis=0)
-
-    num_states = len(initial_states)
-    batch = ops.shape(inputs)[0]
-    zero_output = ops.zeros((batch, output_size), dtype=initial_states[0].dtype)
-
-    def body(carry, x_t):
-        previous_output, states = carry[0], list(carry[1:])
-        if mask is not None:
-            x_t, keep = x_t[:, :-1], ops.cast(x_t[:, -1:], "bool")  # (batch, 1)
-        output, new_states = step_fn(x_t, states)
-        new_states = list(keras.tree.flatten(new_states))
-        if mask is not None:
-            new_states = [
-                ops.where(keep, new, old) for new, old in zip(new_states, states)
-            ]
-            fallback = zero_output if zero_output_for_mask else previous_output
-            output = ops.where(keep, output, fallback)
-        new_carry = [output] + new_states
-        # The TensorFlow `scan` stacks outputs with the structure of the
-        # carry, so the per-step output list mirrors it.
-        return new_carry, (new_carry if return_sequences else None)
-
-    carry, stacked = ops.scan(
-        body, [zero_output] + list(initial_states), xs, unroll=unroll
-    )
-    last_output, final_states = carry[0], carry[1 : 1 + num_states]
-    if return_sequences:
-        outputs = ops.transpose(stacked[0], (1, 0, 2))  # (batch, time, units)
-    else:
-        outputs = last_output
-    return last_output, outputs, list(final_states)
 
 
 @keras.saving.register_keras_serializable(package="kerasseq")

@@ -42,7 +42,7 @@ def adding_batch(seed, batch_size, length):
     return inputs, targets
 
 
-def adding_dataset(length, batch_size, seed=0, num_batches=None):
+def adding_dataset(length, batch_size, seed=0, num_batches=None, start=0):
     """A `tf.data.Dataset` of adding-problem batches, seeded and reproducible.
 
     Args:
@@ -50,6 +50,7 @@ def adding_dataset(length, batch_size, seed=0, num_batches=None):
         batch_size: Positive integer.
         seed: Integer seed; batch `i` depends only on `(seed, i)`.
         num_batches: Number of batches, or `None` for an endless stream.
+        start: Index of the first batch (to continue a stream).
 
     Example:
 
@@ -62,6 +63,7 @@ def adding_dataset(length, batch_size, seed=0, num_batches=None):
         lambda batch_seed: adding_batch(batch_seed, batch_size, length),
         seed,
         num_batches,
+        start,
     )
 
 

@@ -46,7 +46,7 @@ def copying_batch(seed, batch_size, delay):
     return inputs, targets
 
 
-def copying_dataset(delay, batch_size, seed=0, num_batches=None):
+def copying_dataset(delay, batch_size, seed=0, num_batches=None, start=0):
     """A `tf.data.Dataset` of copying-task batches, seeded and reproducible.
 
     Args:
@@ -55,6 +55,7 @@ def copying_dataset(delay, batch_size, seed=0, num_batches=None):
         batch_size: Positive integer.
         seed: Integer seed; batch `i` depends only on `(seed, i)`.
         num_batches: Number of batches, or `None` for an endless stream.
+        start: Index of the first batch (to continue a stream).
 
     Example:
 
@@ -67,4 +68,5 @@ def copying_dataset(delay, batch_size, seed=0, num_batches=None):
         lambda batch_seed: copying_batch(batch_seed, batch_size, delay),
         seed,
         num_batches,
+        start,
     )

@@ -17,13 +17,17 @@ def seed_pair(seed, index):
     )
 
 
-def stateless_batches(make_batch, seed, num_batches=None):
-    """`Dataset` of `make_batch(seed_pair(seed, i))` for i = 0, 1, ..."""
+def stateless_batches(make_batch, seed, num_batches=None, start=0):
+    """`Dataset` of `make_batch(seed_pair(seed, i))` for i = start, start+1, ...
+
+    `start` lets a resumed run continue the stream where it stopped.
+    """
+    check_sizes(start=(start, 0))
     if num_batches is None:
-        indices = tf.data.Dataset.counter()
+        indices = tf.data.Dataset.counter(start=start)
     else:
         check_sizes(num_batches=(num_batches, 1))
-        indices = tf.data.Dataset.range(num_batches)
+        indices = tf.data.Dataset.range(start, start + num_batches)
     return indices.map(
         lambda index: make_batch(seed_pair(seed, index)),
         num_parallel_calls=tf.data.AUTOTUNE,

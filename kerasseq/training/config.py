@@ -2,9 +2,11 @@
 
 import dataclasses
 
+from kerasseq.layers import get_recurrent_layer
 from kerasseq.layers import validation
 
 _OPTIMIZERS = ("adam", "adamw", "rmsprop", "sgd")
+JIT_COMPILE_CHOICES = ("auto", "on", "off")
 
 
 @dataclasses.dataclass
@@ -20,7 +22,12 @@ class TrainConfig:
             gradients together; exclusive with `clipnorm`.
         epochs: Positive integer.
         batch_size: Positive integer.
+        steps_per_epoch: Batches per epoch, or `None` for the whole data
+            (generated tasks, whose streams are endless, need it).
+        validation_steps: Batches per validation pass, or `None`.
         seed: Integer seed of weights, data order and dropout.
+        jit_compile: `"auto"` (XLA where it is faster for recurrent models:
+            on GPUs, not on CPUs), `"on"` or `"off"`.
     """
 
     optimizer: str = "adam"
@@ -29,7 +36,10 @@ class TrainConfig:
     global_clipnorm: float | None = None
     epochs: int = 10
     batch_size: int = 64
+    steps_per_epoch: int | None = None
+    validation_steps: int | None = None
     seed: int = 0
+    jit_compile: str = "auto"
 
     def __post_init__(self):
         validation.check_choice("optimizer", self.optimizer, _OPTIMIZERS)
@@ -45,7 +55,54 @@ class TrainConfig:
             )
         validation.check_positive_int("epochs", self.epochs)
         validation.check_positive_int("batch_size", self.batch_size)
+        for name in ("steps_per_epoch", "validation_steps"):
+            if getattr(self, name) is not None:
+                validation.check_positive_int(name, getattr(self, name))
         validation.check_seed("seed", self.seed)
+        validation.check_choice("jit_compile", self.jit_compile, JIT_COMPILE_CHOICES)
+
+
+@dataclasses.dataclass
+class ModelConfig:
+    """Architecture settings shared by the model-building jobs.
+
+    Attributes:
+        cell: Registered recurrent layer name (`kerasseq.layers.
+            recurrent_layer_names()`).
+        units: Units of each recurrent layer.
+        layers: Number of stacked recurrent layers.
+        bidirectional: Whether each recurrent layer reads both directions.
+        embedding_dim: Width of token embeddings, for token inputs.
+        dropout: Dropout between stacked layers.
+    """
+
+    cell: str = "lstm"
+    units: int = 128
+    layers: int = 1
+    bidirectional: bool = False
+    embedding_dim: int = 32
+    dropout: float = 0.0
+
+    def __post_init__(self):
+        get_recurrent_layer(self.cell)
+        validation.check_positive_int("units", self.units)
+        validation.check_positive_int("layers", self.layers)
+        validation.check_positive_int("embedding_dim", self.embedding_dim)
+        validation.check_rate("dropout", self.dropout)
+
+
+def resolve_jit_compile(setting):
+    """`True`/`False` for `model.compile(jit_compile=...)` from a setting.
+
+    `"auto"` turns XLA on only when a GPU is visible: on CPUs, XLA runs
+    Keras's recurrent time loops about 2x slower (issue 7's measurements).
+    """
+    validation.check_choice("jit_compile", setting, JIT_COMPILE_CHOICES)
+    if setting != "auto":
+        return setting == "on"
+    import tensorflow as tf
+
+    return bool(tf.config.list_physical_devices("GPU"))
 
 
 def _check_positive_float(name, value):

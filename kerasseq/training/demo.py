@@ -6,8 +6,6 @@ the memoryless baseline, so a newcomer sees the loss fall within a minute.
 """
 
 import dataclasses
-import os
-import tempfile
 import time
 
 import keras
@@ -17,6 +15,7 @@ from kerasseq.tasks import ADDING_BASELINE_MSE
 from kerasseq.tasks import adding_problem
 from kerasseq.training.config import TrainConfig
 from kerasseq.training.optimizers import make_optimizer
+from kerasseq.training.plots import plot_curves
 
 
 @dataclasses.dataclass
@@ -119,41 +118,12 @@ def run_demo(config=None, print_fn=print):
             f"({history['val_loss'][-1] / ADDING_BASELINE_MSE:.0%} of baseline)"
         )
     if config.plot:
-        plot_losses(histories, ADDING_BASELINE_MSE, config.plot)
+        plot_curves(
+            {cell: history["val_loss"] for cell, history in histories.items()},
+            config.plot,
+            title="Adding problem",
+            ylabel="validation MSE",
+            baseline=ADDING_BASELINE_MSE,
+        )
         print_fn(f"Loss curves written to {config.plot}")
     return histories
-
-
-def plot_losses(histories, baseline, path):
-    """Validation loss per epoch for each cell, with the baseline, as a PNG.
-
-    The file is written under a temporary name and renamed into place.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
-    figure, axes = plt.subplots(figsize=(6, 4))
-    for cell, history in histories.items():
-        epochs = range(1, len(history["val_loss"]) + 1)
-        axes.plot(epochs, history["val_loss"], marker="o", label=cell)
-    axes.axhline(baseline, color="gray", linestyle="--", label="baseline")
-    axes.set_yscale("log")
-    axes.set_xlabel("epoch")
-    axes.set_ylabel("validation MSE")
-    axes.set_title("Adding problem")
-    axes.legend()
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    with tempfile.NamedTemporaryFile(
-        dir=directory, suffix=".png", delete=False
-    ) as handle:
-        temporary = handle.name
-    try:
-        figure.savefig(temporary, dpi=100)
-        os.replace(temporary, path)
-    finally:
-        plt.close(figure)
-        if os.path.exists(temporary):
-            os.remove(temporary)

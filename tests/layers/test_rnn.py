@@ -440,3 +440,21 @@ def test_wrong_input_rank_is_rejected(spec):
         spec.make_layer(UNITS)(np.ones((2, 3)))
     with pytest.raises(ValueError, match="input_shape=.*2, 4, 3"):
         spec.make_cell(UNITS).build((2, 4, 3))
+
+
+# --------------------------------------------------------------------- XLA
+@parametrize_specs
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_trains_under_xla(spec, return_sequences):
+    rng = np.random.default_rng(14)
+    inputs = keras.Input((None,), dtype="int32")
+    x = keras.layers.Embedding(9, FEATURES, mask_zero=True)(inputs)
+    x = spec.make_layer(UNITS, return_sequences=return_sequences, dropout=0.1,
+                        recurrent_dropout=0.1, seed=1)(x)
+    model = keras.Model(inputs, keras.layers.Dense(1)(x))
+    model.compile("adam", "mse", jit_compile=True)
+    tokens = rng.integers(0, 9, size=(8, 6))
+    targets = rng.standard_normal((8, 6, 1) if return_sequences else (8, 1))
+    history = model.fit(tokens, targets, epochs=2, verbose=0)
+    assert model.jit_compile is True
+    assert np.all(np.isfinite(history.history["loss"]))

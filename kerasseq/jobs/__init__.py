@@ -1,0 +1,8 @@
+"""Trainable jobs, by name: what `kerasseq train NAME` runs."""
+
+from kerasseq.jobs import long_memory  # noqa: F401  (registers copy, adding)
+from kerasseq.jobs.base import Job
+from kerasseq.jobs.base import JobConfig
+from kerasseq.jobs.base import get_job
+from kerasseq.jobs.base import job_names
+from kerasseq.jobs.base import register_job

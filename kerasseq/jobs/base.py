@@ -1,0 +1,119 @@
+"""What `kerasseq train NAME` trains: data, model, loss and held-out metrics.
+
+A `Job` turns a `JobConfig` into datasets and an uncompiled functional model,
+says how to compile it, and evaluates a trained model on held-out data. The
+trainer (`kerasseq.training.trainer`) owns everything else: the optimizer,
+`model.fit`, checkpoints, the model directory. Jobs are looked up by name.
+"""
+
+import dataclasses
+
+from kerasseq.training.config import ModelConfig
+from kerasseq.training.config import TrainConfig
+
+
+@dataclasses.dataclass
+class JobConfig:
+    """Everything a training run needs, saved as `config.json`.
+
+    Attributes:
+        job: Registered job name (`"copy"`, `"adding"`, ...).
+        out: Output directory.
+        model: Architecture settings.
+        train: Optimizer and loop settings.
+        options: The job's own options dataclass (e.g. the copying delay).
+    """
+
+    job: str
+    out: str
+    model: ModelConfig = dataclasses.field(default_factory=ModelConfig)
+    train: TrainConfig = dataclasses.field(default_factory=TrainConfig)
+    options: object = None
+
+    def to_dict(self):
+        return {
+            "job": self.job,
+            "out": self.out,
+            "model": dataclasses.asdict(self.model),
+            "train": dataclasses.asdict(self.train),
+            "options": dataclasses.asdict(self.options) if self.options else {},
+        }
+
+    @classmethod
+    def from_dict(cls, data):
+        job = get_job(data["job"])
+        return cls(
+            job=data["job"],
+            out=data["out"],
+            model=ModelConfig(**data["model"]),
+            train=TrainConfig(**data["train"]),
+            options=job.options_class(**data.get("options", {})),
+        )
+
+
+class Job:
+    """Base class of the trainable jobs; subclasses fill in the hooks."""
+
+    name = None
+    description = ""
+    options_class = None
+    #: Options of `ModelConfig`/`TrainConfig` whose defaults differ here.
+    model_defaults = {}
+    train_defaults = {}
+
+    def add_arguments(self, parser):
+        """Adds the job's own command-line options to `parser`."""
+
+    def options_from_args(self, args):
+        return self.options_class()
+
+    def datasets(self, config, start_batch=0):
+        """Returns `(train, validation)` `tf.data.Dataset`s of batches.
+
+        `start_batch` is how many training batches an interrupted run had
+        consumed in its completed epochs; a resumed run continues there.
+        """
+        raise NotImplementedError
+
+    def build_model(self, config):
+        """Returns the uncompiled functional `keras.Model`."""
+        raise NotImplementedError
+
+    def compile_arguments(self, config):
+        """Keyword arguments of `model.compile` besides the optimizer."""
+        raise NotImplementedError
+
+    def evaluate(self, model, config):
+        """Held-out metrics as a JSON-ready dict."""
+        raise NotImplementedError
+
+    def describe(self, config):
+        """One line printed before training (data size, baseline, ...)."""
+        return ""
+
+    def baseline(self, config):
+        """The loss of the trivial solution, drawn on the plot, or `None`."""
+        return None
+
+
+_JOBS = {}
+
+
+def register_job(job_class):
+    """Class decorator: registers an instance under `job_class.name`."""
+    _JOBS[job_class.name] = job_class()
+    return job_class
+
+
+def get_job(name):
+    try:
+        return _JOBS[name]
+    except KeyError:
+        allowed = ", ".join(repr(n) for n in _JOBS)
+        raise ValueError(
+            f"Unknown job {name!r}: choose one of {allowed}."
+        ) from None
+
+
+def job_names():
+    return tuple(_JOBS)

@@ -1,0 +1,166 @@
+"""Jobs for the long-memory tasks: the copying memory and adding problems.
+
+The lecture's claim, made runnable: orthogonal and unitary cells drive the
+copying loss far below the memoryless baseline at long delays, where the LSTM
+stays at it (Arjovsky et al. 2016, Figure 1).
+"""
+
+import dataclasses
+
+import keras
+
+from kerasseq.jobs.base import Job
+from kerasseq.jobs.base import register_job
+from kerasseq.layers import DeepRNN
+from kerasseq.tasks import ADDING_BASELINE_MSE
+from kerasseq.tasks import COPY_VOCAB_SIZE
+from kerasseq.tasks import adding_dataset
+from kerasseq.tasks import copying_baseline_loss
+from kerasseq.tasks import copying_dataset
+from kerasseq.tasks.copying import COPY_SYMBOLS
+
+#: Seed offsets of the validation and test streams: disjoint from training.
+VALIDATION_SEED_OFFSET = 1_000_003
+TEST_SEED_OFFSET = 2_000_003
+TEST_BATCHES = 20
+
+
+@dataclasses.dataclass
+class DelayOptions:
+    """`T`: the copying delay, or the adding problem's sequence length."""
+
+    T: int = 100
+
+    def __post_init__(self):
+        if isinstance(self.T, bool) or not isinstance(self.T, int) or self.T < 2:
+            raise ValueError(f"Argument `T` must be an integer >= 2. Received: T={self.T!r}")
+
+
+def recurrent_stack(model_config, return_sequences, name="recurrent"):
+    """The `DeepRNN` that `model_config` describes."""
+    return DeepRNN(
+        model_config.cell,
+        model_config.units,
+        num_layers=model_config.layers,
+        bidirectional=model_config.bidirectional,
+        return_sequences=return_sequences,
+        dropout=model_config.dropout,
+        name=name,
+    )
+
+
+@keras.saving.register_keras_serializable(package="kerasseq")
+def copied_symbol_accuracy(y_true, y_pred):
+    """Accuracy on the last 10 steps: the symbols the model must copy."""
+    y_true = keras.ops.cast(y_true[:, -COPY_SYMBOLS:], "int32")
+    predicted = keras.ops.cast(
+        keras.ops.argmax(y_pred[:, -COPY_SYMBOLS:], axis=-1), "int32"
+    )
+    return keras.ops.mean(keras.ops.cast(predicted == y_true, "float32"))
+
+
+class _DelayJob(Job):
+    options_class = DelayOptions
+    train_defaults = {"steps_per_epoch": 100, "validation_steps": 10,
+                      "learning_rate": 1e-3}
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--T", type=int, default=DelayOptions.T, help=self.delay_help
+        )
+
+    def options_from_args(self, args):
+        return DelayOptions(T=args.T)
+
+    def make_dataset(self, config, seed, num_batches, start=0):
+        raise NotImplementedError
+
+    def datasets(self, config, start_batch=0):
+        seed = config.train.seed
+        return (
+            self.make_dataset(config, seed, None, start_batch),
+            self.make_dataset(
+                config, seed + VALIDATION_SEED_OFFSET, config.train.validation_steps
+            ),
+        )
+
+    def evaluate(self, model, config):
+        test = self.make_dataset(
+            config, config.train.seed + TEST_SEED_OFFSET, TEST_BATCHES
+        )
+        metrics = model.evaluate(test, verbose=0, return_dict=True)
+        metrics = {key: float(value) for key, value in metrics.items()}
+        metrics["baseline_loss"] = self.baseline(config)
+        return metrics
+
+
+@register_job
+class CopyJob(_DelayJob):
+    name = "copy"
+    description = "copying memory task (Arjovsky et al. 2016)"
+    delay_help = "blanks between the symbols and the delimiter (default: %(default)s)"
+    model_defaults = {"units": 128, "embedding_dim": 16}
+
+    def make_dataset(self, config, seed, num_batches, start=0):
+        return copying_dataset(
+            config.options.T, config.train.batch_size, seed, num_batches, start
+        )
+
+    def build_model(self, config):
+        tokens = keras.Input((None,), dtype="int32", name="tokens")
+        x = keras.layers.Embedding(
+            COPY_VOCAB_SIZE, config.model.embedding_dim, name="embedding"
+        )(tokens)
+        x = recurrent_stack(config.model, return_sequences=True)(x)
+        logits = keras.layers.Dense(COPY_VOCAB_SIZE, name="logits")(x)
+        return keras.Model(tokens, logits, name=f"copy_{config.model.cell}")
+
+    def compile_arguments(self, config):
+        return {
+            "loss": keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            "metrics": [
+                keras.metrics.MeanMetricWrapper(
+                    copied_symbol_accuracy, name="accuracy"
+                )
+            ],
+        }
+
+    def baseline(self, config):
+        return copying_baseline_loss(config.options.T)
+
+    def describe(self, config):
+        return (
+            f"Copying memory, T={config.options.T} (sequences of "
+            f"{config.options.T + 20} steps); memoryless baseline loss "
+            f"{self.baseline(config):.4f}."
+        )
+
+
+@register_job
+class AddingJob(_DelayJob):
+    name = "adding"
+    description = "adding problem (Hochreiter and Schmidhuber 1997)"
+    delay_help = "sequence length (default: %(default)s)"
+
+    def make_dataset(self, config, seed, num_batches, start=0):
+        return adding_dataset(
+            config.options.T, config.train.batch_size, seed, num_batches, start
+        )
+
+    def build_model(self, config):
+        sequence = keras.Input((None, 2), name="sequence")
+        x = recurrent_stack(config.model, return_sequences=False)(sequence)
+        total = keras.layers.Dense(1, name="sum")(x)
+        return keras.Model(sequence, total, name=f"adding_{config.model.cell}")
+
+    def compile_arguments(self, config):
+        return {"loss": "mse"}
+
+    def baseline(self, config):
+        return ADDING_BASELINE_MSE
+
+    def describe(self, config):
+        return (
+            f"Adding problem, T={config.options.T}; baseline MSE "
+            f"{ADDING_BASELINE_MSE:.4f} (always predicting 1.0)."
+        )

@@ -1,0 +1,106 @@
+"""A trained model's directory: atomic writes, and loading with clear errors.
+
+Layout written by `kerasseq train` (see `saved_models/README.md`):
+
+    config.json    the job name and its configs (what `evaluate` rebuilds)
+    model.keras    the trained Keras model
+    history.json   per-epoch training and validation metrics
+    metrics.json   held-out metrics at the end of training
+    training.png   the loss curves
+    logs/          TensorBoard logs
+    backup/        Keras BackupAndRestore state, while a run is unfinished
+
+Every file is written under a temporary name in the same directory and renamed
+into place, so a crash never leaves a file that loads wrongly.
+"""
+
+import contextlib
+import json
+import os
+import tempfile
+
+CONFIG_FILE = "config.json"
+MODEL_FILE = "model.keras"
+HISTORY_FILE = "history.json"
+METRICS_FILE = "metrics.json"
+PLOT_FILE = "training.png"
+LOGS_DIR = "logs"
+BACKUP_DIR = "backup"
+
+
+class ModelDirError(ValueError):
+    """A model directory is missing, incomplete or corrupt."""
+
+
+@contextlib.contextmanager
+def atomic_path(path):
+    """Yields a temporary path beside `path`; renames it to `path` on success.
+
+    On an exception the temporary file is removed and `path` is untouched.
+    """
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    base, extension = os.path.splitext(os.path.basename(path))
+    handle, temporary = tempfile.mkstemp(
+        dir=directory, prefix=f".{base}.", suffix=f".tmp{extension}"
+    )
+    os.close(handle)
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+
+
+def write_json(path, data):
+    with atomic_path(path) as temporary:
+        with open(temporary, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=2, sort_keys=True)
+            handle.write("\n")
+
+
+def save_model(model, path):
+    with atomic_path(path) as temporary:
+        model.save(temporary)
+
+
+def read_json(model_dir, name):
+    path = os.path.join(model_dir, name)
+    if not os.path.isfile(path):
+        raise ModelDirError(f"{model_dir} has no {name}: {_not_a_model(model_dir)}")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ModelDirError(f"{path} is corrupt ({error}).") from None
+
+
+def load_model(model_dir):
+    """Loads `model_dir/model.keras`, or raises `ModelDirError` naming the file."""
+    import keras
+
+    path = os.path.join(model_dir, MODEL_FILE)
+    if not os.path.isfile(path):
+        raise ModelDirError(
+            f"{model_dir} has no {MODEL_FILE}: {_not_a_model(model_dir)}"
+        )
+    try:
+        return keras.saving.load_model(path)
+    except Exception as error:  # zip, h5 and Keras errors alike
+        raise ModelDirError(
+            f"{path} is corrupt or truncated and cannot be loaded "
+            f"({type(error).__name__}: {str(error).splitlines()[0][:200]})."
+        ) from None
+
+
+def _not_a_model(model_dir):
+    if not os.path.isdir(model_dir):
+        return "the directory does not exist."
+    if os.path.isdir(os.path.join(model_dir, BACKUP_DIR)):
+        return (
+            "training did not finish; continue it with the same `kerasseq "
+            "train` command plus --resume."
+        )
+    return "it is not a directory written by `kerasseq train`."

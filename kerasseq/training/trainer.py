@@ -1,0 +1,184 @@
+"""Trains a job with `model.fit` and writes its model directory.
+
+`train(config)` builds the job's `tf.data` streams and functional model,
+compiles it with the configured optimizer (gradient clipping included),
+fits it with progress, TensorBoard logs, a per-epoch CSV history and
+`keras.callbacks.BackupAndRestore` (so `resume=True` continues an interrupted
+run), then saves the model, its held-out metrics and its loss curves. The
+layout is described in `kerasseq.training.model_dir`.
+"""
+
+import csv
+import dataclasses
+import json
+import os
+import shutil
+
+import keras
+
+from kerasseq.jobs import JobConfig
+from kerasseq.jobs import get_job
+from kerasseq.training import model_dir
+from kerasseq.training.config import resolve_jit_compile
+from kerasseq.training.optimizers import make_optimizer
+from kerasseq.training.plots import plot_curves
+
+HISTORY_CSV = "history.csv"
+
+
+def _check_resumable(config):
+    backup = os.path.join(config.out, model_dir.BACKUP_DIR)
+    if not os.path.isdir(backup):
+        raise ValueError(
+            f"--resume: {config.out} holds no unfinished run (no "
+            f"{model_dir.BACKUP_DIR}/ directory); run without --resume to "
+            "start one."
+        )
+    saved = model_dir.read_json(config.out, model_dir.CONFIG_FILE)
+    wanted = config.to_dict()
+    differences = [
+        f"{section}.{key} (saved {saved[section].get(key)!r}, "
+        f"given {wanted[section][key]!r})"
+        for section in ("model", "train", "options")
+        for key in wanted[section]
+        if saved.get(section, {}).get(key) != wanted[section][key]
+    ]
+    if saved.get("job") != wanted["job"]:
+        differences.insert(0, f"job (saved {saved.get('job')!r})")
+    if differences:
+        raise ValueError(
+            "--resume needs the settings of the interrupted run; these "
+            "differ: " + ", ".join(differences)
+        )
+
+
+def compile_model(model, job, config):
+    """Compiles `model` for `config`; XLA, when asked for, must really be on."""
+    jit_compile = resolve_jit_compile(config.train.jit_compile)
+    model.compile(
+        optimizer=make_optimizer(config.train),
+        jit_compile=jit_compile,
+        **job.compile_arguments(config),
+    )
+    if jit_compile and not model.jit_compile:
+        raise ValueError(
+            "jit_compile='on' was requested but Keras cannot compile this "
+            "model with XLA; use --jit-compile off."
+        )
+    return model
+
+
+def read_history(out):
+    """The per-epoch history CSV of a run as `{metric: [values]}`."""
+    path = os.path.join(out, HISTORY_CSV)
+    if not os.path.isfile(path):
+        return {}
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    keys = [key for key in (rows[0] if rows else {}) if key != "epoch"]
+    return {key: [float(row[key]) for row in rows] for key in keys}
+
+
+def completed_epochs(backup):
+    """Epochs an interrupted run finished, from its BackupAndRestore state."""
+    path = os.path.join(backup, "training_metadata.json")
+    if not os.path.isfile(path):
+        return 0
+    with open(path, encoding="utf-8") as handle:
+        return int(json.load(handle).get("epoch", 0))
+
+
+def train(config, resume=False, print_fn=print, verbose="auto", callbacks=()):
+    """Trains `config.job` and writes `config.out`; returns (model, metrics).
+
+    Args:
+        config: A `JobConfig`.
+        resume: Continue the interrupted run in `config.out` (same config).
+        print_fn: Where progress lines go.
+        verbose: Passed to `model.fit` (`"auto"`: a progress bar on a
+            terminal, one line per epoch otherwise).
+        callbacks: Extra Keras callbacks for `model.fit`.
+    """
+    job = get_job(config.job)
+    out = config.out
+    backup = os.path.join(out, model_dir.BACKUP_DIR)
+    if resume:
+        _check_resumable(config)
+    elif os.path.isdir(backup):
+        shutil.rmtree(backup)  # a new run replaces an unfinished one
+    os.makedirs(out, exist_ok=True)
+    model_dir.write_json(os.path.join(out, model_dir.CONFIG_FILE), config.to_dict())
+
+    keras.utils.set_random_seed(config.train.seed)
+    start_batch = 0
+    if resume and config.train.steps_per_epoch:
+        start_batch = completed_epochs(backup) * config.train.steps_per_epoch
+    train_data, validation_data = job.datasets(config, start_batch)
+    model = compile_model(job.build_model(config), job, config)
+    description = job.describe(config)
+    if description:
+        print_fn(description)
+    print_fn(
+        f"Training {model.name}: {model.count_params():,} parameters, "
+        f"{config.train.epochs} epochs, jit_compile={model.jit_compile}; "
+        f"writing {out}"
+    )
+    callbacks = [
+        *callbacks,
+        keras.callbacks.BackupAndRestore(backup),
+        keras.callbacks.CSVLogger(os.path.join(out, HISTORY_CSV), append=resume),
+        keras.callbacks.TensorBoard(os.path.join(out, model_dir.LOGS_DIR)),
+        keras.callbacks.TerminateOnNaN(),
+    ]
+    model.fit(
+        train_data,
+        validation_data=validation_data,
+        epochs=config.train.epochs,
+        steps_per_epoch=config.train.steps_per_epoch,
+        validation_steps=config.train.validation_steps,
+        callbacks=callbacks,
+        shuffle=False,  # the streams are generated or shuffled already
+        verbose=verbose,
+    )
+    model_dir.save_model(model, os.path.join(out, model_dir.MODEL_FILE))
+    metrics = job.evaluate(model, config)
+    model_dir.write_json(os.path.join(out, model_dir.METRICS_FILE), metrics)
+    history = read_history(out)
+    curves = {k: history[k] for k in ("loss", "val_loss") if k in history}
+    if curves:
+        plot_curves(
+            curves,
+            os.path.join(out, model_dir.PLOT_FILE),
+            title=f"{job.description} ({config.model.cell})",
+            ylabel="loss",
+            baseline=job.baseline(config),
+        )
+    print_fn("Held-out: " + format_metrics(metrics))
+    return model, metrics
+
+
+def load_trained(path):
+    """`(job, config, model)` of a model directory, with clear errors."""
+    data = model_dir.read_json(path, model_dir.CONFIG_FILE)
+    try:
+        config = JobConfig.from_dict(data)
+    except (KeyError, TypeError) as error:
+        raise model_dir.ModelDirError(
+            f"{os.path.join(path, model_dir.CONFIG_FILE)} is not a kerasseq "
+            f"config ({type(error).__name__}: {error})."
+        ) from None
+    config = dataclasses.replace(config, out=os.fspath(path))
+    return get_job(config.job), config, model_dir.load_model(path)
+
+
+def evaluate(path):
+    """Held-out metrics of the model in directory `path`."""
+    job, config, model = load_trained(path)
+    return job.evaluate(model, config)
+
+
+def format_metrics(metrics):
+    return ", ".join(
+        f"{key} {value:.4f}" if isinstance(value, float) else f"{key} {value}"
+        for key, value in metrics.items()
+    )

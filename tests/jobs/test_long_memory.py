@@ -1,0 +1,65 @@
+import math
+
+import numpy as np
+import pytest
+
+from kerasseq import jobs
+from kerasseq.jobs.long_memory import DelayOptions
+from kerasseq.jobs.long_memory import copied_symbol_accuracy
+from kerasseq.training.config import ModelConfig
+from kerasseq.training.config import TrainConfig
+
+
+def _config(name, T):
+    return jobs.JobConfig(
+        job=name, out="unused",
+        model=ModelConfig(cell="lstm", units=6, layers=2, bidirectional=True,
+                          embedding_dim=3),
+        train=TrainConfig(batch_size=5, steps_per_epoch=2, validation_steps=1),
+        options=DelayOptions(T=T),
+    )
+
+
+def test_copy_model_maps_tokens_to_per_step_logits():
+    config = _config("copy", 7)
+    job = jobs.get_job("copy")
+    train, validation = job.datasets(config)
+    x, y = next(iter(train))
+    logits = job.build_model(config)(x)
+    assert tuple(logits.shape) == (5, 27, 10)
+    assert job.baseline(config) == pytest.approx(10 * math.log(8) / 27)
+    vx, _ = next(iter(validation))
+    assert not np.array_equal(x.numpy(), vx.numpy())  # disjoint streams
+
+
+def test_adding_model_maps_sequences_to_one_number():
+    config = _config("adding", 12)
+    job = jobs.get_job("adding")
+    x, y = next(iter(job.datasets(config)[0]))
+    assert tuple(job.build_model(config)(x).shape) == (5, 1) == tuple(y.shape)
+
+
+def test_resumed_stream_continues_where_it_stopped():
+    config = _config("copy", 5)
+    job = jobs.get_job("copy")
+    full = [x.numpy() for x, _ in job.datasets(config)[0].take(3)]
+    later = next(iter(job.datasets(config, start_batch=2)[0]))[0].numpy()
+    np.testing.assert_array_equal(full[2], later)
+
+
+def test_copied_symbol_accuracy_scores_only_the_last_ten_steps():
+    y_true = np.zeros((1, 15), "int32")
+    y_true[0, -10:] = np.arange(1, 11) % 8 + 1
+    logits = np.full((1, 15, 10), -5.0, "float32")
+    logits[0, np.arange(15), 3] = 5.0  # predicts 3 everywhere
+    expected = np.mean(y_true[0, -10:] == 3)
+    assert float(copied_symbol_accuracy(y_true, logits)) == pytest.approx(expected)
+
+
+def test_config_round_trip_and_unknown_job():
+    config = _config("copy", 9)
+    assert jobs.JobConfig.from_dict(config.to_dict()) == config
+    with pytest.raises(ValueError, match="'translate2'.*'copy'"):
+        jobs.get_job("translate2")
+    with pytest.raises(ValueError, match="`T`"):
+        DelayOptions(T=1)

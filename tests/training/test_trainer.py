@@ -1,0 +1,111 @@
+import json
+import os
+
+import keras
+import numpy as np
+import pytest
+
+from kerasseq.jobs import JobConfig
+from kerasseq.jobs.long_memory import DelayOptions
+from kerasseq.training import model_dir
+from kerasseq.training import trainer
+from kerasseq.training.config import ModelConfig
+from kerasseq.training.config import TrainConfig
+
+
+def tiny_config(out, epochs=3, **train):
+    return JobConfig(
+        job="copy",
+        out=str(out),
+        model=ModelConfig(cell="gru", units=8, embedding_dim=4),
+        train=TrainConfig(
+            epochs=epochs, steps_per_epoch=4, validation_steps=1,
+            batch_size=8, learning_rate=1e-2, **train,
+        ),
+        options=DelayOptions(T=4),
+    )
+
+
+def quiet(*args):
+    pass
+
+
+def test_writes_a_complete_model_directory(tmp_path):
+    config = tiny_config(tmp_path / "run")
+    model, metrics = trainer.train(config, print_fn=quiet, verbose=0)
+    files = set(os.listdir(config.out))
+    assert {"config.json", "model.keras", "history.csv", "metrics.json",
+            "training.png", "logs"} <= files
+    assert "backup" not in files  # removed once training finished
+    assert json.loads((tmp_path / "run" / "metrics.json").read_text()) == metrics
+    assert len(trainer.read_history(config.out)["loss"]) == 3
+    # evaluate() rebuilds the held-out stream from config.json alone.
+    assert trainer.evaluate(config.out) == pytest.approx(metrics)
+
+
+class _Interrupt(keras.callbacks.Callback):
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == 2:
+            raise KeyboardInterrupt
+
+
+def test_resume_ends_with_the_weights_of_an_uninterrupted_run(tmp_path):
+    straight, _ = trainer.train(tiny_config(tmp_path / "a"), print_fn=quiet, verbose=0)
+
+    config = tiny_config(tmp_path / "b")
+    with pytest.raises(KeyboardInterrupt):
+        trainer.train(config, print_fn=quiet, verbose=0, callbacks=[_Interrupt()])
+    assert trainer.completed_epochs(tmp_path / "b" / "backup") == 2
+    with pytest.raises(model_dir.ModelDirError, match="--resume"):
+        trainer.evaluate(config.out)  # no model yet: says how to continue
+    resumed, _ = trainer.train(config, resume=True, print_fn=quiet, verbose=0)
+
+    for a, b in zip(straight.get_weights(), resumed.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert len(trainer.read_history(config.out)["loss"]) == 3
+
+
+def test_resume_refuses_a_different_config_or_a_finished_run(tmp_path):
+    config = tiny_config(tmp_path / "run")
+    with pytest.raises(KeyboardInterrupt):
+        trainer.train(config, print_fn=quiet, verbose=0, callbacks=[_Interrupt()])
+    with pytest.raises(ValueError, match=r"model.units \(saved 8, given 16\)"):
+        changed = tiny_config(tmp_path / "run")
+        changed.model.units = 16
+        trainer.train(changed, resume=True, print_fn=quiet, verbose=0)
+    trainer.train(config, resume=True, print_fn=quiet, verbose=0)
+    with pytest.raises(ValueError, match="no unfinished run"):
+        trainer.train(config, resume=True, print_fn=quiet, verbose=0)
+
+
+def test_broken_model_directories_name_the_problem(tmp_path):
+    with pytest.raises(model_dir.ModelDirError, match="does not exist"):
+        trainer.evaluate(tmp_path / "missing")
+    config = tiny_config(tmp_path / "run", epochs=1)
+    trainer.train(config, print_fn=quiet, verbose=0)
+    model_file = tmp_path / "run" / "model.keras"
+    model_file.write_bytes(model_file.read_bytes()[:100])
+    with pytest.raises(model_dir.ModelDirError, match="corrupt or truncated"):
+        trainer.evaluate(config.out)
+    (tmp_path / "run" / "config.json").write_text("{not json")
+    with pytest.raises(model_dir.ModelDirError, match="config.json is corrupt"):
+        trainer.evaluate(config.out)
+
+
+def test_atomic_path_keeps_the_old_file_on_failure(tmp_path):
+    target = tmp_path / "data.json"
+    model_dir.write_json(target, {"a": 1})
+    with pytest.raises(RuntimeError):
+        with model_dir.atomic_path(target) as temporary:
+            with open(temporary, "w") as handle:
+                handle.write("half")
+            raise RuntimeError("crash")
+    assert json.loads(target.read_text()) == {"a": 1}
+    assert os.listdir(tmp_path) == ["data.json"]
+
+
+def test_jit_compile_on_really_compiles(tmp_path):
+    config = tiny_config(tmp_path / "xla", epochs=1, jit_compile="on")
+    model, metrics = trainer.train(config, print_fn=quiet, verbose=0)
+    assert model.jit_compile is True
+    assert np.isfinite(metrics["loss"])
