@@ -1,5 +1,9 @@
+import json
+import math
 import subprocess
 import sys
+
+import pytest
 
 import kerasseq
 from kerasseq import cli
@@ -38,3 +42,33 @@ def test_demo_unknown_cell_is_one_line_and_exit_2(capsys):
     assert cli.main(["demo", "--cells", "lstn"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "'lstn'" in err and "'lstm'" in err
+
+
+def test_train_copy_then_evaluate_json(capsys, tmp_path):
+    out = tmp_path / "copy"
+    code = cli.main([
+        "train", "copy", "--T", "5", "--cell", "gru", "--units", "8",
+        "--embedding-dim", "4", "--epochs", "2", "--steps-per-epoch", "3",
+        "--validation-steps", "1", "--batch-size", "8", "--out", str(out),
+    ])
+    assert code == 0
+    assert "baseline loss" in capsys.readouterr().out
+    assert cli.main(["evaluate", str(out), "--json"]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert set(metrics) == {"loss", "accuracy", "baseline_loss"}
+    assert metrics["baseline_loss"] == pytest.approx(10 * math.log(8) / 25)
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["evaluate", "no/such/dir"], "does not exist"),
+        (["train", "copy", "--cell", "lstn", "--epochs", "1"], "'lstn'"),
+        (["train", "adding", "--units", "0"], "`units`"),
+        (["train", "copy", "--T", "1"], "`T`"),
+    ],
+)
+def test_user_errors_are_one_line_with_exit_2(capsys, argv, expected):
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and expected in err and "Traceback" not in err
