@@ -43,7 +43,7 @@ class ZTextTestament:
     Example:
 
     >>> testament = ZTextTestament(bzs, bzv, bzz)  # doctest: +SKIP
-    >>> len(testament), testament.entry(4)[:14]
+    >>> len(testament), testament.entry(4)[:14]  # doctest: +SKIP
     (24115, 'In the <w lemm')
     """
 
@@ -54,8 +54,8 @@ class ZTextTestament:
                     f"zText {name} index has {len(data)} bytes, not a multiple "
                     f"of its {entry.size}-byte entries."
                 )
-        self._blocks = [entry for entry in BLOCK_ENTRY.iter_unpack(bzs)]
-        self._slots = [entry for entry in VERSE_ENTRY.iter_unpack(bzv)]
+        self._blocks = list(BLOCK_ENTRY.iter_unpack(bzs))
+        self._slots = list(VERSE_ENTRY.iter_unpack(bzv))
         self._bzz = bzz
         self._encoding = encoding
         self._cached = (None, b"")  # the last block read, as (number, data)

@@ -146,3 +146,16 @@ def test_missing_apt_get_explains_the_manual_route(tmp_path, monkeypatch):
     assert "the command 'apt-get' is not available" in message
     assert f"cd {tmp_path / 'cache'} && apt-get download tiny=1:2.0-1" in message
     assert "'tiny_1%3a2.0-1_all.deb'" in message and SHA in message
+
+
+def test_interrupted_copy_into_the_cache_leaves_nothing(tmp_path, monkeypatch):
+    fake_download(monkeypatch, lambda d: (d / WHEEL.filename).write_bytes(CONTENT))
+
+    def copy_half(source, destination):
+        pathlib.Path(destination).write_bytes(CONTENT[:3])
+        raise OSError("disk full")
+
+    monkeypatch.setattr(cache.shutil, "copyfile", copy_half)
+    with pytest.raises(OSError, match="disk full"):
+        cache.fetch_archive(WHEEL, tmp_path / "cache")
+    assert list((tmp_path / "cache").iterdir()) == []
