@@ -176,7 +176,7 @@ def gradient_flow_for_model(path, batch=8):
     else:
         raise ValueError(f"The model in {path} has no kerasseq recurrent layer.")
     features = keras.Model(model.inputs, layer.input)
-    x, _ = next(iter(job.datasets(config)[1]))
+    x, _ = next(iter(job.prepare(config).validation))
     return gradient_flow(recurrent, features(x[:batch]))
 
 

@@ -1,6 +1,8 @@
 """Trainable jobs, by name: what `kerasseq train NAME` runs."""
 
+from kerasseq.jobs import language_model  # noqa: F401  (registers lm)
 from kerasseq.jobs import long_memory  # noqa: F401  (registers copy, adding)
+from kerasseq.jobs import sentiment  # noqa: F401  (registers sentiment)
 from kerasseq.jobs.base import Job
 from kerasseq.jobs.base import JobConfig
 from kerasseq.jobs.base import get_job

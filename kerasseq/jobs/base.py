@@ -13,6 +13,24 @@ from kerasseq.training.config import TrainConfig
 
 
 @dataclasses.dataclass
+class PreparedData:
+    """A job's data, ready for `model.fit`.
+
+    Attributes:
+        train, validation: `tf.data.Dataset`s of `(inputs, targets)` batches.
+        test: The held-out split, or `None` if the job makes it on demand.
+        tokenizer: The `kerasseq.text.Tokenizer`, for text jobs.
+        info: Job-specific facts (sizes, class names, baselines).
+    """
+
+    train: object
+    validation: object
+    test: object = None
+    tokenizer: object = None
+    info: dict = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass
 class JobConfig:
     """Everything a training run needs, saved as `config.json`.
 
@@ -67,27 +85,37 @@ class Job:
     def options_from_args(self, args):
         return self.options_class()
 
-    def datasets(self, config, start_batch=0):
-        """Returns `(train, validation)` `tf.data.Dataset`s of batches.
+    def prepare(self, config, start_batch=0):
+        """Loads and tokenizes the data; returns a `PreparedData`.
 
         `start_batch` is how many training batches an interrupted run had
         consumed in its completed epochs; a resumed run continues there.
         """
         raise NotImplementedError
 
-    def build_model(self, config):
+    def save_artifacts(self, config, data):
+        """Writes what the model needs beside it (e.g. its vocabulary)."""
+
+    def build_model(self, config, data):
         """Returns the uncompiled functional `keras.Model`."""
         raise NotImplementedError
 
-    def compile_arguments(self, config):
+    def compile_arguments(self, config, data=None):
         """Keyword arguments of `model.compile` besides the optimizer."""
         raise NotImplementedError
 
-    def evaluate(self, model, config):
-        """Held-out metrics as a JSON-ready dict."""
+    def report(self, model, config, data, print_fn):
+        """Prints what a user wants to see after training (e.g. a sample)."""
+
+    def evaluate(self, model, config, data=None):
+        """Held-out (test split) metrics as a JSON-ready dict.
+
+        `data` is the `PreparedData` of the run when called right after
+        training; otherwise the job prepares it again from `config`.
+        """
         raise NotImplementedError
 
-    def describe(self, config):
+    def describe(self, config, data):
         """One line printed before training (data size, baseline, ...)."""
         return ""
 

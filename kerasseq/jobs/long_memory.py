@@ -10,6 +10,7 @@ import dataclasses
 import keras
 
 from kerasseq.jobs.base import Job
+from kerasseq.jobs.base import PreparedData
 from kerasseq.jobs.base import register_job
 from kerasseq.layers import DeepRNN
 from kerasseq.tasks import ADDING_BASELINE_MSE
@@ -75,16 +76,16 @@ class _DelayJob(Job):
     def make_dataset(self, config, seed, num_batches, start=0):
         raise NotImplementedError
 
-    def datasets(self, config, start_batch=0):
+    def prepare(self, config, start_batch=0):
         seed = config.train.seed
-        return (
-            self.make_dataset(config, seed, None, start_batch),
-            self.make_dataset(
+        return PreparedData(
+            train=self.make_dataset(config, seed, None, start_batch),
+            validation=self.make_dataset(
                 config, seed + VALIDATION_SEED_OFFSET, config.train.validation_steps
             ),
         )
 
-    def evaluate(self, model, config):
+    def evaluate(self, model, config, data=None):
         test = self.make_dataset(
             config, config.train.seed + TEST_SEED_OFFSET, TEST_BATCHES
         )
@@ -106,7 +107,7 @@ class CopyJob(_DelayJob):
             config.options.T, config.train.batch_size, seed, num_batches, start
         )
 
-    def build_model(self, config):
+    def build_model(self, config, data=None):
         tokens = keras.Input((None,), dtype="int32", name="tokens")
         x = keras.layers.Embedding(
             COPY_VOCAB_SIZE, config.model.embedding_dim, name="embedding"
@@ -115,7 +116,7 @@ class CopyJob(_DelayJob):
         logits = keras.layers.Dense(COPY_VOCAB_SIZE, name="logits")(x)
         return keras.Model(tokens, logits, name=f"copy_{config.model.cell}")
 
-    def compile_arguments(self, config):
+    def compile_arguments(self, config, data=None):
         return {
             "loss": keras.losses.SparseCategoricalCrossentropy(from_logits=True),
             "metrics": [
@@ -128,7 +129,7 @@ class CopyJob(_DelayJob):
     def baseline(self, config):
         return copying_baseline_loss(config.options.T)
 
-    def describe(self, config):
+    def describe(self, config, data=None):
         return (
             f"Copying memory, T={config.options.T} (sequences of "
             f"{config.options.T + 20} steps); memoryless baseline loss "
@@ -147,19 +148,19 @@ class AddingJob(_DelayJob):
             config.options.T, config.train.batch_size, seed, num_batches, start
         )
 
-    def build_model(self, config):
+    def build_model(self, config, data=None):
         sequence = keras.Input((None, 2), name="sequence")
         x = recurrent_stack(config.model, return_sequences=False)(sequence)
         total = keras.layers.Dense(1, name="sum")(x)
         return keras.Model(sequence, total, name=f"adding_{config.model.cell}")
 
-    def compile_arguments(self, config):
+    def compile_arguments(self, config, data=None):
         return {"loss": "mse"}
 
     def baseline(self, config):
         return ADDING_BASELINE_MSE
 
-    def describe(self, config):
+    def describe(self, config, data=None):
         return (
             f"Adding problem, T={config.options.T}; baseline MSE "
             f"{ADDING_BASELINE_MSE:.4f} (always predicting 1.0)."

@@ -52,13 +52,13 @@ def _check_resumable(config):
         )
 
 
-def compile_model(model, job, config):
+def compile_model(model, job, config, data=None):
     """Compiles `model` for `config`; XLA, when asked for, must really be on."""
     jit_compile = resolve_jit_compile(config.train.jit_compile)
     model.compile(
         optimizer=make_optimizer(config.train),
         jit_compile=jit_compile,
-        **job.compile_arguments(config),
+        **job.compile_arguments(config, data),
     )
     if jit_compile and not model.jit_compile:
         raise ValueError(
@@ -113,9 +113,10 @@ def train(config, resume=False, print_fn=print, verbose="auto", callbacks=()):
     start_batch = 0
     if resume and config.train.steps_per_epoch:
         start_batch = completed_epochs(backup) * config.train.steps_per_epoch
-    train_data, validation_data = job.datasets(config, start_batch)
-    model = compile_model(job.build_model(config), job, config)
-    description = job.describe(config)
+    data = job.prepare(config, start_batch)
+    job.save_artifacts(config, data)
+    model = compile_model(job.build_model(config, data), job, config, data)
+    description = job.describe(config, data)
     if description:
         print_fn(description)
     print_fn(
@@ -131,8 +132,8 @@ def train(config, resume=False, print_fn=print, verbose="auto", callbacks=()):
         keras.callbacks.TerminateOnNaN(),
     ]
     model.fit(
-        train_data,
-        validation_data=validation_data,
+        data.train,
+        validation_data=data.validation,
         epochs=config.train.epochs,
         steps_per_epoch=config.train.steps_per_epoch,
         validation_steps=config.train.validation_steps,
@@ -141,7 +142,7 @@ def train(config, resume=False, print_fn=print, verbose="auto", callbacks=()):
         verbose=verbose,
     )
     model_dir.save_model(model, os.path.join(out, model_dir.MODEL_FILE))
-    metrics = job.evaluate(model, config)
+    metrics = job.evaluate(model, config, data)
     model_dir.write_json(os.path.join(out, model_dir.METRICS_FILE), metrics)
     history = read_history(out)
     curves = {k: history[k] for k in ("loss", "val_loss") if k in history}
@@ -154,6 +155,7 @@ def train(config, resume=False, print_fn=print, verbose="auto", callbacks=()):
             baseline=job.baseline(config),
         )
     print_fn("Held-out: " + format_metrics(metrics))
+    job.report(model, config, data, print_fn)
     return model, metrics
 
 

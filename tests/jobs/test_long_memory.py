@@ -23,9 +23,10 @@ def _config(name, T):
 def test_copy_model_maps_tokens_to_per_step_logits():
     config = _config("copy", 7)
     job = jobs.get_job("copy")
-    train, validation = job.datasets(config)
+    data = job.prepare(config)
+    train, validation = data.train, data.validation
     x, y = next(iter(train))
-    logits = job.build_model(config)(x)
+    logits = job.build_model(config, data)(x)
     assert tuple(logits.shape) == (5, 27, 10)
     assert job.baseline(config) == pytest.approx(10 * math.log(8) / 27)
     vx, _ = next(iter(validation))
@@ -35,15 +36,15 @@ def test_copy_model_maps_tokens_to_per_step_logits():
 def test_adding_model_maps_sequences_to_one_number():
     config = _config("adding", 12)
     job = jobs.get_job("adding")
-    x, y = next(iter(job.datasets(config)[0]))
+    x, y = next(iter(job.prepare(config).train))
     assert tuple(job.build_model(config)(x).shape) == (5, 1) == tuple(y.shape)
 
 
 def test_resumed_stream_continues_where_it_stopped():
     config = _config("copy", 5)
     job = jobs.get_job("copy")
-    full = [x.numpy() for x, _ in job.datasets(config)[0].take(3)]
-    later = next(iter(job.datasets(config, start_batch=2)[0]))[0].numpy()
+    full = [x.numpy() for x, _ in job.prepare(config).train.take(3)]
+    later = next(iter(job.prepare(config, start_batch=2).train))[0].numpy()
     np.testing.assert_array_equal(full[2], later)
 
 

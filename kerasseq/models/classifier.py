@@ -1,0 +1,70 @@
+"""Recurrent text classifier (the lecture's "Context is important!":
+bidirectional and deep RNNs for sentiment).
+
+`embedding (mask_zero) -> stacked (bidirectional) recurrent layers ->
+pooling -> sigmoid (two classes) or softmax`.
+"""
+
+import keras
+
+from kerasseq.layers import DeepRNN
+from kerasseq.layers import validation
+
+POOLINGS = ("last", "mean")
+
+
+def build_classifier(vocabulary_size, num_classes, model_config, pooling="last",
+                     embeddings=None, trainable_embeddings=True,
+                     name="classifier"):
+    """The functional classifier.
+
+    Args:
+        vocabulary_size: Number of ids (id 0 is padding and is masked).
+        num_classes: 2 gives one sigmoid output, more a softmax.
+        model_config: A `ModelConfig`.
+        pooling: `"last"` (the final state of each direction) or `"mean"`
+            (the masked mean of every step's output).
+        embeddings: Optional initial embedding matrix.
+        trainable_embeddings: Whether the embedding is fine-tuned.
+
+    Returns:
+        `keras.Model`: int ids `(batch, time)` -> `(batch, 1)` probabilities
+        of class 1, or `(batch, num_classes)` class probabilities.
+    """
+    validation.check_choice("pooling", pooling, POOLINGS)
+    if num_classes < 2:
+        raise ValueError(
+            f"A classifier needs at least 2 classes. Received: num_classes={num_classes}"
+        )
+    tokens = keras.Input((None,), dtype="int32", name="tokens")
+    x = keras.layers.Embedding(
+        vocabulary_size,
+        model_config.embedding_dim,
+        mask_zero=True,
+        embeddings_initializer=(
+            keras.initializers.Constant(embeddings) if embeddings is not None
+            else "uniform"
+        ),
+        trainable=trainable_embeddings,
+        name="embedding",
+    )(tokens)
+    x = DeepRNN(
+        model_config.cell,
+        model_config.units,
+        num_layers=model_config.layers,
+        bidirectional=model_config.bidirectional,
+        return_sequences=pooling != "last",
+        dropout=model_config.dropout,
+        name="recurrent",
+    )(x)
+    if pooling == "mean":
+        x = keras.layers.GlobalAveragePooling1D(name="mean_pooling")(x)
+    if model_config.dropout:
+        x = keras.layers.Dropout(model_config.dropout, name="dropout")(x)
+    if num_classes == 2:
+        outputs = keras.layers.Dense(1, activation="sigmoid", name="probability")(x)
+    else:
+        outputs = keras.layers.Dense(
+            num_classes, activation="softmax", name="probabilities"
+        )(x)
+    return keras.Model(tokens, outputs, name=name)

@@ -1,0 +1,5 @@
+"""Tokenization and word vectors."""
+
+from kerasseq.text.tokenizer import OOV_ID
+from kerasseq.text.tokenizer import PAD_ID
+from kerasseq.text.tokenizer import Tokenizer
