@@ -21,6 +21,18 @@ def check_positive_int(name, value):
         )
 
 
+def check_positive_float(name, value):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not value > 0
+    ):
+        raise ValueError(
+            f"Argument `{name}` must be a positive number. "
+            f"Received: {name}={value!r}"
+        )
+
+
 def check_rate(name, value):
     if (
         isinstance(value, bool)

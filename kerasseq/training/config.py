@@ -33,10 +33,10 @@ class TrainConfig:
 
     def __post_init__(self):
         validation.check_choice("optimizer", self.optimizer, _OPTIMIZERS)
-        _check_positive_float("learning_rate", self.learning_rate)
+        validation.check_positive_float("learning_rate", self.learning_rate)
         for name in ("clipnorm", "global_clipnorm"):
             if getattr(self, name) is not None:
-                _check_positive_float(name, getattr(self, name))
+                validation.check_positive_float(name, getattr(self, name))
         if self.clipnorm is not None and self.global_clipnorm is not None:
             raise ValueError(
                 "Set at most one of `clipnorm` and `global_clipnorm`. "
@@ -47,9 +47,3 @@ class TrainConfig:
         validation.check_positive_int("batch_size", self.batch_size)
         validation.check_seed("seed", self.seed)
 
-
-def _check_positive_float(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ValueError(
-            f"Argument `{name}` must be a positive number. Received: {name}={value!r}"
-        )
