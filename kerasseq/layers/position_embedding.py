@@ -72,12 +72,7 @@ class PositionEmbedding(keras.layers.Layer):
             )
 
     def build(self, input_shape):
-        if len(input_shape) != 3 or input_shape[-1] is None:
-            raise ValueError(
-                f"{type(self).__name__} expects `(batch, time, features)` "
-                "with known features. Received: "
-                f"input_shape={tuple(input_shape)}"
-            )
+        validation.check_sequence_shape(self, input_shape)
         self._check_length(input_shape)
         self.embeddings = self.add_weight(
             shape=(self.max_length, input_shape[-1]),

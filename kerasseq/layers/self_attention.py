@@ -110,12 +110,7 @@ class SelfAttention(keras.layers.Layer):
         self.supports_masking = True
 
     def build(self, input_shape):
-        if len(input_shape) != 3 or input_shape[-1] is None:
-            raise ValueError(
-                f"{type(self).__name__} expects `(batch, time, features)` "
-                "with known features. Received: "
-                f"input_shape={tuple(input_shape)}"
-            )
+        validation.check_sequence_shape(self, input_shape)
         features = input_shape[-1]
         for name in ("query", "key", "value"):
             kernel = self.add_weight(
@@ -320,12 +315,7 @@ class SelfAttentionBlock(keras.layers.Layer):
         )
 
     def build(self, input_shape):
-        if len(input_shape) != 3 or input_shape[-1] is None:
-            raise ValueError(
-                f"{type(self).__name__} expects `(batch, time, features)` "
-                "with known features. Received: "
-                f"input_shape={tuple(input_shape)}"
-            )
+        validation.check_sequence_shape(self, input_shape)
         shape = tuple(input_shape)
         features = shape[-1]
         # Sublayers are made here: the attention width is the input width.

@@ -64,6 +64,15 @@ def check_choice(name, value, choices):
         )
 
 
+def check_sequence_shape(layer, input_shape):
+    """`input_shape` must be `(batch, time, features)` with known features."""
+    if len(input_shape) != 3 or input_shape[-1] is None:
+        raise ValueError(
+            f"{type(layer).__name__} expects `(batch, time, features)` with "
+            f"known features. Received: input_shape={tuple(input_shape)}"
+        )
+
+
 def _resolve(getter, kind, name, value):
     try:
         return getter(value)

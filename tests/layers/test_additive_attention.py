@@ -10,8 +10,8 @@ import pytest
 import keras
 from kerasseq import layers
 from tests.layers import attention_reference
-from tests.layers.attention_specs import check_gradients
 from tests.layers.attention_specs import right_padded_mask
+from tests.layers.gradient_check import check_layer_gradients
 
 
 def built(query_dim, key_dim, units, rng):
@@ -93,7 +93,7 @@ def test_finite_difference_gradients():
     value = rng.standard_normal((2, 6, 2))
     key = rng.standard_normal((2, 6, 5))
     mask = [right_padded_mask(rng, 2, 4), right_padded_mask(rng, 2, 6)]
-    check_gradients(layer, [query, value, key], mask, rng)
+    check_layer_gradients(layer, [query, value, key], rng, mask=mask)
 
 
 def test_bad_arguments_name_argument_and_value():

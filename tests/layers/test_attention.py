@@ -167,14 +167,20 @@ def check_float16(spec, dtype):
     query, value, _ = random_inputs(rng, scale=4.0)  # large scores
     value_mask = right_padded_mask(rng, BATCH, TV)
     value_mask[2] = False  # one fully masked row
-    outputs, got_weights = layer(
-        [query.astype("float16"), value.astype("float16")],
-        mask=[None, value_mask], return_attention_scores=True,
-        use_causal_mask=True,
-    )
+    inputs = [tf.constant(query, tf.float16), tf.constant(value, tf.float16)]
+    with tf.GradientTape() as tape:
+        tape.watch(inputs)
+        outputs, got_weights = layer(
+            inputs, mask=[None, value_mask], return_attention_scores=True,
+            use_causal_mask=True,
+        )
+        loss = tf.reduce_sum(tf.cast(outputs, tf.float32))
+    grads = tape.gradient(loss, inputs + layer.trainable_weights)
     assert outputs.dtype == "float16", dtype
     outputs = np.asarray(outputs, np.float64)
     assert np.all(np.isfinite(outputs))
+    for grad in grads:
+        assert np.all(np.isfinite(np.asarray(grad, np.float32))), dtype
     weights16 = [np.asarray(w, np.float16).astype(np.float64) for w in weights]
     q16, v16 = (np.asarray(a, np.float16).astype(np.float64) for a in (query, value))
     want, want_weights = attention_reference.attend(
