@@ -22,8 +22,10 @@ from kerasseq.layers import validation
 def mask_value(dtype):
     """The most negative finite number of `dtype`, the score of a masked slot.
 
-    A fixed constant such as `-1e9` overflows to `-inf` in float16 (whose
-    largest magnitude is 65504); the dtype's own minimum never does.
+    A fixed constant such as `-1e9` is `-inf` in float16 (whose largest
+    magnitude is 65504), and a row of `-inf` has a NaN softmax; the dtype's
+    own minimum is finite, so even a fully masked row stays finite (and
+    `BaseAttention` then sets its weights to zero).
     """
     dtype = keras.backend.standardize_dtype(dtype)
     if dtype == "bfloat16":
