@@ -13,3 +13,13 @@ from kerasseq.layers.rnn import RecurrentCell
 from kerasseq.layers.rnn import RecurrentLayer
 from kerasseq.layers.simple_rnn import SimpleRNN
 from kerasseq.layers.simple_rnn import SimpleRNNCell
+from kerasseq.layers.additive_attention import AdditiveAttention
+from kerasseq.layers.attention import BaseAttention
+from kerasseq.layers.attention import DotProductAttention
+from kerasseq.layers.attention import LearnedScoreAttention
+from kerasseq.layers.attention_registry import attention_names
+from kerasseq.layers.attention_registry import get_attention
+from kerasseq.layers.multiplicative_attention import MultiplicativeAttention
+from kerasseq.layers.position_embedding import PositionEmbedding
+from kerasseq.layers.self_attention import SelfAttention
+from kerasseq.layers.self_attention import SelfAttentionBlock

@@ -21,6 +21,18 @@ def check_positive_int(name, value):
         )
 
 
+def check_positive_float(name, value):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not value > 0
+    ):
+        raise ValueError(
+            f"Argument `{name}` must be a positive number. "
+            f"Received: {name}={value!r}"
+        )
+
+
 def check_rate(name, value):
     if (
         isinstance(value, bool)
@@ -49,6 +61,15 @@ def check_choice(name, value, choices):
         raise ValueError(
             f"Argument `{name}` must be one of {allowed}. "
             f"Received: {name}={value!r}"
+        )
+
+
+def check_sequence_shape(layer, input_shape):
+    """`input_shape` must be `(batch, time, features)` with known features."""
+    if len(input_shape) != 3 or input_shape[-1] is None:
+        raise ValueError(
+            f"{type(layer).__name__} expects `(batch, time, features)` with "
+            f"known features. Received: input_shape={tuple(input_shape)}"
         )
 
 

@@ -43,10 +43,10 @@ class TrainConfig:
 
     def __post_init__(self):
         validation.check_choice("optimizer", self.optimizer, _OPTIMIZERS)
-        _check_positive_float("learning_rate", self.learning_rate)
+        validation.check_positive_float("learning_rate", self.learning_rate)
         for name in ("clipnorm", "global_clipnorm"):
             if getattr(self, name) is not None:
-                _check_positive_float(name, getattr(self, name))
+                validation.check_positive_float(name, getattr(self, name))
         if self.clipnorm is not None and self.global_clipnorm is not None:
             raise ValueError(
                 "Set at most one of `clipnorm` and `global_clipnorm`. "
@@ -104,9 +104,3 @@ def resolve_jit_compile(setting):
 
     return bool(tf.config.list_physical_devices("GPU"))
 
-
-def _check_positive_float(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ValueError(
-            f"Argument `{name}` must be a positive number. Received: {name}={value!r}"
-        )
