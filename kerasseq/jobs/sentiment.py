@@ -132,6 +132,9 @@ class SentimentJob(Job):
         if len(texts) < 10:
             raise ValueError(f"{options.data} holds {len(texts)} texts; need 10 or more.")
         labels, class_names = encode_labels(raw_labels, options.num_classes)
+        corpus = corpora.CORPORA.get(options.data)
+        if corpus is not None and corpus.label_names and class_names == ["0", "1"]:
+            class_names = list(corpus.label_names)
         seed = config.train.seed
         parts = split_indices(len(texts), seed, VALIDATION_FRACTION, TEST_FRACTION)
         tokenizer = tokenizer_for(config, lambda: [texts[i] for i in parts["train"]])
