@@ -72,3 +72,55 @@ def test_user_errors_are_one_line_with_exit_2(capsys, argv, expected):
     assert cli.main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and expected in err and "Traceback" not in err
+
+
+@pytest.fixture(scope="module")
+def sentiment_dir(tmp_path_factory):
+    from tests.jobs.test_sentiment import write_reviews
+
+    root = tmp_path_factory.mktemp("cli_sentiment")
+    write_reviews(root / "reviews.csv")
+    out = root / "model"
+    code = cli.main([
+        "train", "sentiment", "--data", str(root / "reviews.csv"),
+        "--text-column", "review", "--label-column", "verdict",
+        "--cell", "gru", "--units", "4", "--embedding-dim", "4",
+        "--epochs", "1", "--out", str(out),
+    ])
+    assert code == 0
+    return out
+
+
+def _run_cli(args, stdin=b""):
+    return subprocess.run(
+        [sys.executable, "-m", "kerasseq", *args], input=stdin,
+        capture_output=True, timeout=300,
+    )
+
+
+def test_classify_reads_arguments_and_stdin(sentiment_dir):
+    by_args = _run_cli(["classify", str(sentiment_dir), "superb film", "dull plot"])
+    assert by_args.returncode == 0, by_args.stderr
+    lines = by_args.stdout.decode().splitlines()
+    assert [line.split("\t")[2] for line in lines] == ["superb film", "dull plot"]
+    assert all(line.split("\t")[0] in ("neg", "pos") for line in lines)
+    by_stdin = _run_cli(["classify", str(sentiment_dir)], stdin="superb film\n\nx\n".encode())
+    assert by_stdin.returncode == 0 and len(by_stdin.stdout.decode().splitlines()) == 2
+
+
+@pytest.mark.parametrize(
+    "args, stdin, expected",
+    [
+        (["classify", "{dir}"], b"", "no text to classify"),
+        (["classify", "{dir}"], b"ok \xff\xfe bytes", "not valid UTF-8"),
+        (["generate", "{dir}"], b"", "needs one made by `kerasseq train lm`"),
+        (["neighbors", "{dir}", "zzzz"], b"", "not in the model's vocabulary"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(sentiment_dir, args, stdin, expected):
+    result = _run_cli([a.format(dir=sentiment_dir) for a in args], stdin=stdin)
+    assert result.returncode == 2
+    err = [line for line in result.stderr.decode().splitlines()
+           if line.startswith("kerasseq ")]
+    assert len(err) == 1 and expected in err[0]
+    assert "Traceback" not in result.stderr.decode()

@@ -13,6 +13,8 @@ import dataclasses
 import json
 import os
 import shutil
+import sys
+import warnings
 
 import keras
 
@@ -131,16 +133,22 @@ def train(config, resume=False, print_fn=print, verbose="auto", callbacks=()):
         keras.callbacks.TensorBoard(os.path.join(out, model_dir.LOGS_DIR)),
         keras.callbacks.TerminateOnNaN(),
     ]
-    model.fit(
-        data.train,
-        validation_data=data.validation,
-        epochs=config.train.epochs,
-        steps_per_epoch=config.train.steps_per_epoch,
-        validation_steps=config.train.validation_steps,
-        callbacks=callbacks,
-        shuffle=False,  # the streams are generated or shuffled already
-        verbose=verbose,
-    )
+    if verbose == "auto":  # a progress bar on a terminal, else a line per epoch
+        verbose = 1 if sys.stdout.isatty() else 2
+    with warnings.catch_warnings():
+        # Bucketed text batches have no known count: Keras learns it from
+        # the first epoch and warns that the data "ran out"; that is expected.
+        warnings.filterwarnings("ignore", message="Your input ran out of data")
+        model.fit(
+            data.train,
+            validation_data=data.validation,
+            epochs=config.train.epochs,
+            steps_per_epoch=config.train.steps_per_epoch,
+            validation_steps=config.train.validation_steps,
+            callbacks=callbacks,
+            shuffle=False,  # the streams are generated or shuffled already
+            verbose=verbose,
+        )
     model_dir.save_model(model, os.path.join(out, model_dir.MODEL_FILE))
     metrics = job.evaluate(model, config, data)
     model_dir.write_json(os.path.join(out, model_dir.METRICS_FILE), metrics)
