@@ -4,6 +4,7 @@ from kerasseq.layers.additive_attention import AdditiveAttention
 from kerasseq.layers.attention import BaseAttention
 from kerasseq.layers.attention import DotProductAttention
 from kerasseq.layers.attention import LearnedScoreAttention
+from kerasseq.layers.attention_pooling import AttentionPooling
 from kerasseq.layers.attention_registry import attention_names
 from kerasseq.layers.attention_registry import get_attention
 from kerasseq.layers.deep_rnn import DeepRNN

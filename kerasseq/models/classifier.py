@@ -7,10 +7,11 @@ pooling -> sigmoid (two classes) or softmax`.
 
 import keras
 
+from kerasseq.layers import AttentionPooling
 from kerasseq.layers import DeepRNN
 from kerasseq.layers import validation
 
-POOLINGS = ("last", "mean")
+POOLINGS = ("last", "mean", "attention")
 
 
 def build_classifier(vocabulary_size, num_classes, model_config, pooling="last",
@@ -22,8 +23,9 @@ def build_classifier(vocabulary_size, num_classes, model_config, pooling="last",
         vocabulary_size: Number of ids (id 0 is padding and is masked).
         num_classes: 2 gives one sigmoid output, more a softmax.
         model_config: A `ModelConfig`.
-        pooling: `"last"` (the final state of each direction) or `"mean"`
-            (the masked mean of every step's output).
+        pooling: `"last"` (the final state of each direction), `"mean"`
+            (the masked mean of every step's output) or `"attention"` (a
+            learned query attends over the steps: `AttentionPooling`).
         embeddings: Optional initial embedding matrix.
         trainable_embeddings: Whether the embedding is fine-tuned.
 
@@ -59,6 +61,8 @@ def build_classifier(vocabulary_size, num_classes, model_config, pooling="last",
     )(x)
     if pooling == "mean":
         x = keras.layers.GlobalAveragePooling1D(name="mean_pooling")(x)
+    elif pooling == "attention":
+        x = AttentionPooling(name="attention_pooling")(x)
     if model_config.dropout:
         x = keras.layers.Dropout(model_config.dropout, name="dropout")(x)
     if num_classes == 2:
