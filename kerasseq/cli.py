@@ -20,6 +20,7 @@ from kerasseq.training.config import JIT_COMPILE_CHOICES
 from kerasseq.training.config import ModelConfig
 from kerasseq.training.config import TrainConfig
 from kerasseq.training.demo import DemoConfig
+from kerasseq.training.distribution import STRATEGIES
 from kerasseq.training.demo import run_demo
 
 
@@ -99,6 +100,11 @@ def _add_train_options(parser, job):
         help="XLA: auto = on GPUs only (default: %(default)s)",
     )
     group.add_argument(
+        "--strategy", choices=STRATEGIES, default=train.strategy,
+        help="tf.distribute strategy; --batch-size is the global batch "
+        "(default: %(default)s)",
+    )
+    group.add_argument(
         "--out", default=f"saved_models/{job.name}",
         help="model directory (default: %(default)s)",
     )
@@ -130,6 +136,7 @@ def job_config_from_args(job, args):
             validation_steps=args.validation_steps,
             seed=args.seed,
             jit_compile=args.jit_compile,
+            strategy=args.strategy,
         ),
         options=job.options_from_args(args),
     )

@@ -4,6 +4,7 @@ import dataclasses
 
 from kerasseq.layers import get_recurrent_layer
 from kerasseq.layers import validation
+from kerasseq.training.distribution import STRATEGIES
 
 _OPTIMIZERS = ("adam", "adamw", "rmsprop", "sgd")
 JIT_COMPILE_CHOICES = ("auto", "on", "off")
@@ -28,6 +29,8 @@ class TrainConfig:
         seed: Integer seed of weights, data order and dropout.
         jit_compile: `"auto"` (XLA where it is faster for recurrent models:
             on GPUs, not on CPUs), `"on"` or `"off"`.
+        strategy: `"default"`, `"mirrored"` or `"multi-worker"`
+            (`kerasseq.training.distribution`); `batch_size` is global.
     """
 
     optimizer: str = "adam"
@@ -40,6 +43,7 @@ class TrainConfig:
     validation_steps: int | None = None
     seed: int = 0
     jit_compile: str = "auto"
+    strategy: str = "default"
 
     def __post_init__(self):
         validation.check_choice("optimizer", self.optimizer, _OPTIMIZERS)
@@ -60,6 +64,7 @@ class TrainConfig:
                 validation.check_positive_int(name, getattr(self, name))
         validation.check_seed("seed", self.seed)
         validation.check_choice("jit_compile", self.jit_compile, JIT_COMPILE_CHOICES)
+        validation.check_choice("strategy", self.strategy, STRATEGIES)
 
 
 @dataclasses.dataclass

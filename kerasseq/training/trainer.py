@@ -11,12 +11,17 @@ layout is described in `kerasseq.training.model_dir`.
 import csv
 import dataclasses
 import json
+import math
 import os
 import shutil
 import sys
 import warnings
 
 import keras
+
+from kerasseq.training.distribution import is_chief
+from kerasseq.training.distribution import make_strategy
+from kerasseq.training.distribution import check_supported
 
 from kerasseq.jobs import JobConfig
 from kerasseq.jobs import get_job
@@ -90,7 +95,40 @@ def completed_epochs(backup):
         return int(json.load(handle).get("epoch", 0))
 
 
-def train(config, resume=False, print_fn=print, verbose="auto", callbacks=()):
+class NonFiniteLoss(ValueError):
+    """Training produced a NaN or infinite loss."""
+
+
+class StopOnNonFiniteLoss(keras.callbacks.Callback):
+    """Raises `NonFiniteLoss` naming the epoch and step of a NaN/inf loss.
+
+    Raising (rather than stopping) keeps the BackupAndRestore checkpoint of
+    the last completed epoch, so the run can be resumed with a remedy.
+    """
+
+    def __init__(self, backup_dir):
+        super().__init__()
+        self.backup_dir = backup_dir
+        self.epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            kept = completed_epochs(self.backup_dir)
+            raise NonFiniteLoss(
+                f"the loss became {float(loss)} at epoch {self.epoch + 1}, step "
+                f"{batch + 1}. The checkpoint after epoch {kept} is kept in "
+                f"{self.backup_dir}; first remedy: clip the gradient norm "
+                "(--clipnorm 1.0) or lower --learning-rate, then rerun the "
+                "same command with --resume."
+            )
+
+
+def train(config, resume=False, print_fn=print, verbose="auto", callbacks=(),
+          strategy=None):
     """Trains `config.job` and writes `config.out`; returns (model, metrics).
 
     Args:
@@ -100,8 +138,19 @@ def train(config, resume=False, print_fn=print, verbose="auto", callbacks=()):
         verbose: Passed to `model.fit` (`"auto"`: a progress bar on a
             terminal, one line per epoch otherwise).
         callbacks: Extra Keras callbacks for `model.fit`.
+        strategy: A `tf.distribute.Strategy` to use instead of
+            `config.train.strategy` (e.g. a `TPUStrategy`).
     """
     job = get_job(config.job)
+    strategy = strategy or make_strategy(config.train.strategy)
+    check_supported(strategy)
+    scratch = not is_chief()
+    if scratch:
+        # Other workers of a multi-worker run train in step with the chief
+        # but write to a scratch copy, as tf.distribute requires.
+        config = dataclasses.replace(
+            config, out=os.path.join(config.out, f".worker_{os.getpid()}")
+        )
     out = config.out
     backup = os.path.join(out, model_dir.BACKUP_DIR)
     if resume:
@@ -117,13 +166,15 @@ def train(config, resume=False, print_fn=print, verbose="auto", callbacks=()):
         start_batch = completed_epochs(backup) * config.train.steps_per_epoch
     data = job.prepare(config, start_batch)
     job.save_artifacts(config, data)
-    model = compile_model(job.build_model(config, data), job, config, data)
+    with strategy.scope():
+        model = compile_model(job.build_model(config, data), job, config, data)
     description = job.describe(config, data)
     if description:
         print_fn(description)
     print_fn(
         f"Training {model.name}: {model.count_params():,} parameters, "
-        f"{config.train.epochs} epochs, jit_compile={model.jit_compile}; "
+        f"{config.train.epochs} epochs, jit_compile={model.jit_compile}, "
+        f"{strategy.num_replicas_in_sync} replica(s); "
         f"writing {out}"
     )
     callbacks = [
@@ -131,7 +182,7 @@ def train(config, resume=False, print_fn=print, verbose="auto", callbacks=()):
         keras.callbacks.BackupAndRestore(backup),
         keras.callbacks.CSVLogger(os.path.join(out, HISTORY_CSV), append=resume),
         keras.callbacks.TensorBoard(os.path.join(out, model_dir.LOGS_DIR)),
-        keras.callbacks.TerminateOnNaN(),
+        StopOnNonFiniteLoss(backup),
     ]
     if verbose == "auto":  # a progress bar on a terminal, else a line per epoch
         verbose = 1 if sys.stdout.isatty() else 2
@@ -162,6 +213,9 @@ def train(config, resume=False, print_fn=print, verbose="auto", callbacks=()):
             ylabel="loss",
             baseline=job.baseline(config),
         )
+    if scratch:
+        shutil.rmtree(out, ignore_errors=True)
+        return model, metrics
     print_fn("Held-out: " + format_metrics(metrics))
     job.report(model, config, data, print_fn)
     return model, metrics
