@@ -109,3 +109,24 @@ def test_jit_compile_on_really_compiles(tmp_path):
     model, metrics = trainer.train(config, print_fn=quiet, verbose=0)
     assert model.jit_compile is True
     assert np.isfinite(metrics["loss"])
+
+
+class _PoisonWeights(keras.callbacks.Callback):
+    """Fault injection: a NaN weight from the second epoch on."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == 1:
+            kernel = self.model.get_layer("logits").kernel
+            kernel.assign(kernel * np.nan)
+
+
+def test_nan_loss_stops_with_the_step_and_keeps_the_checkpoint(tmp_path):
+    config = tiny_config(tmp_path / "run")
+    with pytest.raises(trainer.NonFiniteLoss, match=r"epoch 2, step 1.*--clipnorm"):
+        trainer.train(config, print_fn=quiet, verbose=0, callbacks=[_PoisonWeights()])
+    backup = tmp_path / "run" / "backup"
+    assert trainer.completed_epochs(backup) == 1
+    # The kept checkpoint is finite and resumable.
+    model, metrics = trainer.train(config, resume=True, print_fn=quiet, verbose=0)
+    assert all(np.all(np.isfinite(w)) for w in model.get_weights())
+    assert np.isfinite(metrics["loss"])
