@@ -88,11 +88,14 @@ def read_history(out):
 
 def completed_epochs(backup):
     """Epochs an interrupted run finished, from its BackupAndRestore state."""
-    path = os.path.join(backup, "training_metadata.json")
-    if not os.path.isfile(path):
-        return 0
-    with open(path, encoding="utf-8") as handle:
-        return int(json.load(handle).get("epoch", 0))
+    for name in ("training_metadata.json", "training_metadata.json.bkp"):
+        path = os.path.join(backup, name)
+        try:
+            with open(path, encoding="utf-8") as handle:
+                return int(json.load(handle).get("epoch", 0))
+        except (OSError, ValueError):
+            continue  # missing, or cut short by a crash: try the older copy
+    return 0
 
 
 class NonFiniteLoss(ValueError):
@@ -179,7 +182,9 @@ def train(config, resume=False, print_fn=print, verbose="auto", callbacks=(),
     )
     callbacks = [
         *callbacks,
-        keras.callbacks.BackupAndRestore(backup),
+        # Two checkpoints: a run killed while writing one resumes from the
+        # other (a SIGKILL mid-write leaves a truncated HDF5 file).
+        keras.callbacks.BackupAndRestore(backup, double_checkpoint=True),
         keras.callbacks.CSVLogger(os.path.join(out, HISTORY_CSV), append=resume),
         keras.callbacks.TensorBoard(os.path.join(out, model_dir.LOGS_DIR)),
         StopOnNonFiniteLoss(backup),
