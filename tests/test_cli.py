@@ -66,9 +66,15 @@ def test_train_copy_then_evaluate_json(capsys, tmp_path):
         (["train", "copy", "--cell", "lstn", "--epochs", "1"], "'lstn'"),
         (["train", "adding", "--units", "0"], "`units`"),
         (["train", "copy", "--T", "1"], "`T`"),
+        (["train", "lm", "--data", "no_such_corpus"], "no_such_corpus"),
+        (["train", "sentiment", "--data", "{csv}", "--text-column", "body"], "body"),
+        (["data", "fetch", "no_such_corpus"], "no_such_corpus"),
     ],
 )
-def test_user_errors_are_one_line_with_exit_2(capsys, argv, expected):
+def test_user_errors_are_one_line_with_exit_2(capsys, tmp_path, argv, expected):
+    csv_path = tmp_path / "reviews.csv"
+    csv_path.write_text("text,label\ngood,1\n")
+    argv = [a.format(csv=csv_path) for a in argv]
     assert cli.main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and expected in err and "Traceback" not in err
