@@ -112,7 +112,11 @@ class BeamSampler(Sampler):
             width * vocab
         )
         best = ops.reshape(best, (-1,))  # (rows,)
-        return best % vocab, best // vocab
+        # The candidates' own sums: a `-inf` candidate taken to fill the
+        # beams (fewer hypotheses than beams) must stay `-inf`, even from a
+        # finished parent.
+        totals = ops.take(ops.reshape(candidates, (-1,)), best)
+        return best % vocab, best // vocab, totals
 
     def get_config(self):
         return {
