@@ -91,6 +91,28 @@ def test_all_beams_are_the_best_hypotheses_best_first(end):
             assert out["lengths"][row, beam] == len(tokens)
 
 
+@pytest.mark.parametrize("seed", [5, 8])
+@pytest.mark.parametrize("num_beams", [2, 3])
+@pytest.mark.parametrize("alpha", [0.0, 1.0])
+def test_pruned_beams_match_a_list_based_beam_search(seed, num_beams, alpha):
+    # Few beams: hypotheses are dropped at every step, finished ones compete
+    # with their penalised score. (With seed 8 and three beams, ranking the
+    # candidates without the penalty keeps another set of beams.)
+    model = HistoryModel(vocab=3, max_length=MAX_LENGTH, seed=seed, scale=1.0)
+    out = search(model, [0, 1], num_beams, end=0, pad=7, length_penalty=alpha,
+                 return_all_beams=True)
+    for row, source in enumerate((0, 1)):
+        reference = model.beam_search(source, 1, MAX_LENGTH, num_beams, end=0,
+                                      alpha=alpha)
+        np.testing.assert_allclose(
+            out["scores"][row], [score for score, _ in reference], rtol=1e-5
+        )
+        for beam, (_, tokens) in enumerate(reference):
+            np.testing.assert_array_equal(
+                out["tokens"][row, beam], padded(tokens, MAX_LENGTH, pad=7)
+            )
+
+
 @pytest.mark.parametrize("end", [None, 0])
 def test_one_beam_is_greedy(end):
     model = history_model()

@@ -121,6 +121,34 @@ class HistoryModel:
         extend(source + 1, start, [], [], 0.0)
         return sorted(found, key=lambda h: -h[0])
 
+    def beam_search(self, source, start, max_length, num_beams, end=None,
+                    alpha=0.0):
+        """Beam search over Python lists, from its definition: every step
+        extends each unfinished hypothesis by every token, keeps finished
+        ones as they are, and keeps the `num_beams` best by length-penalised
+        score. Returns the final beams, best first, as `(score, tokens)`."""
+
+        def score(hypothesis):
+            total, tokens = hypothesis[:2]
+            return total / gnmt_penalty(len(tokens), alpha)
+
+        # (log-probability, tokens, code, last token, finished)
+        beams = [(0.0, [], source + 1, start, False)]
+        for _ in range(max_length):
+            candidates = []
+            for total, tokens, code, last, done in beams:
+                if done:
+                    candidates.append((total, tokens, code, last, True))
+                    continue
+                new_code, log_probs = self.step(code, last)
+                for token in range(self.vocab):
+                    candidates.append((total + log_probs[token], tokens + [token],
+                                       new_code, token, token == end))
+            beams = sorted(candidates, key=score, reverse=True)[:num_beams]
+            if all(beam[4] for beam in beams):
+                break
+        return [(score(beam), beam[1]) for beam in beams]
+
 
 def padded(tokens, max_length, pad=0):
     return np.array(list(tokens) + [pad] * (max_length - len(tokens)))
