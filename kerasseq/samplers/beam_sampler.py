@@ -58,10 +58,10 @@ class BeamSampler(Sampler):
     ...     return keras.ops.one_hot((tokens + 1) % 6, 6) * 3.0, state
     >>> sampler = BeamSampler(num_beams=3, return_all_beams=True)
     >>> out = sampler(next_fn, np.array([0, 2]), None, max_length=4)
-    >>> out["tokens"].shape  # (batch, num_beams, max_length)
-    TensorShape([2, 3, 4])
-    >>> out["scores"].shape  # (batch, num_beams)
-    TensorShape([2, 3])
+    >>> tuple(out["tokens"].shape)  # (batch, num_beams, max_length)
+    (2, 3, 4)
+    >>> tuple(out["scores"].shape)  # (batch, num_beams), best first
+    (2, 3)
     """
 
     def __init__(

@@ -23,7 +23,7 @@ class GreedySampler(Sampler):
     >>> def next_fn(tokens, state):  # (batch,) -> (batch, vocab)
     ...     return keras.ops.one_hot((tokens + 1) % 5, 5) * 9.0, state
     >>> out = GreedySampler()(next_fn, np.array([0, 3]), None, max_length=3)
-    >>> out["tokens"]  # (batch, max_length)
+    >>> np.asarray(out["tokens"])  # (batch, max_length)
     array([[1, 2, 3],
            [4, 0, 1]], dtype=int32)
     """

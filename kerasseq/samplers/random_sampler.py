@@ -43,8 +43,8 @@ class RandomSampler(Sampler):
     ...     return keras.ops.zeros((keras.ops.shape(tokens)[0], 5)), state
     >>> sampler = RandomSampler(temperature=0.7, seed=1)
     >>> out = sampler(next_fn, np.zeros(2, "int32"), None, max_length=6)
-    >>> out["tokens"].shape  # (batch, max_length)
-    TensorShape([2, 6])
+    >>> tuple(out["tokens"].shape)  # (batch, max_length)
+    (2, 6)
     """
 
     def get_next_token(self, probabilities):

@@ -155,10 +155,10 @@ class Sampler:
     ...     return keras.ops.one_hot((tokens + 1) % 5, 5) * 9.0, state
     >>> out = GreedySampler()(next_fn, np.array([0, 2]), None, max_length=4,
     ...                       end_token_id=4)
-    >>> out["tokens"]  # (batch, max_length)
+    >>> np.asarray(out["tokens"])  # (batch, max_length)
     array([[1, 2, 3, 4],
            [3, 4, 0, 0]], dtype=int32)
-    >>> out["lengths"]
+    >>> np.asarray(out["lengths"])
     array([4, 2], dtype=int32)
     """
 

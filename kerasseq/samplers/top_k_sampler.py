@@ -34,11 +34,15 @@ class TopKSampler(Sampler):
 
     Example:
 
-    >>> def next_fn(tokens, state):  # token t is the most probable
-    ...     return -keras.ops.arange(8, dtype="float32")[None] * [[1.0], [2.0]], state
+    >>> logits = -np.arange(8, dtype="float32")[None]  # 0 the most probable
+    >>> def next_fn(tokens, state):  # (batch,) -> (batch, 8)
+    ...     batch = keras.ops.shape(tokens)[0]
+    ...     return keras.ops.tile(logits, (batch, 1)), state
     >>> out = TopKSampler(k=3, seed=0)(next_fn, np.zeros(2), None, max_length=4)
-    >>> out["tokens"].shape  # (batch, max_length), every token in {0, 1, 2}
-    TensorShape([2, 4])
+    >>> tuple(out["tokens"].shape)  # (batch, max_length)
+    (2, 4)
+    >>> int(np.max(out["tokens"])) < 3  # only tokens 0, 1 and 2
+    True
     """
 
     def __init__(self, k=5, temperature=1.0, seed=None):

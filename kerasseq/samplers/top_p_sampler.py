@@ -33,10 +33,13 @@ class TopPSampler(Sampler):
 
     >>> logits = np.log([[0.5, 0.3, 0.15, 0.05]], dtype="float32")
     >>> def next_fn(tokens, state):  # the same distribution at every step
-    ...     return keras.ops.tile(logits, (keras.ops.shape(tokens)[0], 1)), state
+    ...     batch = keras.ops.shape(tokens)[0]
+    ...     return keras.ops.tile(logits, (batch, 1)), state
     >>> out = TopPSampler(p=0.7, seed=0)(next_fn, np.zeros(3), None, 5)
-    >>> out["tokens"].shape  # (batch, max_length), every token in {0, 1}
-    TensorShape([3, 5])
+    >>> tuple(out["tokens"].shape)  # (batch, max_length)
+    (3, 5)
+    >>> int(np.max(out["tokens"])) < 2  # the nucleus is {0, 1}
+    True
     """
 
     def __init__(self, p=0.9, k=None, temperature=1.0, seed=None):

@@ -142,8 +142,10 @@ class HistoryModel:
                     continue
                 new_code, log_probs = self.step(code, last)
                 for token in range(self.vocab):
-                    candidates.append((total + log_probs[token], tokens + [token],
-                                       new_code, token, token == end))
+                    candidates.append((
+                        total + log_probs[token], tokens + [token], new_code,
+                        token, token == end,
+                    ))
             beams = sorted(candidates, key=score, reverse=True)[:num_beams]
             if all(beam[4] for beam in beams):
                 break
