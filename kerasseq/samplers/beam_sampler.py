@@ -5,13 +5,12 @@ the Gap between Human and Machine Translation", 2016 (length penalty
 `((5 + length) / 6) ** alpha`, section 7).
 """
 
-import numbers
-
 import keras
 from keras import ops
 
 from kerasseq.layers.validation import check_positive_int
 from kerasseq.samplers.sampler import Sampler
+from kerasseq.samplers.sampler import check_number
 from kerasseq.samplers.sampler import length_penalty_factor
 from kerasseq.samplers.sampler import register_sampler
 
@@ -73,15 +72,9 @@ class BeamSampler(Sampler):
         seed=None,
     ):
         check_positive_int("num_beams", num_beams)
-        if (
-            isinstance(length_penalty, bool)
-            or not isinstance(length_penalty, numbers.Real)
-            or not length_penalty >= 0
-        ):
-            raise ValueError(
-                "Argument `length_penalty` must be a number >= 0. "
-                f"Received: length_penalty={length_penalty!r}"
-            )
+        check_number(
+            "length_penalty", length_penalty, lambda v: v >= 0, "a number >= 0"
+        )
         if not isinstance(return_all_beams, bool):
             raise ValueError(
                 "Argument `return_all_beams` must be True or False. "

@@ -6,10 +6,20 @@ step, so the prefix is never read twice and the samplers can be tested with
 toy step functions and no model at all (as keras-hub's samplers are).
 
 The loop is written with `keras.ops` only (`while_loop`, no Python control
-flow on tensors), so it traces once inside `tf.function` (also with
-`jit_compile=True`) and runs on JAX. Randomness comes from the sampler's
-`keras.random.SeedGenerator`, whose state travels through the loop as a
-tensor (a `keras.StatelessScope`), so the loop body has no side effects.
+flow on tensors, no backend branches), so it traces once inside
+`tf.function`, also with `jit_compile=True`, and is meant to run on JAX as
+well. Randomness comes from the sampler's `keras.random.SeedGenerator`,
+whose state travels through the loop as a tensor (a `keras.StatelessScope`)
+and is written back once after it, so the loop body has no side effects.
+
+To compile generation once, create the sampler outside and wrap the call,
+with `max_length` a Python int:
+
+    sampler = BeamSampler(num_beams=4)
+    generate = tf.function(
+        lambda start, state: sampler(next_fn, start, state, 50, end_token_id=2),
+        jit_compile=True,
+    )
 """
 
 import numbers
@@ -76,28 +86,25 @@ def get_sampler(identifier, **kwargs):
     )
 
 
-def check_positive_real(name, value):
+def check_number(name, value, condition, description, kind=numbers.Real):
+    """Raises `ValueError` unless `value` is a `kind` (not a bool) for which
+    `condition(value)` holds; `description` completes "must be ..."."""
     if (
         isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or not value > 0
+        or not isinstance(value, kind)
+        or not condition(value)
     ):
         raise ValueError(
-            f"Argument `{name}` must be a positive number. "
+            f"Argument `{name}` must be {description}. "
             f"Received: {name}={value!r}"
         )
 
 
 def check_token_id(name, value):
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Integral)
-        or value < 0
-    ):
-        raise ValueError(
-            f"Argument `{name}` must be a non-negative integer token id. "
-            f"Received: {name}={value!r}"
-        )
+    check_number(
+        name, value, lambda v: v >= 0, "a non-negative integer token id",
+        kind=numbers.Integral,
+    )
 
 
 def length_penalty_factor(lengths, alpha):
@@ -131,7 +138,9 @@ class Sampler:
             previous token of each sequence, returning `(logits, state)` or
             `(logits, state, aux)`: `logits` `(batch, vocab)`, `state` the
             same nest as it received, `aux` a tensor `(batch, ...)` collected
-            over the steps (e.g. attention weights).
+            over the steps (e.g. attention weights). With beam search it
+            sees `batch * num_beams` rows. Rows whose sequence has ended are
+            still fed (an in-vocabulary token); what they return is ignored.
         start_tokens: int `(batch,)`, the token fed at the first step.
         state: a nest of tensors with leading dimension `batch` (None is
             passed on as `()`).
@@ -144,8 +153,8 @@ class Sampler:
         A dict with `tokens` int32 `(batch, max_length)`, `lengths` int32
         `(batch,)` (generated tokens, the end token included), `scores`
         float32 `(batch,)`, the log-probability of the tokens under
-        `softmax(logits / temperature)` (for beam search divided by the length
-        penalty), and `aux` `(batch, max_length, ...)` when `next_fn`
+        `softmax(logits / temperature)` (the full distribution, also for
+        top-k and top-p; for beam search divided by the length penalty), and `aux` `(batch, max_length, ...)` when `next_fn`
         returns one. `BeamSampler(return_all_beams=True)` adds a beam axis
         after the batch axis, best beam first.
 
@@ -169,7 +178,9 @@ class Sampler:
     return_all_beams = False
 
     def __init__(self, temperature=1.0, seed=None):
-        check_positive_real("temperature", temperature)
+        check_number(
+            "temperature", temperature, lambda v: v > 0, "a positive number"
+        )
         check_seed("seed", seed)
         self.temperature = temperature
         self.seed = seed

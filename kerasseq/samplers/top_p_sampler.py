@@ -1,14 +1,13 @@
 """Nucleus (top-p) sampling (Holtzman et al., "The Curious Case of Neural
 Text Degeneration", ICLR 2020)."""
 
-import numbers
-
 import keras
 from keras import ops
 
 from kerasseq.layers.validation import check_positive_int
 from kerasseq.samplers.random_sampler import sample
 from kerasseq.samplers.sampler import Sampler
+from kerasseq.samplers.sampler import check_number
 from kerasseq.samplers.sampler import register_sampler
 from kerasseq.samplers.top_k_sampler import top_k
 
@@ -43,14 +42,7 @@ class TopPSampler(Sampler):
     """
 
     def __init__(self, p=0.9, k=None, temperature=1.0, seed=None):
-        if (
-            isinstance(p, bool)
-            or not isinstance(p, numbers.Real)
-            or not 0.0 < p <= 1.0
-        ):
-            raise ValueError(
-                f"Argument `p` must be a float in (0, 1]. Received: p={p!r}"
-            )
+        check_number("p", p, lambda v: 0.0 < v <= 1.0, "a float in (0, 1]")
         if k is not None:
             check_positive_int("k", k)
         super().__init__(temperature=temperature, seed=seed)
