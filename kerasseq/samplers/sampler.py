@@ -155,8 +155,9 @@ class Sampler:
         float32 `(batch,)`, the log-probability of the tokens under
         `softmax(logits / temperature)` (the full distribution, also for
         top-k and top-p; for beam search divided by the length penalty),
-        and `aux` `(batch, max_length, ...)` when `next_fn` returns one. `BeamSampler(return_all_beams=True)` adds a beam axis
-        after the batch axis, best beam first.
+        and `aux` `(batch, max_length, ...)` when `next_fn` returns one.
+        `BeamSampler(return_all_beams=True)` adds a beam axis after the batch
+        axis, best beam first.
 
     Example:
 
