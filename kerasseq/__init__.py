@@ -1,8 +1,9 @@
 """kerasseq: recurrent sequence modelling on Keras 3.
 
-Importing the package registers every kerasseq layer with Keras, so `.keras`
-files that use them load without `custom_objects`.
+Importing the package registers every kerasseq layer and sampler with Keras,
+so `.keras` files and configs that use them load without `custom_objects`.
 """
 
 from kerasseq import layers
+from kerasseq import samplers
 from kerasseq.version import __version__

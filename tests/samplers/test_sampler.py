@@ -1,0 +1,161 @@
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from kerasseq import samplers
+from tests.samplers.toy_models import HistoryModel
+from tests.samplers.toy_models import markov_next_fn
+
+NAMES = {
+    "greedy": samplers.GreedySampler,
+    "random": samplers.RandomSampler,
+    "top_k": samplers.TopKSampler,
+    "top_p": samplers.TopPSampler,
+    "beam": samplers.BeamSampler,
+}
+
+CONFIGURED = [
+    samplers.GreedySampler(temperature=0.5),
+    samplers.RandomSampler(temperature=1.5, seed=3),
+    samplers.TopKSampler(k=7, temperature=0.9, seed=4),
+    samplers.TopPSampler(p=0.6, k=20, seed=5),
+    samplers.BeamSampler(num_beams=4, length_penalty=0.6,
+                         return_all_beams=True, temperature=0.7),
+]
+
+
+def test_names_map_to_samplers():
+    assert set(samplers.sampler_names()) == set(NAMES)
+    for name, sampler_class in NAMES.items():
+        assert type(samplers.get_sampler(name)) is sampler_class
+    sampler = samplers.get_sampler("beam", num_beams=3, length_penalty=1.0)
+    assert (sampler.num_beams, sampler.length_penalty) == (3, 1.0)
+
+
+def test_unknown_name_lists_the_choices():
+    with pytest.raises(ValueError) as info:
+        samplers.get_sampler("nucleus")
+    message = str(info.value)
+    assert "'nucleus'" in message and "`sampler`" in message
+    assert all(repr(name) in message for name in NAMES)
+
+
+def test_an_instance_passes_through_and_takes_no_arguments():
+    sampler = samplers.TopKSampler(k=2)
+    assert samplers.get_sampler(sampler) is sampler
+    with pytest.raises(ValueError, match="name only"):
+        samplers.get_sampler(sampler, k=3)
+    with pytest.raises(ValueError, match="`sampler`"):
+        samplers.get_sampler(3)
+
+
+@pytest.mark.parametrize("sampler", CONFIGURED, ids=lambda s: type(s).__name__)
+def test_config_round_trip(sampler):
+    config = sampler.get_config()
+    clone = type(sampler).from_config(config)
+    assert clone.get_config() == config
+    serialized = keras.saving.serialize_keras_object(sampler)
+    assert serialized["registered_name"] == f"kerasseq>{type(sampler).__name__}"
+    restored = samplers.get_sampler(serialized)
+    assert type(restored) is type(sampler)
+    assert restored.get_config() == config
+
+
+def test_a_restored_sampler_draws_the_same_tokens():
+    sampler = samplers.TopPSampler(p=0.9, seed=8)
+    restored = samplers.TopPSampler.from_config(sampler.get_config())
+    next_fn = markov_next_fn(np.random.default_rng(0).standard_normal((6, 6)))
+    starts = np.arange(30) % 6
+    np.testing.assert_array_equal(
+        sampler(next_fn, starts, None, 5)["tokens"],
+        restored(next_fn, starts, None, 5)["tokens"],
+    )
+
+
+@pytest.mark.parametrize(
+    "make, argument, value",
+    [
+        (samplers.TopKSampler, "k", 0),
+        (samplers.TopKSampler, "k", -2),
+        (samplers.TopKSampler, "k", 2.5),
+        (samplers.TopPSampler, "p", 0.0),
+        (samplers.TopPSampler, "p", 1.5),
+        (samplers.TopPSampler, "p", -0.1),
+        (samplers.TopPSampler, "k", 0),
+        (samplers.GreedySampler, "temperature", 0.0),
+        (samplers.RandomSampler, "temperature", -1.0),
+        (samplers.RandomSampler, "seed", "abc"),
+        (samplers.BeamSampler, "num_beams", 0),
+        (samplers.BeamSampler, "length_penalty", -0.5),
+        (samplers.BeamSampler, "return_all_beams", "yes"),
+    ],
+)
+def test_bad_arguments_name_the_argument_and_value(make, argument, value):
+    with pytest.raises(ValueError, match=f"`{argument}`.*{value!r}"):
+        make(**{argument: value})
+
+
+def test_bad_call_arguments():
+    sampler = samplers.GreedySampler()
+    next_fn = markov_next_fn(np.zeros((3, 3)))
+    start = np.zeros(2, "int32")
+    with pytest.raises(ValueError, match="`max_length`.*0"):
+        sampler(next_fn, start, None, 0)
+    with pytest.raises(ValueError, match="`end_token_id`.*-1"):
+        sampler(next_fn, start, None, 3, end_token_id=-1)
+    with pytest.raises(ValueError, match="next_fn"):
+        sampler(lambda tokens, state: tokens, start, None, 3)
+
+
+def test_without_aux_there_is_no_aux_output():
+    out = samplers.BeamSampler(2)(
+        markov_next_fn(np.eye(3)), np.zeros(2, "int32"), None, 4
+    )
+    assert set(out) == {"tokens", "lengths", "scores"}
+    assert tuple(out["tokens"].shape) == (2, 4)
+
+
+@pytest.mark.parametrize(
+    "sampler",
+    [samplers.GreedySampler(), samplers.BeamSampler(3, length_penalty=0.8)],
+    ids=["greedy", "beam"],
+)
+def test_the_loop_compiles_with_xla_and_matches_eager(sampler):
+    model = HistoryModel(vocab=4, max_length=6, seed=7)
+
+    def generate(start, state):
+        return sampler(model.next_fn, start, state, 6, end_token_id=0)
+
+    start = np.array([1, 2, 3], "int32")
+    state = model.initial_state([0, 1, 0])
+    eager = generate(start, state)
+    compiled = tf.function(generate, jit_compile=True)
+    for _ in range(2):
+        out = compiled(start, state)
+        for key in ("tokens", "lengths", "aux"):
+            np.testing.assert_array_equal(out[key], eager[key])
+        np.testing.assert_allclose(out["scores"], eager["scores"], rtol=1e-6)
+    assert compiled.experimental_get_tracing_count() == 1
+
+
+def test_the_loop_traces_with_an_unknown_batch_size():
+    model = HistoryModel(vocab=4, max_length=6, seed=7)
+    sampler = samplers.BeamSampler(2)
+    generate = tf.function(
+        lambda start, code, source: sampler(
+            model.next_fn, start, {"code": code, "source": source}, 6,
+            end_token_id=0,
+        ),
+        input_signature=[
+            tf.TensorSpec([None], tf.int32),
+            tf.TensorSpec([None], tf.int32),
+            tf.TensorSpec([None, 3], tf.float32),
+        ],
+    )
+    for batch in (1, 3):
+        state = model.initial_state(np.arange(batch) % 2)
+        out = generate(np.ones(batch, "int32"), state["code"], state["source"])
+        assert tuple(out["tokens"].shape) == (batch, 6)
+        assert tuple(out["aux"].shape) == (batch, 6, 2)
+    assert generate.experimental_get_tracing_count() == 1
