@@ -136,19 +136,38 @@ def generate_ids(model, prompt_ids, max_new_tokens, sampler, end_token_id=None):
             "Argument `prompt_ids` must be a (batch, length >= 1) array. "
             f"Received: shape={tuple(prompt_ids.shape)}"
         )
-    kernels = generator.recurrent_kernels()
-    states = generator.initial_states(ops.shape(prompt_ids)[0])
-    if prompt_ids.shape[1] > 1:
-        states = generator.prefill(prompt_ids[:, :-1], states, kernels)
 
-    def next_fn(tokens, states):
-        return generator.step(tokens, states, kernels)
+    def decode(prompt_ids):
+        kernels = generator.recurrent_kernels()  # W_h once per generation
+        states = generator.initial_states(ops.shape(prompt_ids)[0])
+        if prompt_ids.shape[1] > 1:
+            states = generator.prefill(prompt_ids[:, :-1], states, kernels)
 
-    result = sampler(
-        next_fn, prompt_ids[:, -1], states, max_new_tokens,
-        end_token_id=end_token_id,
-    )
-    return result["tokens"]
+        def next_fn(tokens, states):
+            return generator.step(tokens, states, kernels)
+
+        result = sampler(
+            next_fn, prompt_ids[:, -1], states, max_new_tokens,
+            end_token_id=end_token_id,
+        )
+        return result["tokens"]
+
+    return compiled(decode)(prompt_ids)
+
+
+def compiled(function):
+    """`function` as one compiled graph on TensorFlow (`tf.function`) or JAX
+    (`jax.jit`); as is on other backends."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return tf.function(function)
+    if backend == "jax":
+        import jax
+
+        return jax.jit(function)
+    return function
 
 
 def generate_text(model, tokenizer, prompt, max_new_tokens, sampler="top_k",
