@@ -130,3 +130,20 @@ def test_bad_input_is_one_line_and_exit_2(sentiment_dir, args, stdin, expected):
            if line.startswith("kerasseq ")]
     assert len(err) == 1 and expected in err[0]
     assert "Traceback" not in result.stderr.decode()
+
+
+def test_generate_continues_the_prompt(capsys, tmp_path):
+    (tmp_path / "corpus.txt").write_text("the cat sat on the mat. " * 400)
+    out = tmp_path / "lm"
+    assert cli.main([
+        "train", "lm", "--data", str(tmp_path / "corpus.txt"), "--seq-len", "24",
+        "--cell", "gru", "--units", "32", "--embedding-dim", "8", "--epochs", "6",
+        "--batch-size", "16", "--learning-rate", "0.01", "--out", str(out),
+    ]) == 0
+    capsys.readouterr()
+    assert cli.main(["generate", str(out), "--prompt", "the cat ",
+                     "--max-tokens", "12", "--sampler", "greedy"]) == 0
+    assert capsys.readouterr().out.strip() == "the cat sat on the m"
+    assert cli.main(["generate", str(out), "--prompt", "the ", "--top-k", "3",
+                     "--seed", "1", "--max-tokens", "30"]) == 0
+    assert capsys.readouterr().out.startswith("the ")
