@@ -59,7 +59,7 @@ class LanguageModelJob(Job):
     description = "recurrent language model"
     options_class = LanguageModelOptions
     model_defaults = {"cell": "lstm", "units": 256, "embedding_dim": 64}
-    train_defaults = {"epochs": 2, "learning_rate": 3e-3, "global_clipnorm": 1.0}
+    train_defaults = {"epochs": 4, "learning_rate": 3e-3, "global_clipnorm": 1.0}
 
     def add_arguments(self, parser):
         add_data_arguments(parser, "shakespeare", "char")
