@@ -103,8 +103,9 @@ def main():
         curves = {spec: [r[3] for r in rows if r[0] == spec and r[1] == delay]
                   for spec in dict.fromkeys(r[0] for r in rows)}
         plot_curves(curves, os.path.join(args.out, f"copy_memory_T{delay}.png"),
-                    title=f"Copying memory, T={delay} (x-axis: {args.every} steps)",
-                    ylabel="cross-entropy", baseline=copying_baseline_loss(delay))
+                    title=f"Copying memory, T={delay}", ylabel="cross-entropy",
+                    baseline=copying_baseline_loss(delay), xlabel="training step",
+                    x_scale=args.every)
     print("\n| cell | T | final loss (mean of last 4 logs) | baseline | ratio | seconds |")
     print("| --- | --- | --- | --- | --- | --- |")
     for spec, delay, final, baseline, seconds in finals:

@@ -3,7 +3,8 @@
 from kerasseq.training.model_dir import atomic_path
 
 
-def plot_curves(curves, path, title, ylabel, baseline=None, log_scale=True):
+def plot_curves(curves, path, title, ylabel, baseline=None, log_scale=True,
+                xlabel="epoch", x_scale=1):
     """Writes one line per curve (`{label: [value per epoch]}`) to `path`.
 
     Args:
@@ -12,6 +13,8 @@ def plot_curves(curves, path, title, ylabel, baseline=None, log_scale=True):
         title, ylabel: Text of the plot.
         baseline: Optional value drawn as a dashed line labelled "baseline".
         log_scale: Whether the y axis is logarithmic.
+        xlabel: Label of the x axis.
+        x_scale: Point `i` (from 1) is drawn at `i * x_scale`.
     """
     import matplotlib
 
@@ -21,12 +24,14 @@ def plot_curves(curves, path, title, ylabel, baseline=None, log_scale=True):
     figure, axes = plt.subplots(figsize=(6, 4))
     try:
         for label, values in curves.items():
-            axes.plot(range(1, len(values) + 1), values, marker="o", label=label)
+            steps = [x_scale * (i + 1) for i in range(len(values))]
+            axes.plot(steps, values, marker="o" if len(values) < 30 else None,
+                      label=label)
         if baseline is not None:
             axes.axhline(baseline, color="gray", linestyle="--", label="baseline")
         if log_scale:
             axes.set_yscale("log")
-        axes.set_xlabel("epoch")
+        axes.set_xlabel(xlabel)
         axes.set_ylabel(ylabel)
         axes.set_title(title)
         axes.legend()
