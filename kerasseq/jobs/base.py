@@ -78,6 +78,9 @@ class Job:
     #: Options of `ModelConfig`/`TrainConfig` whose defaults differ here.
     model_defaults = {}
     train_defaults = {}
+    #: Stop when the validation loss has not improved for this many epochs,
+    #: keeping the best weights; `None` trains every epoch.
+    early_stopping_patience = None
 
     def add_arguments(self, parser):
         """Adds the job's own command-line options to `parser`."""

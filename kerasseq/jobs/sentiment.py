@@ -96,7 +96,8 @@ class SentimentJob(Job):
     options_class = SentimentOptions
     model_defaults = {"cell": "lstm", "units": 64, "layers": 1,
                       "bidirectional": True, "embedding_dim": 64, "dropout": 0.2}
-    train_defaults = {"epochs": 4, "batch_size": 64, "learning_rate": 2e-3}
+    train_defaults = {"epochs": 6, "batch_size": 64, "learning_rate": 2e-3}
+    early_stopping_patience = 2  # small data: it overfits within a few epochs
 
     def add_arguments(self, parser):
         add_data_arguments(parser, "rotten_tomatoes", "word")

@@ -189,6 +189,11 @@ def train(config, resume=False, print_fn=print, verbose="auto", callbacks=(),
         keras.callbacks.TensorBoard(os.path.join(out, model_dir.LOGS_DIR)),
         StopOnNonFiniteLoss(backup),
     ]
+    if job.early_stopping_patience is not None:
+        callbacks.append(keras.callbacks.EarlyStopping(
+            monitor="val_loss", patience=job.early_stopping_patience,
+            restore_best_weights=True, verbose=1,
+        ))
     if verbose == "auto":  # a progress bar on a terminal, else a line per epoch
         verbose = 1 if sys.stdout.isatty() else 2
     with warnings.catch_warnings():
