@@ -13,6 +13,8 @@ from kerasseq.layers.gru import GRUCell
 from kerasseq.layers.lstm import LSTM
 from kerasseq.layers.lstm import LSTMCell
 from kerasseq.layers.multiplicative_attention import MultiplicativeAttention
+from kerasseq.layers.orthogonal_rnn import OrthogonalRNN
+from kerasseq.layers.orthogonal_rnn import OrthogonalRNNCell
 from kerasseq.layers.position_embedding import PositionEmbedding
 from kerasseq.layers.registry import get_recurrent_layer
 from kerasseq.layers.registry import recurrent_layer_names
@@ -24,3 +26,5 @@ from kerasseq.layers.self_attention import SelfAttention
 from kerasseq.layers.self_attention import SelfAttentionBlock
 from kerasseq.layers.simple_rnn import SimpleRNN
 from kerasseq.layers.simple_rnn import SimpleRNNCell
+from kerasseq.layers.unitary_rnn import UnitaryRNN
+from kerasseq.layers.unitary_rnn import UnitaryRNNCell

@@ -6,7 +6,9 @@ register here with `register_recurrent_layer`.
 
 from kerasseq.layers.gru import GRU
 from kerasseq.layers.lstm import LSTM
+from kerasseq.layers.orthogonal_rnn import OrthogonalRNN
 from kerasseq.layers.simple_rnn import SimpleRNN
+from kerasseq.layers.unitary_rnn import UnitaryRNN
 
 _RECURRENT_LAYERS = {}
 
@@ -47,3 +49,5 @@ def get_recurrent_layer(name):
 register_recurrent_layer("simple_rnn", SimpleRNN)
 register_recurrent_layer("lstm", LSTM)
 register_recurrent_layer("gru", GRU)
+register_recurrent_layer("orthogonal", OrthogonalRNN)
+register_recurrent_layer("unitary", UnitaryRNN)

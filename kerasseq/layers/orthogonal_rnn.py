@@ -1,0 +1,170 @@
+"""Orthogonal recurrent cell and sequence layer (expRNN and scoRNN).
+
+References: Lezcano-Casado and Martinez-Rubio, "Cheap orthogonal constraints
+in neural networks: a simple parametrization of the orthogonal and unitary
+group", ICML 2019; Helfrich, Willmott and Ye, "Orthogonal recurrent neural
+networks with scaled Cayley transform", ICML 2018.
+"""
+
+import keras
+from keras import ops
+
+from kerasseq.initializers import SKEW_INITIALIZERS
+from kerasseq.layers import validation
+from kerasseq.layers.modrelu import add_modrelu_bias
+from kerasseq.layers.modrelu import modrelu
+from kerasseq.layers.parametrizations import get_parametrization
+from kerasseq.layers.parametrizations import skew_symmetric
+from kerasseq.layers.rnn import RecurrentCell
+from kerasseq.layers.rnn import RecurrentLayer
+
+
+def _check_activation(activation):
+    """Accepts `"modrelu"` or any Keras activation; names both if neither."""
+    if activation == "modrelu":
+        return
+    try:
+        validation.get_activation("activation", activation)
+    except ValueError:
+        raise ValueError(
+            "Argument `activation` must be 'modrelu' or a Keras activation "
+            f"such as 'tanh'. Received: activation={activation!r}"
+        ) from None
+
+
+@keras.saving.register_keras_serializable(package="kerasseq")
+class OrthogonalRNNCell(RecurrentCell):
+    """Orthogonal RNN cell (expRNN, Lezcano-Casado 2019; scoRNN, Helfrich 2018).
+
+    `h_t = activation(h_{t-1} W_h + x_t W_x + b)` with `W_h` exactly
+    orthogonal: `W_h = map(A)` for the skew-symmetric `A` taken from the
+    strict upper triangle of an unconstrained variable `skew_kernel`, and
+    `map` the matrix exponential (`"exp"`, expRNN) or the Cayley transform
+    `(I + A)^{-1} (I - A)` (`"cayley"`, scoRNN without its diagonal scaling
+    `D`). Gradients reach `skew_kernel` through the map, so every optimizer
+    keeps `W_h` orthogonal with no retraction step.
+
+    Weights: `kernel` `(features, units)`, `skew_kernel` `(units, units)`,
+    `bias` `(units,)` if `use_bias`, and `modrelu_bias` `(units,)` with
+    `activation="modrelu"` (initialized, regularized and constrained like
+    `bias`). `recurrent_regularizer` and `recurrent_constraint` act on
+    `skew_kernel`.
+
+    Args:
+        units: Positive integer, dimensionality of the state.
+        activation: `"tanh"` (default), `"modrelu"` (`sign(z) *
+            relu(|z| + b_mod)`, Arjovsky et al. 2016) or another Keras
+            activation.
+        parametrization: `"exp"` (default) or `"cayley"`, a key of
+            `kerasseq.layers.parametrizations.PARAMETRIZATIONS`.
+        recurrent_initializer: Initializer of the skew matrix `A`:
+            `"henaff"` (default, Henaff et al. 2016), `"cayley"` (Helfrich
+            et al. 2018), `"random_orthogonal"`, or any Keras initializer.
+        use_bias, kernel_initializer, bias_initializer, *_regularizer,
+        *_constraint, dropout, recurrent_dropout, seed: as in
+        `keras.layers.SimpleRNNCell`.
+
+    Call arguments:
+        inputs: `(batch, features)`.
+        states: list holding the previous state `(batch, units)`.
+        training: whether dropout is active.
+
+    Returns:
+        `(h_t, [h_t])`, each `(batch, units)`.
+
+    Example:
+
+    >>> cell = OrthogonalRNNCell(4, parametrization="cayley")
+    >>> h, _ = cell(np.ones((2, 3)), [np.zeros((2, 4))])
+    >>> h.shape, cell.recurrent_matrix().shape
+    ((2, 4), (4, 4))
+    """
+
+    gate_count = 1
+
+    def __init__(
+        self,
+        units,
+        activation="tanh",
+        parametrization="exp",
+        recurrent_initializer="henaff",
+        **kwargs,
+    ):
+        _check_activation(activation)
+        get_parametrization(parametrization)  # raises on an unknown name
+        self.use_modrelu = activation == "modrelu"
+        if isinstance(recurrent_initializer, str):
+            skew_initializer = SKEW_INITIALIZERS.get(recurrent_initializer)
+            if skew_initializer is not None:
+                recurrent_initializer = skew_initializer()
+        super().__init__(
+            units,
+            activation=None if self.use_modrelu else activation,
+            recurrent_initializer=recurrent_initializer,
+            **kwargs,
+        )
+        self.parametrization = parametrization
+
+    def build_recurrent(self):
+        self.skew_kernel = self.add_weight(
+            shape=(self.units, self.units),
+            name="skew_kernel",
+            initializer=self.recurrent_initializer,
+            regularizer=self.recurrent_regularizer,
+            constraint=self.recurrent_constraint,
+        )
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        self.modrelu_bias = add_modrelu_bias(self) if self.use_modrelu else None
+
+    def recurrent_matrix(self):
+        """The orthogonal `W_h = map(A)`, `(units, units)`; `h_t` uses `h W_h`."""
+        parametrization = get_parametrization(self.parametrization)
+        return parametrization(skew_symmetric(self.skew_kernel))
+
+    def step(self, projected, states, recurrent_kernel, recurrent_mask=None):
+        h_tm1 = states[0]
+        if recurrent_mask is not None:
+            h_tm1 = h_tm1 * recurrent_mask
+        z = projected + ops.matmul(h_tm1, recurrent_kernel)  # (batch, units)
+        h = modrelu(z, self.modrelu_bias) if self.use_modrelu else self.activation(z)
+        return h, [h]
+
+    def get_config(self):
+        config = {"parametrization": self.parametrization}
+        base_config = super().get_config()
+        if self.use_modrelu:
+            base_config["activation"] = "modrelu"
+        return {**base_config, **config}
+
+
+@keras.saving.register_keras_serializable(package="kerasseq")
+class OrthogonalRNN(RecurrentLayer):
+    """Orthogonal RNN layer (expRNN 2019, scoRNN 2018) on `OrthogonalRNNCell`.
+
+    Takes `units`, every `OrthogonalRNNCell` argument (`parametrization`,
+    `activation`, ...) and the options of `keras.layers.RNN`
+    (`return_sequences`, `return_state`, `go_backwards`, `stateful`,
+    `unroll`, `zero_output_for_mask`). The orthogonal `W_h` is computed once
+    per sequence, and the input projection of all steps is one product.
+
+    Call arguments:
+        sequences: `(batch, time, features)`.
+        initial_state: optional list with one `(batch, units)` tensor.
+        mask: optional `(batch, time)` boolean mask.
+        training: whether dropout is active.
+
+    Returns:
+        `(batch, time, units)` if `return_sequences` else `(batch, units)`,
+        then the final state if `return_state`.
+
+    Example:
+
+    >>> layer = OrthogonalRNN(8, parametrization="exp", activation="modrelu",
+    ...                       return_sequences=True)
+    >>> layer(np.ones((2, 7, 3))).shape
+    (2, 7, 8)
+    """
+
+    cell_class = OrthogonalRNNCell
