@@ -92,6 +92,10 @@ def get_initializer(name, value):
 
 
 def get_regularizer(name, value):
+    if isinstance(value, str):
+        # `keras.regularizers.get` knows only the built-in names; a registered
+        # name such as "kerasseq>SoftOrthogonality" resolves to its class.
+        value = keras.saving.get_registered_object(value) or value
     return _resolve(keras.regularizers.get, "regularizer", name, value)
 
 
