@@ -92,17 +92,18 @@ class OrthogonalRNNCell(RecurrentCell):
     ):
         _check_activation(activation)
         get_parametrization(parametrization)  # raises on an unknown name
-        self.use_modrelu = activation == "modrelu"
+        use_modrelu = activation == "modrelu"
         if isinstance(recurrent_initializer, str):
             skew_initializer = SKEW_INITIALIZERS.get(recurrent_initializer)
             if skew_initializer is not None:
                 recurrent_initializer = skew_initializer()
         super().__init__(
             units,
-            activation=None if self.use_modrelu else activation,
+            activation=None if use_modrelu else activation,
             recurrent_initializer=recurrent_initializer,
             **kwargs,
         )
+        self.use_modrelu = use_modrelu
         self.parametrization = parametrization
 
     def build_recurrent(self):

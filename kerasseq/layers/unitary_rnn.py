@@ -163,17 +163,18 @@ class UnitaryRNNCell(RecurrentCell):
     def recurrent_matrix(self):
         """The real orthogonal `K`, `(2 units, 2 units)`: new state = `h K`."""
         units = self.units
-        dtype = self.phases.dtype
+        phases = ops.convert_to_tensor(self.phases)  # (3, units)
+        dtype = phases.dtype
         # Row k of the result is W e_k, so `rows` holds W^T.
         rows = (ops.eye(units, dtype=dtype), ops.zeros((units, units), dtype))
-        rows = _phase(rows, self.phases[0])  # D1
+        rows = _phase(rows, phases[0])  # D1
         rows = _fourier(rows)  # F
         rows = _reflect(rows, self.reflections[0])  # R1
         rows = _permute(rows, self.permutation)  # P
-        rows = _phase(rows, self.phases[1])  # D2
+        rows = _phase(rows, phases[1])  # D2
         rows = _inverse_fourier(rows)  # F^-1
         rows = _reflect(rows, self.reflections[1])  # R2
-        real, imag = _phase(rows, self.phases[2])  # D3
+        real, imag = _phase(rows, phases[2])  # D3
         return ops.concatenate(
             [
                 ops.concatenate([real, imag], axis=1),  # rows for Re h

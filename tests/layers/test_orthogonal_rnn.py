@@ -15,6 +15,8 @@ import keras
 from kerasseq import layers
 from tests.layers import numpy_reference
 from tests.layers import orthogonal_reference as ref
+from tests.layers.sequence_checks import assert_gradients_match_finite_differences
+from tests.layers.sequence_checks import right_padded_mask
 
 UNITS, FEATURES, BATCH = 5, 3, 4
 VARIANTS = [
@@ -53,12 +55,6 @@ def numpy_step(parametrization, activation):
         ref.orthogonal_step, parametrization=parametrization,
         activation=activation,
     )
-
-
-def right_padded_mask(rng, batch, steps):
-    lengths = rng.integers(1, steps + 1, size=batch)
-    lengths[0] = steps
-    return np.arange(steps)[None, :] < lengths[:, None], lengths
 
 
 # --------------------------------------------------------------- NumPy parity
@@ -148,24 +144,7 @@ def test_finite_difference_gradients(parametrization, activation):
     def loss():
         return tf.reduce_sum(layer(x, mask=mask) * probe)
 
-    with tf.GradientTape() as tape:
-        value = loss()
-    grads = tape.gradient(value, layer.trainable_weights)
-    eps = 1e-6
-    for variable, grad in zip(layer.trainable_weights, grads):
-        base = variable.numpy()
-        for _ in range(2):
-            direction = rng.standard_normal(variable.shape)
-            variable.assign(base + eps * direction)
-            plus = float(loss())
-            variable.assign(base - eps * direction)
-            minus = float(loss())
-            variable.assign(base)
-            numeric = (plus - minus) / (2 * eps)
-            analytic = float(np.sum(np.asarray(grad) * direction))
-            assert analytic == pytest.approx(numeric, rel=1e-6, abs=1e-8), (
-                variable.path
-            )
+    assert_gradients_match_finite_differences(loss, layer.trainable_weights, rng)
 
 
 # ------------------------------------------------------- training and XLA

@@ -6,6 +6,7 @@ import tensorflow as tf
 
 from kerasseq.layers import parametrizations
 from tests.layers import orthogonal_reference as ref
+from tests.layers.sequence_checks import assert_gradients_match_finite_differences
 
 SIZES = [1, 2, 5, 16]
 # Entry scales from tiny to large: 30 drives the 1-norm into the hundreds,
@@ -102,20 +103,9 @@ def test_gradient_matches_finite_differences(name):
             function(parametrizations.skew_symmetric(params)) * probe
         )
 
-    with tf.GradientTape() as tape:
-        value = loss()
-    grad = tape.gradient(value, params).numpy()
-    base = params.numpy()
-    eps = 1e-6
-    for _ in range(4):
-        direction = rng.standard_normal(base.shape)
-        params.assign(base + eps * direction)
-        plus = float(loss())
-        params.assign(base - eps * direction)
-        minus = float(loss())
-        params.assign(base)
-        numeric = (plus - minus) / (2 * eps)
-        assert np.sum(grad * direction) == pytest.approx(numeric, rel=1e-7)
+    assert_gradients_match_finite_differences(
+        loss, [params], rng, directions=4, rel=1e-7, abs=0.0
+    )
 
 
 @pytest.mark.parametrize("name", ["cayley", "exp"])

@@ -15,6 +15,8 @@ import keras
 from kerasseq import layers
 from tests.layers import numpy_reference
 from tests.layers import orthogonal_reference as ref
+from tests.layers.sequence_checks import assert_gradients_match_finite_differences
+from tests.layers.sequence_checks import right_padded_mask
 
 UNITS, FEATURES, BATCH = 4, 3, 3
 STATE = 2 * UNITS
@@ -42,12 +44,6 @@ def built_layer(rng, activation="modrelu", dtype="float64", **kwargs):
 
 def numpy_step(activation="modrelu"):
     return functools.partial(ref.unitary_step, activation=activation)
-
-
-def right_padded_mask(rng, batch, steps):
-    lengths = rng.integers(1, steps + 1, size=batch)
-    lengths[0] = steps
-    return np.arange(steps)[None, :] < lengths[:, None]
 
 
 # ---------------------------------------------------------- recurrent matrix
@@ -94,7 +90,7 @@ def test_matches_numpy_reference(activation, masked):
         rng, activation, return_sequences=True, return_state=True
     )
     x = rng.standard_normal((BATCH, 7, FEATURES))
-    mask = right_padded_mask(rng, BATCH, 7) if masked else None
+    mask = right_padded_mask(rng, BATCH, 7)[0] if masked else None
     outputs, state = layer(x, mask=mask)
     want_outputs, want_states = numpy_reference.run(
         numpy_step(activation), x, weights, [np.zeros((BATCH, STATE))],
@@ -164,24 +160,7 @@ def test_finite_difference_gradients(activation):
     def loss():
         return tf.reduce_sum(layer(x, mask=mask) * probe)
 
-    with tf.GradientTape() as tape:
-        value = loss()
-    grads = tape.gradient(value, layer.trainable_weights)
-    eps = 1e-6
-    for variable, grad in zip(layer.trainable_weights, grads):
-        base = variable.numpy()
-        for _ in range(2):
-            direction = rng.standard_normal(variable.shape)
-            variable.assign(base + eps * direction)
-            plus = float(loss())
-            variable.assign(base - eps * direction)
-            minus = float(loss())
-            variable.assign(base)
-            numeric = (plus - minus) / (2 * eps)
-            analytic = float(np.sum(np.asarray(grad) * direction))
-            assert analytic == pytest.approx(numeric, rel=1e-6, abs=1e-8), (
-                variable.path
-            )
+    assert_gradients_match_finite_differences(loss, layer.trainable_weights, rng)
 
 
 # ------------------------------------------------------- training and XLA
@@ -229,7 +208,7 @@ def test_cell_inside_keras_rnn_matches_numpy():
     layer.build((None, None, FEATURES))
     weights = randomize(layer, rng)
     x = rng.standard_normal((BATCH, 6, FEATURES))
-    mask = right_padded_mask(rng, BATCH, 6)
+    mask, _ = right_padded_mask(rng, BATCH, 6)
     want, _ = numpy_reference.run(
         numpy_step(), x, weights, [np.zeros((BATCH, STATE))], mask=mask
     )
@@ -245,7 +224,7 @@ def test_bidirectional_matches_numpy():
     layer.build((None, None, FEATURES))
     randomize(layer, rng)
     x = rng.standard_normal((BATCH, 6, FEATURES))
-    mask = right_padded_mask(rng, BATCH, 6)
+    mask, _ = right_padded_mask(rng, BATCH, 6)
     zeros = [np.zeros((BATCH, STATE))]
     forward, _ = numpy_reference.run(
         numpy_step(), x, weight_dict(layer.forward_layer), zeros, mask=mask
