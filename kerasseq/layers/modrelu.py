@@ -25,26 +25,28 @@ def modrelu(z, bias):
     return ops.sign(z) * ops.relu(ops.abs(z) + bias)
 
 
-def complex_modrelu(real, imag, bias):
-    """Complex modReLU on `z = real + i imag`: `z / |z| * relu(|z| + bias)`.
+def complex_modrelu(z, bias):
+    """Complex modReLU `z / |z| * relu(|z| + bias)` on a stacked `[Re, Im]`.
 
     `z = 0` maps to 0. The modulus is taken where it is positive only, so the
     gradient stays finite at `z = 0`.
 
     Args:
-        real, imag: `(batch, units)` parts of the pre-activation.
+        z: `(batch, 2 * units)`, real parts then imaginary parts.
         bias: `(units,)` modReLU bias.
 
     Returns:
-        `(real, imag)` of the result, each `(batch, units)`.
+        `(batch, 2 * units)`, stacked like `z`.
     """
-    squared = real * real + imag * imag
+    units = bias.shape[-1]
+    parts = ops.reshape(z, (-1, 2, units))  # (batch, [re, im], units)
+    squared = ops.sum(ops.square(parts), axis=1)  # (batch, units), |z|^2
     nonzero = squared > 0
     modulus = ops.sqrt(ops.where(nonzero, squared, ops.ones_like(squared)))
     scale = ops.where(
         nonzero, ops.relu(modulus + bias) / modulus, ops.zeros_like(modulus)
     )
-    return real * scale, imag * scale
+    return ops.reshape(parts * ops.expand_dims(scale, 1), (-1, 2 * units))
 
 
 def add_modrelu_bias(cell):

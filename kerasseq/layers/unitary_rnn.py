@@ -189,10 +189,7 @@ class UnitaryRNNCell(RecurrentCell):
             h_tm1 = h_tm1 * recurrent_mask
         z = projected + ops.matmul(h_tm1, recurrent_kernel)  # (batch, 2 units)
         if self.use_modrelu:
-            real, imag = complex_modrelu(
-                z[:, : self.units], z[:, self.units :], self.modrelu_bias
-            )
-            z = ops.concatenate([real, imag], axis=-1)
+            z = complex_modrelu(z, self.modrelu_bias)
         return z, [z]
 
     def get_config(self):

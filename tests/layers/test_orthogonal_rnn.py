@@ -15,8 +15,8 @@ import keras
 from kerasseq import layers
 from tests.layers import numpy_reference
 from tests.layers import orthogonal_reference as ref
-from tests.layers.sequence_checks import assert_gradients_match_finite_differences
-from tests.layers.sequence_checks import right_padded_mask
+from tests.layers.gradient_check import check_gradients
+from tests.layers.masks import right_padded_mask
 
 UNITS, FEATURES, BATCH = 5, 3, 4
 VARIANTS = [
@@ -144,7 +144,7 @@ def test_finite_difference_gradients(parametrization, activation):
     def loss():
         return tf.reduce_sum(layer(x, mask=mask) * probe)
 
-    assert_gradients_match_finite_differences(loss, layer.trainable_weights, rng)
+    check_gradients(loss, layer.trainable_weights, rng)
 
 
 # ------------------------------------------------------- training and XLA

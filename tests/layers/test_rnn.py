@@ -15,6 +15,7 @@ from kerasseq import layers
 from tests.layers import numpy_reference
 from tests.layers.cell_specs import IDS
 from tests.layers.cell_specs import SPECS
+from tests.layers.masks import right_padded_mask
 
 UNITS, FEATURES, BATCH = 5, 3, 4
 parametrize_specs = pytest.mark.parametrize("spec", SPECS, ids=IDS)
@@ -34,12 +35,6 @@ def built_layer(spec, rng, dtype="float64", **kwargs):
 
 def zero_states(spec, batch=BATCH):
     return [np.zeros((batch, UNITS)) for _ in range(spec.num_states)]
-
-
-def right_padded_mask(rng, batch, steps):
-    lengths = rng.integers(1, steps + 1, size=batch)
-    lengths[0] = steps  # one full-length row
-    return np.arange(steps)[None, :] < lengths[:, None], lengths
 
 
 # --------------------------------------------------------------- NumPy parity

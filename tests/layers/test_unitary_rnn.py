@@ -13,10 +13,11 @@ import tensorflow as tf
 
 import keras
 from kerasseq import layers
+from kerasseq.layers.modrelu import complex_modrelu
 from tests.layers import numpy_reference
 from tests.layers import orthogonal_reference as ref
-from tests.layers.sequence_checks import assert_gradients_match_finite_differences
-from tests.layers.sequence_checks import right_padded_mask
+from tests.layers.gradient_check import check_gradients
+from tests.layers.masks import right_padded_mask
 
 UNITS, FEATURES, BATCH = 4, 3, 3
 STATE = 2 * UNITS
@@ -127,25 +128,22 @@ def test_linear_cell_preserves_the_state_norm():
 
 
 def test_complex_modrelu_matches_numpy_and_zero_maps_to_zero():
-    from kerasseq.layers.modrelu import complex_modrelu
-
     rng = np.random.default_rng(4)
     z = rng.standard_normal((5, 6)) + 1j * rng.standard_normal((5, 6))
     z[0, 0] = 0.0
     bias = rng.standard_normal(6)
-    real, imag = complex_modrelu(
-        tf.constant(z.real), tf.constant(z.imag), tf.constant(bias)
+    got = complex_modrelu(
+        tf.constant(np.concatenate([z.real, z.imag], -1)), tf.constant(bias)
     )
     want = ref.complex_modrelu(z, bias)
-    np.testing.assert_allclose(np.asarray(real) + 1j * np.asarray(imag), want,
-                               atol=1e-14)
+    np.testing.assert_allclose(
+        got, np.concatenate([want.real, want.imag], -1), atol=1e-14
+    )
+    stacked = tf.constant(np.concatenate([z.real, z.imag], -1))
     with tf.GradientTape() as tape:
-        parts = [tf.constant(z.real), tf.constant(z.imag)]
-        tape.watch(parts)
-        out = complex_modrelu(*parts, tf.constant(np.abs(bias)))
-        loss = tf.reduce_sum(out[0] + out[1])
-    grads = tape.gradient(loss, parts)
-    assert all(np.all(np.isfinite(g)) for g in grads)
+        tape.watch(stacked)
+        loss = tf.reduce_sum(complex_modrelu(stacked, tf.constant(np.abs(bias))))
+    assert np.all(np.isfinite(tape.gradient(loss, stacked)))
 
 
 # ------------------------------------------------------------ gradient check
@@ -160,7 +158,7 @@ def test_finite_difference_gradients(activation):
     def loss():
         return tf.reduce_sum(layer(x, mask=mask) * probe)
 
-    assert_gradients_match_finite_differences(loss, layer.trainable_weights, rng)
+    check_gradients(loss, layer.trainable_weights, rng)
 
 
 # ------------------------------------------------------- training and XLA
