@@ -18,6 +18,8 @@ from tests.layers import numpy_reference
 from tests.layers import orthogonal_reference as ref
 from tests.layers.gradient_check import check_gradients
 from tests.layers.masks import right_padded_mask
+from tests.layers.recurrent_checks import count_recurrent_matrix_calls
+from tests.layers.recurrent_checks import fit_under_xla
 
 UNITS, FEATURES, BATCH = 4, 3, 3
 STATE = 2 * UNITS
@@ -163,20 +165,12 @@ def test_finite_difference_gradients(activation):
 
 # ------------------------------------------------------- training and XLA
 def test_trains_under_xla_and_stays_unitary():
-    rng = np.random.default_rng(6)
-    inputs = keras.Input((6, FEATURES))
     recurrent = layers.UnitaryRNN(8, seed=2)
-    model = keras.Model(inputs, keras.layers.Dense(1)(recurrent(inputs)))
-    model.compile(
-        optimizer=keras.optimizers.Adam(0.05), loss="mse", jit_compile=True
-    )
-    assert model.jit_compile is True
+    recurrent.build((None, None, FEATURES))
     before = recurrent.cell.reflections.numpy()
     permutation = recurrent.cell.permutation.numpy()
-    x = rng.standard_normal((16, 6, FEATURES)).astype("float32")
-    y = rng.standard_normal((16, 1)).astype("float32")
-    history = model.fit(x, y, batch_size=8, epochs=2, verbose=0)
-    assert np.all(np.isfinite(history.history["loss"]))
+    losses = fit_under_xla(recurrent, np.random.default_rng(6), features=FEATURES)
+    assert np.all(np.isfinite(losses))
     assert not np.allclose(recurrent.cell.reflections.numpy(), before)
     np.testing.assert_array_equal(recurrent.cell.permutation.numpy(), permutation)
     k = np.asarray(recurrent.cell.recurrent_matrix())
@@ -186,16 +180,8 @@ def test_trains_under_xla_and_stays_unitary():
 def test_recurrent_matrix_is_computed_once_per_sequence(monkeypatch):
     rng = np.random.default_rng(7)
     layer, _ = built_layer(rng, return_sequences=True)
-    calls = []
-    original = layer.cell.recurrent_matrix
-
-    def spy():
-        calls.append(1)
-        return original()
-
-    monkeypatch.setattr(layer.cell, "recurrent_matrix", spy)
-    layer(rng.standard_normal((BATCH, 12, FEATURES)))
-    assert len(calls) == 1
+    x = rng.standard_normal((BATCH, 12, FEATURES))
+    assert count_recurrent_matrix_calls(layer, x, monkeypatch) == 1
 
 
 # -------------------------------------------------- inside Keras containers
