@@ -13,12 +13,11 @@ with 2x2 rotation generators `[[0, a_k], [-a_k, 0]]`, one per pair of units
 """
 
 import math
+import numbers
 import random
 
 import keras
 from keras import ops
-
-from kerasseq.layers import validation
 
 
 def _block_diagonal_skew(values, size, dtype):
@@ -33,7 +32,15 @@ class _BlockSkewInitializer(keras.initializers.Initializer):
     """Shared seed handling and shape check; subclasses draw `block_values`."""
 
     def __init__(self, seed=None):
-        validation.check_seed("seed", seed)
+        # Checked here rather than with `kerasseq.layers.validation`: the
+        # layers import this package, so it must not import them.
+        if seed is not None and (
+            isinstance(seed, bool) or not isinstance(seed, numbers.Integral)
+        ):
+            raise ValueError(
+                "Argument `seed` must be an integer or None. "
+                f"Received: seed={seed!r}"
+            )
         self.seed = seed
         # As Keras's random initializers: an unseeded instance draws its seed
         # once (from Python's `random`, which `keras.utils.set_random_seed`
