@@ -147,3 +147,26 @@ def test_generate_continues_the_prompt(capsys, tmp_path):
     assert cli.main(["generate", str(out), "--prompt", "the ", "--top-k", "3",
                      "--seed", "1", "--max-tokens", "30"]) == 0
     assert capsys.readouterr().out.startswith("the ")
+
+
+@pytest.mark.parametrize("cell", ["orthogonal", "unitary"])
+def test_train_copy_with_parametrized_cells(capsys, tmp_path, cell):
+    out = tmp_path / cell
+    assert cli.main([
+        "train", "copy", "--T", "4", "--cell", cell, "--units", "6",
+        "--embedding-dim", "4", "--epochs", "1", "--steps-per-epoch", "3",
+        "--validation-steps", "1", "--batch-size", "8", "--out", str(out),
+    ]) == 0
+    capsys.readouterr()
+    assert cli.main(["evaluate", str(out), "--json"]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert metrics["baseline_loss"] == pytest.approx(10 * math.log(8) / 24)
+
+
+def test_diagnose_gradients_writes_a_plot(capsys, tmp_path):
+    plot = tmp_path / "flow.png"
+    assert cli.main(["diagnose", "gradients", "--cells", "simple_rnn,orthogonal",
+                     "--T", "20", "--units", "4", "--plot", str(plot)]) == 0
+    out = capsys.readouterr().out
+    assert "simple_rnn" in out and "orthogonal" in out
+    assert plot.read_bytes()[:4] == b"\x89PNG"

@@ -73,3 +73,19 @@ def test_rejects_non_recurrent_layers_and_bad_shapes():
     layer.build((None, None, 2))
     with pytest.raises(ValueError, match="`inputs`"):
         gradient_flow(layer, np.zeros((4, 2)))
+
+
+def test_orthogonal_cell_with_identity_activation_preserves_gradient_norm():
+    rng = np.random.default_rng(4)
+    for parametrization in ("cayley", "exp"):
+        layer = layers.OrthogonalRNN(8, activation="linear",
+                                     parametrization=parametrization, seed=1)
+        layer.build((None, None, 3))
+        flow = gradient_flow(layer, rng.standard_normal((2, 200, 3)).astype("float32"))
+        np.testing.assert_allclose(flow.gradient_norms, 1.0, atol=1e-4)
+
+
+def test_orthogonal_and_unitary_cells_in_the_cell_comparison():
+    flows = gradient_flow_for_cells(["orthogonal", "unitary"], T=30, units=4, batch=2)
+    assert len(flows["unitary"].gradient_norms) == 30
+    assert np.all(np.isfinite(flows["orthogonal"].gradient_norms))
