@@ -28,6 +28,20 @@ def _cells(text):
     return tuple(name.strip() for name in text.split(",") if name.strip())
 
 
+def _cell_option(text):
+    key, separator, value = text.partition("=")
+    if not separator or not key:
+        raise argparse.ArgumentTypeError(
+            f"expected KEY=VALUE, e.g. activation=modrelu; got {text!r}"
+        )
+    for convert in (int, float):
+        try:
+            return key, convert(value)
+        except ValueError:
+            pass
+    return key, {"true": True, "false": False}.get(value.lower(), value)
+
+
 def _add_demo_parser(commands):
     defaults = DemoConfig()
     demo = commands.add_parser(
@@ -79,6 +93,12 @@ def _add_train_options(parser, job):
     group.add_argument("--bidirectional", action="store_true")
     group.add_argument("--embedding-dim", type=int, default=model.embedding_dim)
     group.add_argument("--dropout", type=float, default=model.dropout)
+    group.add_argument(
+        "--cell-option", action="append", type=_cell_option, default=[],
+        metavar="KEY=VALUE",
+        help="further argument of the recurrent layer, repeatable, e.g. "
+        "--cell-option activation=modrelu --cell-option parametrization=cayley",
+    )
     group = parser.add_argument_group("training")
     group.add_argument("--batch-size", type=int, default=train.batch_size)
     group.add_argument("--epochs", type=int, default=train.epochs)
@@ -125,6 +145,7 @@ def job_config_from_args(job, args):
             bidirectional=args.bidirectional,
             embedding_dim=args.embedding_dim,
             dropout=args.dropout,
+            cell_options=dict(args.cell_option),
         ),
         train=TrainConfig(
             optimizer=args.optimizer,

@@ -3,6 +3,7 @@ import math
 import subprocess
 import sys
 
+import keras
 import pytest
 
 import kerasseq
@@ -170,3 +171,27 @@ def test_diagnose_gradients_writes_a_plot(capsys, tmp_path):
     out = capsys.readouterr().out
     assert "simple_rnn" in out and "orthogonal" in out
     assert plot.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_cell_options_reach_the_layer(capsys, tmp_path):
+    out = tmp_path / "copy"
+    assert cli.main([
+        "train", "copy", "--T", "4", "--cell", "orthogonal", "--units", "6",
+        "--cell-option", "activation=modrelu", "--cell-option", "parametrization=cayley",
+        "--embedding-dim", "4", "--epochs", "1", "--steps-per-epoch", "2",
+        "--validation-steps", "1", "--batch-size", "8", "--out", str(out),
+    ]) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert config["model"]["cell_options"] == {"activation": "modrelu",
+                                               "parametrization": "cayley"}
+    model = keras.saving.load_model(out / "model.keras")
+    layer_config = model.get_layer("recurrent").recurrent_layers[0].get_config()
+    assert layer_config["activation"] == "modrelu"
+    assert layer_config["parametrization"] == "cayley"
+
+
+def test_bad_cell_option_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["train", "copy", "--cell-option", "nonsense"])
+    assert info.value.code == 2
+    assert "KEY=VALUE" in capsys.readouterr().err

@@ -46,6 +46,7 @@ def recurrent_stack(model_config, return_sequences, name="recurrent"):
         bidirectional=model_config.bidirectional,
         return_sequences=return_sequences,
         dropout=model_config.dropout,
+        cell_kwargs=model_config.cell_options,
         name=name,
     )
 

@@ -57,6 +57,7 @@ def build_classifier(vocabulary_size, num_classes, model_config, pooling="last",
         bidirectional=model_config.bidirectional,
         return_sequences=pooling != "last",
         dropout=model_config.dropout,
+        cell_kwargs=model_config.cell_options,
         name="recurrent",
     )(x)
     if pooling == "mean":

@@ -53,7 +53,8 @@ def build_language_model(vocabulary_size, model_config, embeddings=None,
     )(tokens)
     for index in range(model_config.layers):
         x = layer_class(
-            model_config.units, return_sequences=True, name=f"recurrent_{index}"
+            model_config.units, return_sequences=True, name=f"recurrent_{index}",
+            **model_config.cell_options,
         )(x)
         if model_config.dropout:
             x = keras.layers.Dropout(model_config.dropout, name=f"dropout_{index}")(x)

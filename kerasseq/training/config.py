@@ -79,6 +79,8 @@ class ModelConfig:
         bidirectional: Whether each recurrent layer reads both directions.
         embedding_dim: Width of token embeddings, for token inputs.
         dropout: Dropout between stacked layers.
+        cell_options: Further arguments of the recurrent layers, e.g.
+            `{"activation": "modrelu", "parametrization": "cayley"}`.
     """
 
     cell: str = "lstm"
@@ -87,9 +89,16 @@ class ModelConfig:
     bidirectional: bool = False
     embedding_dim: int = 32
     dropout: float = 0.0
+    cell_options: dict = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
         get_recurrent_layer(self.cell)
+        reserved = {"units", "return_sequences", "return_state", "name"}
+        if set(self.cell_options) & reserved:
+            raise ValueError(
+                f"Argument `cell_options` may not set {sorted(reserved)}; they "
+                f"come from the model config. Received: {self.cell_options}"
+            )
         validation.check_positive_int("units", self.units)
         validation.check_positive_int("layers", self.layers)
         validation.check_positive_int("embedding_dim", self.embedding_dim)
