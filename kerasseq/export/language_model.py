@@ -40,8 +40,8 @@ from kerasseq.samplers import get_sampler
 
 
 def make_sampler(options):
-    """The export's sampler, at temperature 1 (the graph divides logits by
-    the requested temperature itself, so it can be an input)."""
+    """The export's sampler; the graph calls its `get_next_token` and
+    applies the requested temperature itself (so it can be an input)."""
     if options.sampler == "top_k":
         return get_sampler("top_k", k=options.top_k, seed=options.seed)
     if options.sampler == "top_p":
@@ -61,12 +61,17 @@ def read_prompts(tokenizer, texts):
 
 def generate_ids(step, sampler, ids, lengths, max_new_tokens, temperature,
                  limit):
-    """Continues right-padded prompts; `(batch, max_new_tokens)` ids.
+    """Continues right-padded prompts by `max_new_tokens` (a tensor) ids.
 
-    `max_new_tokens` is a tensor: the sampler's loop runs for at most the
-    Python int `limit` steps, and stops early through an extra end token
-    (id `vocabulary_size`) that the step function forces once
-    `max_new_tokens` tokens are out and forbids before.
+    The loop is a `tf.while_loop` of at most `limit` steps: the samplers'
+    own loop writes its buffer with `keras.ops.slice_update`, which becomes
+    `XlaDynamicUpdateSlice` on TensorFlow, an op TensorFlow Serving runs
+    only with XLA JIT enabled. Each step picks the next token with the
+    sampler's `get_next_token` (the one method a strategy defines) from
+    `exp(log_softmax(logits / temperature))`, as `Sampler` does.
+
+    Returns:
+        int32 `(batch, max_new_tokens)`.
     """
     generator = step.generator
     kernels = generator.recurrent_kernels()  # constants: frozen at export
@@ -79,22 +84,26 @@ def generate_ids(step, sampler, ids, lengths, max_new_tokens, temperature,
         mask=positions < (lengths - 1)[:, None],
     )
     start = tf.gather(ids, lengths - 1, axis=1, batch_dims=1)  # (batch,)
-    end = step.vocabulary_size
 
-    def next_fn(tokens, carry):
-        states, index = carry
-        tokens = tf.minimum(tokens, end - 1)  # the end token is never fed on
-        logits, states = generator.step(tokens, states, kernels)
-        logits = logits / temperature
-        stop = index >= max_new_tokens
-        logits = tf.where(stop, float("-inf"), logits)
-        end_logit = tf.fill([batch, 1], tf.where(stop, 0.0, float("-inf")))
-        return tf.concat([logits, end_logit], axis=-1), (states, index + 1)
+    def body(index, tokens, generated, *states):
+        logits, states = generator.step(tokens, step.nest(states), kernels)
+        probabilities = ops.exp(ops.log_softmax(logits / temperature, axis=-1))
+        tokens = tf.cast(sampler.get_next_token(probabilities), tf.int32)
+        generated = tf.concat([generated, tokens[:, None]], axis=1)
+        return (index + 1, tokens, generated, *[s for layer in states for s in layer])
 
-    result = sampler(next_fn, start, (states, tf.constant(0)), limit,
-                     end_token_id=end)
-    tokens = tf.where(result["tokens"] == end, 0, result["tokens"])
-    return tokens[:, :max_new_tokens]
+    flat = [state for layer in states for state in layer]
+    _, _, generated, *_ = tf.while_loop(
+        lambda index, *_: index < max_new_tokens,
+        body,
+        (tf.constant(0), start, tf.zeros([batch, 0], tf.int32), *flat),
+        shape_invariants=(
+            tf.TensorShape([]), start.shape, tf.TensorShape([None, None]),
+            *[state.shape for state in flat],
+        ),
+        maximum_iterations=limit,
+    )
+    return generated
 
 
 @register_exporter
@@ -124,7 +133,7 @@ class LanguageModelExporter(Exporter):
             ids, lengths = read_prompts(tokenizer, text)
             new_ids = generate_ids(
                 step, sampler, ids, lengths, max_new_tokens, temperature, limit
-            )
+            )  # (batch, max_new_tokens)
             return {
                 "text": prefix + decode_ids(tokenizer, new_ids),
                 "token_ids": new_ids,
