@@ -8,8 +8,8 @@ that trained the model; see `kerasseq.export.exporter`.
 This package is TensorFlow-only, as export is.
 """
 
-from kerasseq.export import classifier  # noqa: F401  (registers sentiment)
 from kerasseq.export import language_model  # noqa: F401  (registers lm)
+from kerasseq.export import classifier  # noqa: F401  (registers sentiment)
 from kerasseq.export.exporter import Exporter
 from kerasseq.export.exporter import ExportOptions
 from kerasseq.export.exporter import TrainedModel

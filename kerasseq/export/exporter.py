@@ -287,16 +287,19 @@ def exportable_jobs():
     return tuple(_EXPORTERS)
 
 
+def describe_exportable():
+    """`"'lm' (kerasseq train lm), ..."`: what can be exported."""
+    return ", ".join(
+        f"{name!r} ({exporter.made_by})" for name, exporter in _EXPORTERS.items()
+    )
+
+
 def get_exporter(job_name):
     """The exporter of `job_name`; a `ValueError` lists what can be exported."""
     try:
         return _EXPORTERS[job_name]
     except KeyError:
         raise ValueError(
-            f"models of job {job_name!r} cannot be exported; export supports "
-            + ", ".join(
-                f"{name!r} ({exporter.made_by})"
-                for name, exporter in _EXPORTERS.items()
-            )
-            + "."
+            f"models of job {job_name!r} cannot be exported; `kerasseq export` "
+            f"supports {describe_exportable()}."
         ) from None

@@ -21,6 +21,8 @@ from kerasseq.export.exporter import SAVED_MODEL_DIR
 from kerasseq.export.exporter import TFLITE_DIR
 from kerasseq.export.exporter import ExportOptions
 from kerasseq.export.exporter import TrainedModel
+from kerasseq.export.exporter import describe_exportable
+from kerasseq.export.exporter import exportable_jobs
 from kerasseq.export.exporter import get_exporter
 from kerasseq.training import model_dir
 
@@ -34,14 +36,15 @@ def load_trained_model(path):
     from kerasseq.training.trainer import load_trained
 
     job_name = model_dir.read_json(path, model_dir.CONFIG_FILE).get("job")
-    try:
-        get_exporter(job_name)
-    except ValueError as error:
+    if job_name not in exportable_jobs():
         try:
             kind = f" ({get_job(job_name).description})"
         except ValueError:
             kind = ""
-        raise ValueError(f"{path} holds a {job_name!r} model{kind}: {error}") from None
+        raise ValueError(
+            f"{path} holds a {job_name!r} model{kind}, which cannot be "
+            f"exported; `kerasseq export` supports {describe_exportable()}."
+        )
     job, config, model = load_trained(path)
     tokenizer = class_names = None
     vocabulary = os.path.join(path, VOCABULARY_FILE)
