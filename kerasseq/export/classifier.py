@@ -27,6 +27,8 @@ from kerasseq.export.exporter import register_exporter
 from kerasseq.export.exporter import sample_ids
 from kerasseq.export.text_graph import encode_texts
 from kerasseq.export.text_graph import read_empty_as_oov
+from kerasseq.jobs.sentiment import LABELS_FILE
+from kerasseq.text.tokenizer import VOCABULARY_FILE
 
 
 def class_probabilities(outputs):
@@ -40,6 +42,7 @@ def class_probabilities(outputs):
 class ClassifierExporter(Exporter):
     job_name = "sentiment"
     made_by = "kerasseq train sentiment"
+    required_files = (VOCABULARY_FILE, LABELS_FILE)
 
     def max_length(self, source, options):
         return options.max_length or source.config.options.max_length
@@ -65,12 +68,13 @@ class ClassifierExporter(Exporter):
         signature = [tf.TensorSpec([None], tf.string, name="text")]
         return {"serving_default": (classify, signature)}
 
-    def tflite_function(self, source, options):
+    def tflite_graphs(self, source, options):
         def classify(tokens):
             return {"probabilities": self.probabilities(source, tokens)}
 
         length = self.max_length(source, options)
-        return classify, [tf.TensorSpec([None, length], tf.int32, name="tokens")]
+        signature = [tf.TensorSpec([None, length], tf.int32, name="tokens")]
+        return {"model": (classify, signature)}
 
     def tflite_info(self, source, options):
         length = self.max_length(source, options)
@@ -105,5 +109,5 @@ class ClassifierExporter(Exporter):
             class_probabilities(source.model(sample, training=False))
         )
 
-    def tflite_probabilities(self, model, sample):
-        return model.run(tokens=sample)["probabilities"]
+    def tflite_probabilities(self, models, sample):
+        return models["model"].run(tokens=sample)["probabilities"]

@@ -4,16 +4,19 @@ An `Exporter` knows one kind of model directory (the job that trained it).
 It supplies
 
 * `serving_endpoints`: the SavedModel signatures, on raw strings;
-* `tflite_function`: the on-device graph, on token ids, built-in ops only;
+* `tflite_graphs`: the on-device graphs, on token ids, built-in ops only,
+  one `.tflite` file each;
 * `sample_inputs`, `keras_probabilities`, `tflite_probabilities`: how its
   exports are checked against the Keras model;
 * `tflite_info`: the inputs, outputs and conventions an app needs.
 
 Everything else (writing the SavedModel, converting and quantizing, the
 vocabulary files, `model_info.json`, the checks) is shared. Exporters are
-registered under the job name, so a new job (e.g. `seq2seq`: an encoder
-model plus a decoder-step model that attends over the encoder outputs) adds
-a file with one `@register_exporter` class.
+registered under the job name, so a new job adds a file with one
+`@register_exporter` class. A `seq2seq` exporter, say, would return two
+TFLite graphs, `{"encoder": ..., "decoder_step": ...}` (the decoder step
+taking the encoder outputs, its state and a token, and attending over the
+outputs), and a SavedModel endpoint that runs both with a sampler.
 """
 
 import dataclasses
@@ -35,8 +38,10 @@ from kerasseq.text.tokenizer import VOCABULARY_FILE
 
 SAVED_MODEL_DIR = "saved_model"
 TFLITE_DIR = "tflite"
-TFLITE_FILE = "model.tflite"
-QUANTIZED_TFLITE_FILE = "model_dynamic.tflite"
+#: The file of a TFLite graph and variant: `model.tflite`,
+#: `model_dynamic.tflite`.
+TFLITE_FILE = "{graph}{suffix}.tflite"
+VARIANT_SUFFIXES = {"float32": "", "dynamic_range_int8": "_dynamic"}
 MODEL_INFO_FILE = "model_info.json"
 FORMATS = ("saved_model", "tflite")
 QUANTIZATIONS = ("dynamic",)
@@ -115,14 +120,17 @@ class Exporter:
     job_name = None
     #: The command that makes a model directory this exporter reads.
     made_by = ""
+    #: Files the model directory must hold besides the model and config.
+    required_files = (VOCABULARY_FILE,)
 
     def serving_endpoints(self, source, options):
         """`{name: (function, input_signature)}` of the SavedModel; the one
         named `serving_default` is what TF Serving calls by default."""
         raise NotImplementedError
 
-    def tflite_function(self, source, options):
-        """`(function, input_signature)` of the TFLite model."""
+    def tflite_graphs(self, source, options):
+        """`{graph name: (function, input_signature)}` of the TFLite files
+        (`model` for a single graph: `model.tflite`)."""
         raise NotImplementedError
 
     def tflite_info(self, source, options):
@@ -137,8 +145,9 @@ class Exporter:
         """Probabilities of the Keras model on `sample`, `(n, classes)`."""
         raise NotImplementedError
 
-    def tflite_probabilities(self, model, sample):
-        """Probabilities of a `verify.TFLiteModel` on `sample`."""
+    def tflite_probabilities(self, models, sample):
+        """Probabilities on `sample` of the `verify.TFLiteModel`s of one
+        variant, by graph name."""
         raise NotImplementedError
 
     # ----------------------------------------------------------- shared
@@ -153,27 +162,39 @@ class Exporter:
         return {"bytes": directory_size(directory)}
 
     def write_tflite(self, source, directory, options):
-        """Writes the TFLite model(s), vocabulary and `model_info.json` into
-        `directory` and checks them; returns the report."""
-        function, signature = self.tflite_function(source, options)
-        files = {"float32": TFLITE_FILE}
+        """Writes the TFLite files, vocabulary and `model_info.json` into
+        `directory` and checks them; returns the report by variant."""
+        variants = ["float32"]
         if options.quantize == "dynamic":
-            files["dynamic_range_int8"] = QUANTIZED_TFLITE_FILE
-        blobs = tflite.convert(source.model, function, signature, variants=tuple(files))
+            variants.append("dynamic_range_int8")
+        files = {}  # graph name -> variant -> file name
+        for graph, (function, signature) in self.tflite_graphs(source, options).items():
+            blobs = tflite.convert(source.model, function, signature, variants)
+            for variant, blob in blobs.items():
+                name = TFLITE_FILE.format(graph=graph, suffix=VARIANT_SUFFIXES[variant])
+                with open(os.path.join(directory, name), "wb") as handle:
+                    handle.write(blob)
+                files.setdefault(graph, {})[variant] = name
         sample = self.sample_inputs(source, options)
         expected = self.keras_probabilities(source, sample)
         report = {}
-        for kind, blob in blobs.items():
-            path = os.path.join(directory, files[kind])
-            with open(path, "wb") as handle:
-                handle.write(blob)
-            model = verify.TFLiteModel(path)
-            model.check_builtin_only()
-            got = self.tflite_probabilities(model, sample)
-            report[kind] = {
-                "file": files[kind],
-                "bytes": len(blob),
-                "while_loops": model.op_names().count("WHILE"),
+        for variant in variants:
+            models = {
+                graph: verify.TFLiteModel(os.path.join(directory, names[variant]))
+                for graph, names in files.items()
+            }
+            for model in models.values():
+                model.check_builtin_only()
+            got = self.tflite_probabilities(models, sample)
+            report[variant] = {
+                "files": {
+                    os.path.basename(model.path): len(model.flatbuffer)
+                    for model in models.values()
+                },
+                "bytes": sum(len(model.flatbuffer) for model in models.values()),
+                "while_loops": sum(
+                    model.op_names().count("WHILE") for model in models.values()
+                ),
                 "max_abs_difference_vs_keras": verify.max_abs_difference(
                     got, expected
                 ),

@@ -152,9 +152,9 @@ class LanguageModelExporter(Exporter):
             ]),
         }
 
-    def tflite_function(self, source, options):
+    def tflite_graphs(self, source, options):
         step = LanguageModelStep(source.model)
-        return step, step.input_signature(batch_size=1)
+        return {"model": (step, step.input_signature(batch_size=1))}
 
     def tflite_info(self, source, options):
         step = LanguageModelStep(source.model)
@@ -201,7 +201,8 @@ class LanguageModelExporter(Exporter):
         logits = source.model(sample, training=False)  # (1, time, vocab)
         return softmax(ops.convert_to_numpy(logits)[0])
 
-    def tflite_probabilities(self, model, sample):
+    def tflite_probabilities(self, models, sample):
+        model = models["model"]
         shapes = model.input_shapes()
         names = [name for name in shapes if name != "token"]
         states = {name: np.zeros(shapes[name], np.float32) for name in names}

@@ -31,6 +31,7 @@ def load_trained_model(path):
     """A `TrainedModel` of directory `path`; a `ValueError` names what can
     be exported when `path` holds another kind of model."""
     from kerasseq.jobs import get_job
+    from kerasseq.jobs.sentiment import LABELS_FILE
     from kerasseq.text.tokenizer import VOCABULARY_FILE
     from kerasseq.text.tokenizer import Tokenizer
     from kerasseq.training.trainer import load_trained
@@ -45,13 +46,18 @@ def load_trained_model(path):
             f"{path} holds a {job_name!r} model{kind}, which cannot be "
             f"exported; `kerasseq export` supports {describe_exportable()}."
         )
+    for name in get_exporter(job_name).required_files:
+        if not os.path.isfile(os.path.join(path, name)):
+            raise model_dir.ModelDirError(
+                f"{path} has no {name}, which the export needs."
+            )
     job, config, model = load_trained(path)
     tokenizer = class_names = None
     vocabulary = os.path.join(path, VOCABULARY_FILE)
     if os.path.isfile(vocabulary):
         tokenizer = Tokenizer.load(vocabulary)
-    if os.path.isfile(os.path.join(path, "labels.json")):
-        class_names = model_dir.read_json(path, "labels.json")["class_names"]
+    if os.path.isfile(os.path.join(path, LABELS_FILE)):
+        class_names = model_dir.read_json(path, LABELS_FILE)["class_names"]
     return TrainedModel(job.name, config, model, tokenizer, class_names, os.fspath(path))
 
 
@@ -131,14 +137,14 @@ def describe(report, out, options):
             f"{os.path.join(out, SAVED_MODEL_DIR)}/  "
             f"{human_size(report['saved_model']['bytes'])}"
         )
-    files = report.get("tflite", {})
-    float_bytes = files.get("float32", {}).get("bytes")
-    for kind, entry in files.items():
-        line = (
-            f"{os.path.join(out, TFLITE_DIR, entry['file'])}  "
-            f"{human_size(entry['bytes'])} {kind}"
-        )
-        if kind != "float32" and float_bytes:
+    variants = report.get("tflite", {})
+    float_bytes = variants.get("float32", {}).get("bytes")
+    for variant, entry in variants.items():
+        line = ", ".join(
+            f"{os.path.join(out, TFLITE_DIR, name)}  {human_size(size)}"
+            for name, size in entry["files"].items()
+        ) + f" {variant}"
+        if variant != "float32" and float_bytes:
             line += f" ({entry['bytes'] / float_bytes:.0%} of float32)"
         loops = entry["while_loops"]
         line += (

@@ -103,9 +103,14 @@ class LanguageModelStep:
 
     Example:
 
-    >>> step = LanguageModelStep(model)  # a 1-layer LSTM LM, 16 units
-    >>> step.state_sizes
+    >>> model = build_language_model(40, ModelConfig(cell="lstm", units=16))
+    >>> step = LanguageModelStep(model)
+    >>> step.state_sizes  # an LSTM layer: h and c
     {'state_0_0': 16, 'state_0_1': 16}
+    >>> with frozen_recurrence(model):
+    ...     out = step(np.array([3], "int32"), *step.initial_states().values())
+    >>> tuple(out["logits"].shape)  # (batch, vocabulary_size)
+    (1, 40)
     """
 
     def __init__(self, model):
