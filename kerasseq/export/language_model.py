@@ -118,6 +118,16 @@ class LanguageModelExporter(Exporter):
         limit = options.max_new_tokens
         prefix = "" if tokenizer.level == "char" else " "
 
+        text = tf.TensorSpec([None], tf.string, name="text")
+        signature = [
+            text,
+            tf.TensorSpec([], tf.int32, name="max_new_tokens"),
+            tf.TensorSpec([], tf.float32, name="temperature"),
+        ]
+
+        # One function for both signatures, so its constants (the frozen
+        # recurrent matrices) are stored once.
+        @tf.function(input_signature=signature, autograph=False)
         def generate(text, max_new_tokens, temperature):
             tf.debugging.assert_greater(
                 temperature, 0.0, message="`temperature` must be > 0"
@@ -142,14 +152,9 @@ class LanguageModelExporter(Exporter):
         def generate_default(text):
             return generate(text, tf.constant(limit), tf.constant(1.0))
 
-        text = tf.TensorSpec([None], tf.string, name="text")
         return {
             "serving_default": (generate_default, [text]),
-            "generate": (generate, [
-                text,
-                tf.TensorSpec([], tf.int32, name="max_new_tokens"),
-                tf.TensorSpec([], tf.float32, name="temperature"),
-            ]),
+            "generate": (generate, signature),
         }
 
     def tflite_graphs(self, source, options):
