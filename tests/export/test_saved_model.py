@@ -10,6 +10,9 @@ import pytest
 import tensorflow as tf
 from tensorflow.core.protobuf import saved_model_pb2
 
+from kerasseq.export import ExportOptions
+from kerasseq.export import export_trained
+from tests.export import builders
 from tests.export.conftest import MAX_LENGTH
 from tests.export.conftest import MAX_TOKENS
 
@@ -156,3 +159,23 @@ def test_language_model_rejects_bad_settings_clearly(lm, max_new_tokens, tempera
         lm.signatures["generate"](
             text=tf.constant(["To be"]), max_new_tokens=tf.constant(max_new_tokens),
             temperature=tf.constant(temperature))
+
+
+def test_a_sampling_export_is_seeded_and_advances(tmp_path):
+    source = builders.language_model("gru", units=4, layers=1)
+    export_trained(source, str(tmp_path), formats=["saved_model"],
+                   options=ExportOptions(sampler="top_k", top_k=5, seed=3,
+                                         max_new_tokens=8),
+                   print_fn=lambda line: None)
+
+    def first_two():
+        generate = tf.saved_model.load(str(tmp_path / "saved_model")).signatures[
+            "serving_default"]
+        return [generate(text=tf.constant(["To be"]))["token_ids"].numpy()
+                for _ in range(2)]
+
+    first, second = first_two()
+    assert not np.array_equal(first, second)  # the seed state advances
+    again, _ = first_two()
+    np.testing.assert_array_equal(first, again)  # and starts from the export's
+    assert first.min() >= 0 and first.max() < source.tokenizer.vocabulary_size
