@@ -118,13 +118,15 @@ def _add_export_parser(commands):
     from kerasseq.export.exporter import FORMATS
     from kerasseq.export.exporter import QUANTIZATIONS
     from kerasseq.export.exporter import ExportOptions
+    from kerasseq.export.exporter import exportable_jobs
 
     defaults = ExportOptions()
     export = commands.add_parser(
         "export", help="write a trained model as SavedModel and TFLite",
-        description="Export a trained lm or sentiment model: saved_model/ "
-        "(raw strings in, for TensorFlow Serving) and tflite/ (token ids in, "
-        "LiteRT built-in ops only, with vocabulary and model_info.json).",
+        description=f"Export a trained model ({', '.join(exportable_jobs())}): "
+        "saved_model/ (raw strings in, for TensorFlow Serving) and tflite/ "
+        "(token ids in, LiteRT built-in ops only, with vocabulary and "
+        "model_info.json).",
     )
     export.add_argument("model_dir")
     export.add_argument(

@@ -10,7 +10,8 @@ Writes, by default into the model directory:
 Each export is built in a temporary directory beside its destination and
 moved into place only once every requested format is complete and checked,
 so a failed or interrupted export leaves no half-written model behind and
-keeps an earlier export.
+keeps an earlier export. (A process killed outright can leave its hidden
+`.saved_model.*.tmp` directory, never a partial `saved_model/`.)
 """
 
 import contextlib
@@ -79,8 +80,9 @@ def export_trained(source, out, formats=None, options=None, print_fn=print):
     """Exports a loaded `TrainedModel` into `out/saved_model`, `out/tflite`.
 
     Returns:
-        A dict by format of what was written: paths, sizes in bytes, and
-        for TFLite each file's agreement with the Keras model.
+        A dict by format: `{"saved_model": {"bytes": ...}, "tflite":
+        {variant: {"files", "bytes", "while_loops",
+        "max_abs_difference_vs_keras", "same_argmax_vs_keras"}}}`.
     """
     options = options or ExportOptions()
     formats = check_formats(formats, options)
