@@ -43,6 +43,8 @@ TFLITE_DIR = "tflite"
 TFLITE_FILE = "{graph}{suffix}.tflite"
 VARIANT_SUFFIXES = {"float32": "", "dynamic_range_int8": "_dynamic"}
 MODEL_INFO_FILE = "model_info.json"
+#: Class names, one a line in output order, escaped as `vocabulary.txt`.
+LABELS_TEXT_FILE = "labels.txt"
 FORMATS = ("saved_model", "tflite")
 QUANTIZATIONS = ("dynamic",)
 #: Largest |float TFLite - Keras| an export accepts (a wrong graph is far off).
@@ -210,7 +212,8 @@ class Exporter:
         return report
 
     def write_app_files(self, source, directory, options, files):
-        """The vocabulary files and `model_info.json` beside the models."""
+        """The vocabulary files, `labels.txt` (classifiers) and
+        `model_info.json` beside the models."""
         info = {
             "format_version": 1,
             "job": source.job,
@@ -234,6 +237,11 @@ class Exporter:
                 "oov_token": OOV_TOKEN,
             }
             info["tokenizer"] = tokenizer_description(tokenizer.level)
+        if source.class_names is not None:
+            vocabulary.write_text(
+                os.path.join(directory, LABELS_TEXT_FILE), source.class_names
+            )
+            info["labels_file"] = LABELS_TEXT_FILE
         with open(os.path.join(directory, MODEL_INFO_FILE), "w",
                   encoding="utf-8") as handle:
             json.dump(info, handle, indent=2, ensure_ascii=False)

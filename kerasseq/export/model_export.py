@@ -5,7 +5,8 @@ Writes, by default into the model directory:
     saved_model/          TensorFlow SavedModel on raw strings (TF Serving)
     tflite/model.tflite   LiteRT model on token ids, built-in ops only
     tflite/model_dynamic.tflite   the same, int8 weights (--quantize dynamic)
-    tflite/vocabulary.txt, vocabulary.json, model_info.json
+    tflite/vocabulary.txt, vocabulary.json, model_info.json (and labels.txt
+           for a classifier)
 
 Each export is built in a temporary directory beside its destination and
 moved into place only once every requested format is complete and checked,

@@ -57,6 +57,7 @@ def test_cli_writes_both_formats_with_app_files_and_reports(
     assert {i["name"]: tuple(i["shape"]) for i in info["inputs"]} == model.input_shapes()
     if kind == "classifier":
         assert info["class_names"] == ["neg", "pos"]
+        assert vocabulary.read_text(out / "tflite" / info["labels_file"]) == ["neg", "pos"]
         assert info["max_length"] == MAX_LENGTH
     else:
         assert [s["name"] for s in info["states"]] == ["state_0_0", "state_0_1"]

@@ -53,6 +53,13 @@ def test_language_model_exports_agree_with_keras(cell, level, tmp_path):
     serving = tf.saved_model.load(str(tmp_path / "saved_model"))
     outputs = serving.signatures["serving_default"](text=tf.constant([prompt]))
     assert outputs["token_ids"].numpy()[0].tolist() == expected
+    # Prompts of different lengths in one batch: the padding is masked.
+    longer = "Whether 'tis nobler in the mind"
+    batch = serving.signatures["serving_default"](text=tf.constant([prompt, longer]))
+    longer_expected = np.asarray(generate_ids(
+        source.model, [source.tokenizer.encode_one(longer)], NEW_TOKENS,
+        get_sampler("greedy")))[0].tolist()
+    assert batch["token_ids"].numpy().tolist() == [expected, longer_expected]
     prefix = "" if level == "char" else " "  # as `kerasseq generate` prints it
     assert outputs["text"].numpy()[0].decode() == prefix + source.tokenizer.decode(expected)
 
