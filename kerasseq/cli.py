@@ -134,6 +134,69 @@ def _add_train_options(parser, job):
     )
 
 
+def _add_export_parser(commands):
+    from kerasseq.export.exporter import FORMATS
+    from kerasseq.export.exporter import QUANTIZATIONS
+    from kerasseq.export.exporter import ExportOptions
+    from kerasseq.export.exporter import exportable_jobs
+
+    defaults = ExportOptions()
+    export = commands.add_parser(
+        "export", help="write a trained model as SavedModel and TFLite",
+        description=f"Export a trained model ({', '.join(exportable_jobs())}): "
+        "saved_model/ (raw strings in, for TensorFlow Serving) and tflite/ "
+        "(token ids in, LiteRT built-in ops only, with vocabulary and "
+        "model_info.json).",
+    )
+    export.add_argument("model_dir")
+    export.add_argument(
+        "--format", action="append", choices=FORMATS,
+        help="saved_model or tflite; repeat for both (default: both)",
+    )
+    export.add_argument(
+        "--quantize", choices=QUANTIZATIONS,
+        help="also write an int8-weight TFLite model and report its accuracy",
+    )
+    export.add_argument(
+        "--out", help="directory for saved_model/ and tflite/ (default: MODEL_DIR)"
+    )
+    group = export.add_argument_group("language model")
+    group.add_argument(
+        "--sampler", choices=("greedy", "random", "top_k", "top_p"),
+        default=defaults.sampler,
+        help="decoding inside the SavedModel (default: %(default)s)",
+    )
+    group.add_argument("--top-k", type=int, default=defaults.top_k)
+    group.add_argument("--top-p", type=float, default=defaults.top_p)
+    group.add_argument(
+        "--max-tokens", type=int, default=defaults.max_new_tokens,
+        help="most tokens a request may generate, and the count of "
+        "serving_default (default: %(default)s)",
+    )
+    group.add_argument("--seed", type=int, help="seed of a random sampler")
+    export.add_argument_group("classifier").add_argument(
+        "--max-length", type=int,
+        help="fixed input length of the TFLite model (default: the trained "
+        "max_length)",
+    )
+
+
+def run_export(args):
+    from kerasseq.export import ExportOptions
+    from kerasseq.export import export_model
+
+    options = ExportOptions(
+        quantize=args.quantize,
+        sampler=args.sampler,
+        top_k=args.top_k,
+        top_p=args.top_p,
+        max_new_tokens=args.max_tokens,
+        max_length=args.max_length,
+        seed=args.seed,
+    )
+    export_model(args.model_dir, formats=args.format, out=args.out, options=options)
+
+
 def job_config_from_args(job, args):
     return jobs.JobConfig(
         job=job.name,
@@ -249,6 +312,8 @@ def build_parser():
     data_fetch = data_commands.add_parser("fetch", help="download and verify a corpus")
     data_fetch.add_argument("name")
     data_fetch.add_argument("--cache-dir")
+
+    _add_export_parser(commands)
 
     evaluate = commands.add_parser(
         "evaluate", help="print the held-out metrics of a trained model"
@@ -381,6 +446,8 @@ def run(args):
             print(f"{similarity:.3f}\t{word}")
     elif args.command == "data":
         run_data(args)
+    elif args.command == "export":
+        run_export(args)
     elif args.command == "evaluate":
         metrics = trainer.evaluate(args.model_dir)
         if args.json:

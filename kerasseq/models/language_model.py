@@ -92,8 +92,12 @@ class StatefulGenerator:
     def recurrent_kernels(self):
         return [cell.recurrent_matrix() for cell in self.cells]
 
-    def prefill(self, prompt_ids, states, kernels):
-        """Runs the recurrent layers over `prompt_ids` `(batch, P)`, P >= 1."""
+    def prefill(self, prompt_ids, states, kernels, mask=None):
+        """Runs the recurrent layers over `prompt_ids` `(batch, P)`, P >= 1.
+
+        `mask` (optional, bool `(batch, P)`) marks the real tokens of prompts
+        of different lengths; a masked step leaves the states unchanged.
+        """
         x = self.embedding(prompt_ids)  # (batch, P, embedding_dim)
         new_states = []
         for cell, state, kernel in zip(self.cells, states, kernels):
@@ -102,6 +106,7 @@ class StatefulGenerator:
                 cell.project_inputs(x),
                 list(state),
                 output_size=cell.output_size,
+                mask=mask,
             )
             new_states.append(state)
         return new_states

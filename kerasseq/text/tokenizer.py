@@ -20,6 +20,8 @@ PAD_ID = 0
 OOV_ID = 1
 LEVELS = ("char", "word")
 VOCABULARY_FILE = "vocabulary.json"
+#: What word level deletes after lower-casing (an RE2 / Python `re` class).
+PUNCTUATION_PATTERN = r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']'
 
 
 class Tokenizer:
@@ -102,9 +104,7 @@ class Tokenizer:
         if self.level == "char":
             return tf.strings.unicode_split(texts, "UTF-8", errors="replace")
         lowered = tf.strings.lower(texts, encoding="utf-8")
-        stripped = tf.strings.regex_replace(
-            lowered, r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']', ""
-        )
+        stripped = tf.strings.regex_replace(lowered, PUNCTUATION_PATTERN, "")
         return tf.strings.split(stripped)
 
     def lookup_layer(self):

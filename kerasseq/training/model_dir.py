@@ -17,6 +17,7 @@ into place, so a crash never leaves a file that loads wrongly.
 import contextlib
 import json
 import os
+import shutil
 import tempfile
 
 CONFIG_FILE = "config.json"
@@ -52,6 +53,34 @@ def atomic_path(path):
     finally:
         if os.path.exists(temporary):
             os.remove(temporary)
+
+
+@contextlib.contextmanager
+def atomic_directory(path):
+    """Yields an empty temporary directory beside `path`; on success it
+    replaces `path` (a directory or nothing).
+
+    On an exception the temporary directory is removed and an existing
+    `path` is untouched. The replacement is two renames (old `path` aside,
+    new one in) followed by deleting the old one, so between them, for an
+    instant, `path` is absent but never half written.
+    """
+    path = os.path.abspath(os.fspath(path))
+    parent, name = os.path.split(path)
+    os.makedirs(parent, exist_ok=True)
+    temporary = tempfile.mkdtemp(dir=parent, prefix=f".{name}.", suffix=".tmp")
+    try:
+        yield temporary
+        old = None
+        if os.path.lexists(path):
+            old = tempfile.mkdtemp(dir=parent, prefix=f".{name}.", suffix=".old")
+            os.replace(path, os.path.join(old, name))
+        os.replace(temporary, path)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if os.path.exists(temporary):
+            shutil.rmtree(temporary, ignore_errors=True)
 
 
 def write_json(path, data):

@@ -1,0 +1,334 @@
+"""What `kerasseq export` can export, by job name, and the shared steps.
+
+An `Exporter` knows one kind of model directory (the job that trained it).
+It supplies
+
+* `serving_endpoints`: the SavedModel signatures, on raw strings;
+* `tflite_graphs`: the on-device graphs, on token ids, built-in ops only,
+  one `.tflite` file each;
+* `sample_inputs`, `keras_probabilities`, `tflite_probabilities`: how its
+  exports are checked against the Keras model;
+* `tflite_info`: the inputs, outputs and conventions an app needs.
+
+Everything else (writing the SavedModel, converting and quantizing, the
+vocabulary files, `model_info.json`, the checks) is shared. Exporters are
+registered under the job name, so a new job adds a file with one
+`@register_exporter` class. A `seq2seq` exporter, say, would return two
+TFLite graphs, `{"encoder": ..., "decoder_step": ...}` (the decoder step
+taking the encoder outputs, its state and a token, and attending over the
+outputs), and a SavedModel endpoint that runs both with a sampler.
+"""
+
+import dataclasses
+import json
+import os
+
+import numpy as np
+
+from kerasseq.export import saved_model
+from kerasseq.export import tflite
+from kerasseq.export import verify
+from kerasseq.export import vocabulary
+from kerasseq.layers import validation
+from kerasseq.text.tokenizer import OOV_ID
+from kerasseq.text.tokenizer import OOV_TOKEN
+from kerasseq.text.tokenizer import PAD_ID
+from kerasseq.text.tokenizer import PUNCTUATION_PATTERN
+from kerasseq.text.tokenizer import VOCABULARY_FILE
+
+SAVED_MODEL_DIR = "saved_model"
+TFLITE_DIR = "tflite"
+#: The file of a TFLite graph and variant: `model.tflite`,
+#: `model_dynamic.tflite`.
+TFLITE_FILE = "{graph}{suffix}.tflite"
+VARIANT_SUFFIXES = {"float32": "", "dynamic_range_int8": "_dynamic"}
+MODEL_INFO_FILE = "model_info.json"
+#: Class names, one a line in output order, escaped as `vocabulary.txt`.
+LABELS_TEXT_FILE = "labels.txt"
+FORMATS = ("saved_model", "tflite")
+QUANTIZATIONS = ("dynamic",)
+#: Largest |float TFLite - Keras| an export accepts (a wrong graph is far off).
+PARITY_TOLERANCE = 1e-3
+
+
+@dataclasses.dataclass
+class ExportOptions:
+    """Choices made at export time.
+
+    Attributes:
+        quantize: `None`, or `"dynamic"` to add an int8-weight TFLite file.
+        sampler: Decoding of the language model's SavedModel: `"greedy"`,
+            `"random"`, `"top_k"` or `"top_p"`.
+        top_k, top_p: The sampler's `k` and `p`.
+        max_new_tokens: The most tokens one generation request may ask for,
+            and the count of `serving_default`.
+        max_length: Fixed input length of the classifier's TFLite model
+            (default: the `max_length` it was trained with).
+        seed: Seed of a random sampler.
+        samples: Sample inputs of the accuracy checks.
+    """
+
+    quantize: str | None = None
+    sampler: str = "greedy"
+    top_k: int = 10
+    top_p: float = 0.9
+    max_new_tokens: int = 200
+    max_length: int | None = None
+    seed: int | None = None
+    samples: int = 32
+
+    def __post_init__(self):
+        if self.quantize is not None:
+            validation.check_choice("quantize", self.quantize, QUANTIZATIONS)
+        validation.check_choice(
+            "sampler", self.sampler, ("greedy", "random", "top_k", "top_p")
+        )
+        validation.check_positive_int("top_k", self.top_k)
+        if not 0 < self.top_p <= 1:
+            raise ValueError(
+                f"Argument `top_p` must be in (0, 1]. Received: top_p={self.top_p}"
+            )
+        validation.check_positive_int("max_new_tokens", self.max_new_tokens)
+        if self.max_length is not None:
+            validation.check_positive_int("max_length", self.max_length)
+        validation.check_seed("seed", self.seed)
+        validation.check_positive_int("samples", self.samples)
+
+
+@dataclasses.dataclass
+class TrainedModel:
+    """A loaded model directory: what an exporter reads.
+
+    Attributes:
+        job: The registered job name (`"lm"`, `"sentiment"`, ...).
+        config: Its `JobConfig`.
+        model: The Keras model.
+        tokenizer: The `Tokenizer`, for text jobs.
+        class_names: Class names, for classifiers.
+        path: The model directory, or `None` for a model built in memory.
+    """
+
+    job: str
+    config: object
+    model: object
+    tokenizer: object = None
+    class_names: list = None
+    path: str = None
+
+
+class Exporter:
+    """Base class of the exporters; subclasses fill in the hooks."""
+
+    job_name = None
+    #: The command that makes a model directory this exporter reads.
+    made_by = ""
+    #: Files the model directory must hold besides the model and config.
+    required_files = (VOCABULARY_FILE,)
+
+    def serving_endpoints(self, source, options):
+        """`{name: (function, input_signature)}` of the SavedModel; the one
+        named `serving_default` is what TF Serving calls by default."""
+        raise NotImplementedError
+
+    def tflite_graphs(self, source, options):
+        """`{graph name: (function, input_signature)}` of the TFLite files
+        (`model` for a single graph: `model.tflite`)."""
+        raise NotImplementedError
+
+    def tflite_info(self, source, options):
+        """The model-specific part of `model_info.json`."""
+        raise NotImplementedError
+
+    def sample_inputs(self, source, options):
+        """Inputs on which the exports are compared."""
+        raise NotImplementedError
+
+    def keras_probabilities(self, source, sample):
+        """Probabilities of the Keras model on `sample`, `(n, classes)`."""
+        raise NotImplementedError
+
+    def tflite_probabilities(self, models, sample):
+        """Probabilities on `sample` of the `verify.TFLiteModel`s of one
+        variant, by graph name."""
+        raise NotImplementedError
+
+    # ----------------------------------------------------------- shared
+    def write_saved_model(self, source, directory, options):
+        """Writes the SavedModel into the (new) `directory`."""
+        saved_model.write(
+            directory,
+            self.serving_endpoints(source, options),
+            source.model,
+            track=lookup_tables(source.tokenizer),
+        )
+        return {"bytes": directory_size(directory)}
+
+    def write_tflite(self, source, directory, options):
+        """Writes the TFLite files, vocabulary and `model_info.json` into
+        `directory` and checks them; returns the report by variant."""
+        variants = ["float32"]
+        if options.quantize == "dynamic":
+            variants.append("dynamic_range_int8")
+        files = {}  # graph name -> variant -> file name
+        for graph, (function, signature) in self.tflite_graphs(source, options).items():
+            blobs = tflite.convert(source.model, function, signature, variants)
+            for variant, blob in blobs.items():
+                name = TFLITE_FILE.format(graph=graph, suffix=VARIANT_SUFFIXES[variant])
+                with open(os.path.join(directory, name), "wb") as handle:
+                    handle.write(blob)
+                files.setdefault(graph, {})[variant] = name
+        sample = self.sample_inputs(source, options)
+        expected = self.keras_probabilities(source, sample)
+        report = {}
+        for variant in variants:
+            models = {
+                graph: verify.TFLiteModel(os.path.join(directory, names[variant]))
+                for graph, names in files.items()
+            }
+            for model in models.values():
+                model.check_builtin_only()
+            got = self.tflite_probabilities(models, sample)
+            report[variant] = {
+                "files": {
+                    os.path.basename(model.path): len(model.flatbuffer)
+                    for model in models.values()
+                },
+                "bytes": sum(len(model.flatbuffer) for model in models.values()),
+                "while_loops": sum(
+                    model.op_names().count("WHILE") for model in models.values()
+                ),
+                "max_abs_difference_vs_keras": verify.max_abs_difference(
+                    got, expected
+                ),
+                "same_argmax_vs_keras": verify.argmax_agreement(got, expected),
+            }
+        parity = report["float32"]["max_abs_difference_vs_keras"]
+        if not parity <= PARITY_TOLERANCE:
+            raise verify.ExportCheckError(
+                f"the float TFLite model differs from the Keras model by "
+                f"{parity:.3g} (tolerance {PARITY_TOLERANCE}); not exported."
+            )
+        self.write_app_files(source, directory, options, files)
+        return report
+
+    def write_app_files(self, source, directory, options, files):
+        """The vocabulary files, `labels.txt` (classifiers) and
+        `model_info.json` beside the models."""
+        info = {
+            "format_version": 1,
+            "job": source.job,
+            "files": files,
+            "signature": tflite.SIGNATURE_KEY,
+            **self.tflite_info(source, options),
+        }
+        if source.tokenizer is not None:
+            tokenizer = source.tokenizer
+            source.tokenizer.save(os.path.join(directory, VOCABULARY_FILE))
+            vocabulary.write_text(
+                os.path.join(directory, vocabulary.TEXT_FILE), tokenizer.vocabulary
+            )
+            info["vocabulary"] = {
+                "text_file": vocabulary.TEXT_FILE,
+                "text_file_format": vocabulary.TEXT_FORMAT,
+                "json_file": VOCABULARY_FILE,
+                "size": tokenizer.vocabulary_size,
+                "pad_id": PAD_ID,
+                "oov_id": OOV_ID,
+                "oov_token": OOV_TOKEN,
+            }
+            info["tokenizer"] = tokenizer_description(tokenizer.level)
+        if source.class_names is not None:
+            vocabulary.write_text(
+                os.path.join(directory, LABELS_TEXT_FILE), source.class_names
+            )
+            info["labels_file"] = LABELS_TEXT_FILE
+        with open(os.path.join(directory, MODEL_INFO_FILE), "w",
+                  encoding="utf-8") as handle:
+            json.dump(info, handle, indent=2, ensure_ascii=False)
+            handle.write("\n")
+
+
+def lookup_tables(tokenizer):
+    """The tokenizer's lookup layer, built, for the SavedModel to keep."""
+    if tokenizer is None:
+        return []
+    tokenizer.encode([""])  # builds the lookup layer
+    return [tokenizer.lookup_layer()]
+
+
+def tokenizer_description(level):
+    """How an app turns text into ids, as `model_info.json` states it."""
+    if level == "char":
+        return {
+            "level": "char",
+            "steps": [
+                "decode UTF-8, replacing invalid bytes by U+FFFD",
+                "one token per Unicode code point",
+                "id = line number in the vocabulary, else oov_id",
+            ],
+        }
+    return {
+        "level": "word",
+        "steps": [
+            "decode UTF-8, replacing invalid bytes by U+FFFD",
+            "lower-case (Unicode)",
+            "delete every character matching punctuation_pattern",
+            "split on whitespace",
+            "id = line number in the vocabulary, else oov_id",
+        ],
+        "punctuation_pattern": PUNCTUATION_PATTERN,
+    }
+
+
+def directory_size(path):
+    """Bytes of the files under `path`."""
+    return sum(
+        os.path.getsize(os.path.join(root, name))
+        for root, _, names in os.walk(path)
+        for name in names
+    )
+
+
+def sample_ids(vocabulary_size, shape, seed=0):
+    """Random real-token ids (no pad, no OOV), for checks."""
+    rng = np.random.default_rng(seed)
+    low = min(OOV_ID + 1, vocabulary_size - 1)
+    return rng.integers(low, vocabulary_size, size=shape).astype(np.int32)
+
+
+_EXPORTERS = {}
+
+
+def register_exporter(exporter_class):
+    """Class decorator: registers an instance under `exporter_class.job_name`."""
+    name = exporter_class.job_name
+    if name in _EXPORTERS and type(_EXPORTERS[name]) is not exporter_class:
+        raise ValueError(
+            f"An exporter is already registered for job {name!r}: "
+            f"{type(_EXPORTERS[name]).__name__}."
+        )
+    _EXPORTERS[name] = exporter_class()
+    return exporter_class
+
+
+def exportable_jobs():
+    """The job names that have an exporter, in registration order."""
+    return tuple(_EXPORTERS)
+
+
+def describe_exportable():
+    """`"'lm' (kerasseq train lm), ..."`: what can be exported."""
+    return ", ".join(
+        f"{name!r} ({exporter.made_by})" for name, exporter in _EXPORTERS.items()
+    )
+
+
+def get_exporter(job_name):
+    """The exporter of `job_name`; a `ValueError` lists what can be exported."""
+    try:
+        return _EXPORTERS[job_name]
+    except KeyError:
+        raise ValueError(
+            f"models of job {job_name!r} cannot be exported; `kerasseq export` "
+            f"supports {describe_exportable()}."
+        ) from None

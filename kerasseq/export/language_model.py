@@ -1,0 +1,219 @@
+"""Exports a recurrent language model (`kerasseq train lm`).
+
+SavedModel, two signatures (a signature cannot have optional inputs, so
+the defaults are a second one):
+
+* `serving_default`: input `text` `tf.string` `(batch,)`, the prompts;
+  generates `max_new_tokens` tokens (the export's `--max-tokens`) at
+  temperature 1.
+* `generate`: inputs `text` `(batch,)`, `max_new_tokens` int32 scalar in
+  `[0, export limit]` and `temperature` float32 scalar `> 0`; values outside
+  raise `InvalidArgumentError` naming the input.
+
+Both return `text` `tf.string` `(batch,)`, the continuation of each prompt
+(without the prompt; at word level it starts with a space, as
+`kerasseq generate` prints it), and `token_ids` int32
+`(batch, max_new_tokens)`. The decoding (greedy, random, top-k, top-p) is
+chosen at export. Each prompt is read once with its padding masked, then
+every new token costs one recurrent step, all inside the graph. An empty
+prompt starts from a newline, as `kerasseq generate` does; a prompt with no
+token then starts from `[UNK]`.
+
+TFLite: the single-step model of `step_models.LanguageModelStep`, batch
+1, for streaming generation on a device: the app feeds the prompt token by
+token, then each chosen token, and keeps the states between calls.
+"""
+
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from kerasseq.export.exporter import Exporter
+from kerasseq.export.exporter import register_exporter
+from kerasseq.export.exporter import sample_ids
+from kerasseq.export.step_models import LanguageModelStep
+from kerasseq.export.text_graph import decode_ids
+from kerasseq.export.text_graph import encode_texts
+from kerasseq.export.text_graph import read_empty_as_oov
+from kerasseq.export.verify import softmax
+from kerasseq.samplers import get_sampler
+
+
+def make_sampler(options):
+    """The export's sampler; the graph calls its `get_next_token` and
+    applies the requested temperature itself (so it can be an input)."""
+    if options.sampler == "top_k":
+        return get_sampler("top_k", k=options.top_k, seed=options.seed)
+    if options.sampler == "top_p":
+        return get_sampler("top_p", p=options.top_p, seed=options.seed)
+    if options.sampler == "random":
+        return get_sampler("random", seed=options.seed)
+    return get_sampler("greedy")
+
+
+def read_prompts(tokenizer, texts):
+    """`(ids (batch, time >= 2), lengths >= 1)` of prompts, as
+    `kerasseq generate` reads them (see the module docstring)."""
+    texts = tf.where(texts == "", "\n", texts)
+    ids, lengths = encode_texts(tokenizer, texts, min_length=2)
+    return read_empty_as_oov(ids), tf.maximum(lengths, 1)
+
+
+def generate_ids(step, sampler, ids, lengths, max_new_tokens, temperature,
+                 limit):
+    """Continues right-padded prompts by `max_new_tokens` (a tensor) ids.
+
+    The loop is a `tf.while_loop` of at most `limit` steps: the samplers'
+    own loop writes its buffer with `keras.ops.slice_update`, which becomes
+    `XlaDynamicUpdateSlice` on TensorFlow, an op TensorFlow Serving runs
+    only with XLA JIT enabled. Each step picks the next token with the
+    sampler's `get_next_token` (the one method a strategy defines) from
+    `exp(log_softmax(logits / temperature))`, as `Sampler` does.
+
+    Returns:
+        int32 `(batch, max_new_tokens)`.
+    """
+    generator = step.generator
+    kernels = generator.recurrent_kernels()  # constants: frozen at export
+    batch = tf.shape(ids)[0]
+    positions = tf.range(tf.shape(ids)[1] - 1)[None, :]
+    states = generator.prefill(
+        ids[:, :-1],
+        generator.initial_states(batch),
+        kernels,
+        mask=positions < (lengths - 1)[:, None],
+    )
+    start = tf.gather(ids, lengths - 1, axis=1, batch_dims=1)  # (batch,)
+
+    def body(index, tokens, generated, *states):
+        logits, states = generator.step(tokens, step.nest(states), kernels)
+        probabilities = ops.exp(ops.log_softmax(logits / temperature, axis=-1))
+        tokens = tf.cast(sampler.get_next_token(probabilities), tf.int32)
+        generated = tf.concat([generated, tokens[:, None]], axis=1)
+        return (index + 1, tokens, generated, *[s for layer in states for s in layer])
+
+    flat = [state for layer in states for state in layer]
+    _, _, generated, *_ = tf.while_loop(
+        lambda index, *_: index < max_new_tokens,
+        body,
+        (tf.constant(0), start, tf.zeros([batch, 0], tf.int32), *flat),
+        shape_invariants=(
+            tf.TensorShape([]), start.shape, tf.TensorShape([None, None]),
+            *[state.shape for state in flat],
+        ),
+        maximum_iterations=limit,
+    )
+    return generated
+
+
+@register_exporter
+class LanguageModelExporter(Exporter):
+    job_name = "lm"
+    made_by = "kerasseq train lm"
+
+    def serving_endpoints(self, source, options):
+        step = LanguageModelStep(source.model)
+        sampler = make_sampler(options)
+        tokenizer = source.tokenizer
+        limit = options.max_new_tokens
+        prefix = "" if tokenizer.level == "char" else " "
+
+        text = tf.TensorSpec([None], tf.string, name="text")
+        signature = [
+            text,
+            tf.TensorSpec([], tf.int32, name="max_new_tokens"),
+            tf.TensorSpec([], tf.float32, name="temperature"),
+        ]
+
+        # One function for both signatures, so its constants (the frozen
+        # recurrent matrices) are stored once.
+        @tf.function(input_signature=signature, autograph=False)
+        def generate(text, max_new_tokens, temperature):
+            tf.debugging.assert_greater(
+                temperature, 0.0, message="`temperature` must be > 0"
+            )
+            tf.debugging.assert_less_equal(
+                max_new_tokens, limit,
+                message=f"`max_new_tokens` must be at most {limit} (the "
+                "export's --max-tokens)",
+            )
+            tf.debugging.assert_non_negative(
+                max_new_tokens, message="`max_new_tokens` must be >= 0"
+            )
+            ids, lengths = read_prompts(tokenizer, text)
+            new_ids = generate_ids(
+                step, sampler, ids, lengths, max_new_tokens, temperature, limit
+            )  # (batch, max_new_tokens)
+            return {
+                "text": prefix + decode_ids(tokenizer, new_ids),
+                "token_ids": new_ids,
+            }
+
+        def generate_default(text):
+            return generate(text, tf.constant(limit), tf.constant(1.0))
+
+        return {
+            "serving_default": (generate_default, [text]),
+            "generate": (generate, signature),
+        }
+
+    def tflite_graphs(self, source, options):
+        step = LanguageModelStep(source.model)
+        return {"model": (step, step.input_signature(batch_size=1))}
+
+    def tflite_info(self, source, options):
+        step = LanguageModelStep(source.model)
+        cells = step.generator.cells
+        states = [
+            {
+                "name": name,
+                "dtype": "float32",
+                "shape": [1, size],
+                "layer": int(name.split("_")[1]),
+                "cell": type(cells[int(name.split("_")[1])]).__name__,
+                "initial_value": 0.0,
+            }
+            for name, size in step.state_sizes.items()
+        ]
+        vocabulary_size = step.vocabulary_size
+        return {
+            "model": "language_model_step",
+            "inputs": [
+                {"name": "token", "dtype": "int32", "shape": [1],
+                 "description": "the current token id"},
+                *states,
+            ],
+            "outputs": [
+                {"name": "logits", "dtype": "float32",
+                 "shape": [1, vocabulary_size],
+                 "description": "unnormalized log-probabilities of the next "
+                 "token (softmax(logits / temperature) to sample)"},
+                *states,
+            ],
+            "states": states,
+            "usage": "start with every state at 0; for each prompt token, "
+            "then for each chosen token: run with that token and the "
+            "states, keep the returned states for the next call and pick "
+            "the next token from logits. An empty prompt starts from the "
+            "newline token at char level, else from oov_id.",
+        }
+
+    def sample_inputs(self, source, options):
+        vocabulary_size = LanguageModelStep(source.model).vocabulary_size
+        return sample_ids(vocabulary_size, (1, options.samples))
+
+    def keras_probabilities(self, source, sample):
+        logits = source.model(sample, training=False)  # (1, time, vocab)
+        return softmax(ops.convert_to_numpy(logits)[0])
+
+    def tflite_probabilities(self, models, sample):
+        model = models["model"]
+        shapes = model.input_shapes()
+        names = [name for name in shapes if name != "token"]
+        states = {name: np.zeros(shapes[name], np.float32) for name in names}
+        rows = []
+        for token in sample[0]:
+            outputs = model.run(token=np.array([token], np.int32), **states)
+            states = {name: outputs[name] for name in names}
+            rows.append(softmax(outputs["logits"][0]))
+        return np.stack(rows)

@@ -1,0 +1,157 @@
+"""The graphs exports are traced from: frozen `W_h`, unrolled loops, steps.
+
+Exported graphs never compute a recurrent matrix. Inside
+`frozen_recurrence(model)`, `recurrent_matrix()` of every kerasseq cell
+returns a constant: its value at export, computed once. A parametrized
+`W_h` (an orthogonal or unitary cell's Cayley transform or matrix
+exponential of trained variables) so costs nothing at inference and needs
+no matrix inverse or exponential kernel, which TFLite lacks. It works for
+any `RecurrentCell`, through the one method the cell API defines for `W_h`.
+
+With `unroll=True` the recurrent layers also unroll their time loop over a
+fixed length (`run_recurrence`'s unrolled path), so the graph has no WHILE
+loop and no TensorList ops (which TFLite runs only with Flex kernels).
+
+`LanguageModelStep` is the streaming form of a language model: one token
+and the recurrent states in, the next-token logits and new states out, so
+the caller (an app) keeps the state between calls.
+"""
+
+import contextlib
+
+import keras
+import numpy as np
+from keras import ops
+
+from kerasseq.layers import RecurrentCell
+from kerasseq.models.language_model import StatefulGenerator
+
+
+def _sublayers(layer):
+    """Every layer nested in `layer` (attributes and lists of layers)."""
+    found = []
+    for value in vars(layer).values():
+        values = value if isinstance(value, (list, tuple)) else [value]
+        for item in values:
+            if isinstance(item, keras.layers.Layer) and item is not layer:
+                found.append(item)
+    return found
+
+
+def all_layers(model):
+    """`model`'s layers and everything nested in them, each once."""
+    seen, order, pending = set(), [], list(model.layers)
+    while pending:
+        layer = pending.pop(0)
+        if id(layer) in seen:
+            continue
+        seen.add(id(layer))
+        order.append(layer)
+        pending.extend(_sublayers(layer))
+    return order
+
+
+@contextlib.contextmanager
+def frozen_recurrence(model, unroll=False):
+    """Within the block, `model`'s cells return a constant `W_h`.
+
+    Enter it eagerly (outside any `tf.function`): the matrices are
+    evaluated on entry. The block is the tracing scope of an export.
+
+    Args:
+        model: A Keras model holding kerasseq recurrent cells.
+        unroll: Also unroll the time loop of every recurrent layer (the
+            inputs must then have a fixed number of steps).
+    """
+    layers = all_layers(model)
+    cells = [layer for layer in layers if isinstance(layer, RecurrentCell)]
+    loops = [layer for layer in layers if isinstance(layer, keras.layers.RNN)]
+    values = [ops.convert_to_numpy(cell.recurrent_matrix()) for cell in cells]
+    unrolled = [layer.unroll for layer in loops]
+    for cell, value in zip(cells, values):
+        # A constant of the graph being traced, created at each use.
+        cell.recurrent_matrix = lambda value=value: ops.convert_to_tensor(value)
+    if unroll:
+        for layer in loops:
+            layer.unroll = True
+    try:
+        yield
+    finally:
+        for cell in cells:
+            del cell.recurrent_matrix
+        for layer, setting in zip(loops, unrolled):
+            layer.unroll = setting
+
+
+class LanguageModelStep:
+    """A language model as one step: `(token, states) -> (logits, states)`.
+
+    The states are flat, one tensor per state of each recurrent layer, named
+    `state_{layer}_{index}` (an LSTM layer has `h` then `c`). Call it inside
+    `frozen_recurrence(model)`.
+
+    Args:
+        model: A model from `kerasseq.models.build_language_model`.
+
+    Call arguments:
+        token: int32 `(batch,)`.
+        *states: the flat states, each float32 `(batch, size)`.
+
+    Returns:
+        A dict: `logits` `(batch, vocabulary_size)` and the new states under
+        the names of the inputs.
+
+    Example:
+
+    >>> model = build_language_model(40, ModelConfig(cell="lstm", units=16))
+    >>> step = LanguageModelStep(model)
+    >>> step.state_sizes  # an LSTM layer: h and c
+    {'state_0_0': 16, 'state_0_1': 16}
+    >>> with frozen_recurrence(model):
+    ...     out = step(np.array([3], "int32"), *step.initial_states().values())
+    >>> tuple(out["logits"].shape)  # (batch, vocabulary_size)
+    (1, 40)
+    """
+
+    def __init__(self, model):
+        self.model = model
+        self.generator = StatefulGenerator(model)
+        self.vocabulary_size = int(model.get_layer("logits").units)
+        self.layout = []  # per layer: its state names
+        self.state_sizes = {}
+        for index, cell in enumerate(self.generator.cells):
+            sizes = cell.state_size
+            sizes = list(sizes) if isinstance(sizes, (list, tuple)) else [sizes]
+            names = [f"state_{index}_{j}" for j in range(len(sizes))]
+            self.layout.append(names)
+            self.state_sizes.update(zip(names, (int(s) for s in sizes)))
+
+    @property
+    def state_names(self):
+        return list(self.state_sizes)
+
+    def input_signature(self, batch_size=1):
+        import tensorflow as tf
+
+        return [tf.TensorSpec([batch_size], tf.int32, name="token")] + [
+            tf.TensorSpec([batch_size, size], tf.float32, name=name)
+            for name, size in self.state_sizes.items()
+        ]
+
+    def nest(self, flat_states):
+        """Flat states to the per-layer lists of `StatefulGenerator`."""
+        flat = iter(flat_states)
+        return [[next(flat) for _ in names] for names in self.layout]
+
+    def initial_states(self, batch_size=1):
+        """Zero states as NumPy arrays, by name."""
+        return {
+            name: np.zeros((batch_size, size), np.float32)
+            for name, size in self.state_sizes.items()
+        }
+
+    def __call__(self, token, *states):
+        kernels = self.generator.recurrent_kernels()
+        logits, new_states = self.generator.step(token, self.nest(states), kernels)
+        flat = [state for layer in new_states for state in layer]
+        return {"logits": logits, **dict(zip(self.state_names, flat))}

@@ -1,0 +1,56 @@
+"""Tiny text models for the export tests: built in memory or trained."""
+
+import numpy as np
+
+from kerasseq.export import TrainedModel
+from kerasseq.jobs import JobConfig
+from kerasseq.jobs.language_model import LanguageModelOptions
+from kerasseq.jobs.sentiment import SentimentOptions
+from kerasseq.models.classifier import build_classifier
+from kerasseq.models.language_model import build_language_model
+from kerasseq.text.tokenizer import Tokenizer
+from kerasseq.training.config import ModelConfig
+
+TEXT = (
+    "To be, or not to be, that is the question:\n"
+    "Whether 'tis nobler in the mind to suffer\n"
+    "The slings and arrows of outrageous fortune,\n"
+    "Or to take arms against a sea of troubles\n"
+    "And by opposing end them. To die: to sleep;\n"
+)
+
+
+def spread_weights(model, seed=0, scale=0.6):
+    """Random weights large enough for outputs far from uniform."""
+    rng = np.random.default_rng(seed)
+    model.set_weights(
+        [scale * rng.standard_normal(w.shape).astype("float32")
+         for w in model.get_weights()]
+    )
+
+
+def language_model(cell, units=8, layers=2, level="char", embedding_dim=6):
+    """An untrained language model (`TrainedModel`) on `TEXT`."""
+    texts = [TEXT] if level == "char" else TEXT.splitlines()
+    tokenizer = Tokenizer.fit(texts, level=level)
+    config = ModelConfig(cell=cell, units=units, layers=layers,
+                         embedding_dim=embedding_dim)
+    model = build_language_model(tokenizer.vocabulary_size, config)
+    spread_weights(model)
+    job = JobConfig(job="lm", out="", model=config,
+                    options=LanguageModelOptions(level=level))
+    return TrainedModel("lm", job, model, tokenizer)
+
+
+def classifier(cell, class_names=("neg", "pos"), pooling="last", units=6,
+               layers=2, bidirectional=True, max_length=10):
+    """An untrained word-level classifier (`TrainedModel`) on `TEXT`."""
+    tokenizer = Tokenizer.fit(TEXT.splitlines(), level="word")
+    config = ModelConfig(cell=cell, units=units, layers=layers,
+                         bidirectional=bidirectional, embedding_dim=5)
+    model = build_classifier(tokenizer.vocabulary_size, len(class_names),
+                             config, pooling=pooling)
+    spread_weights(model)
+    job = JobConfig(job="sentiment", out="", model=config,
+                    options=SentimentOptions(max_length=max_length, pooling=pooling))
+    return TrainedModel("sentiment", job, model, tokenizer, list(class_names))

@@ -1,0 +1,163 @@
+"""`kerasseq export`: files, report, quantization, atomicity, user errors."""
+
+import json
+import os
+import types
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from kerasseq import cli
+from kerasseq.export import ExportOptions
+from kerasseq.export import TFLiteModel
+from kerasseq.export import export_model
+from kerasseq.export import vocabulary
+from kerasseq.export.verify import softmax
+from kerasseq.text.tokenizer import Tokenizer
+from tests.export.checks import assert_builtin_only_no_loop
+from tests.export.conftest import MAX_LENGTH
+
+#: Largest |probability difference| accepted between the int8-weight and
+#: the float TFLite model of the small trained test models.
+QUANTIZED_TOLERANCE = 0.02
+
+
+def listing(root):
+    """`{relative path: bytes}` of every file under `root`."""
+    return {
+        os.path.relpath(os.path.join(directory, name), root):
+            open(os.path.join(directory, name), "rb").read()
+        for directory, _, names in os.walk(root)
+        for name in names
+    }
+
+
+@pytest.mark.parametrize("kind", ["lm", "classifier"])
+def test_cli_writes_both_formats_with_app_files_and_reports(
+        kind, request, trained_lm, trained_classifier):
+    out, report = request.getfixturevalue(f"exported_{kind}")
+    model_dir = trained_lm if kind == "lm" else trained_classifier
+    files = set(listing(out))
+    assert {"saved_model/saved_model.pb", "tflite/model.tflite",
+            "tflite/model_dynamic.tflite", "tflite/vocabulary.txt",
+            "tflite/vocabulary.json", "tflite/model_info.json"} <= files
+    assert not [name for name in os.listdir(out) if name.startswith(".")]
+    lines = report.strip().splitlines()
+    assert len(lines) == 3 and "saved_model/" in lines[0]
+    assert all("built-in ops only, no WHILE loops" in line for line in lines[1:])
+    assert "% of float32" in lines[2] and "max |prob difference|" in lines[2]
+
+    tokenizer = Tokenizer.load(os.path.join(model_dir, "vocabulary.json"))
+    assert vocabulary.read_text(out / "tflite" / "vocabulary.txt") == tokenizer.vocabulary
+    info = json.loads((out / "tflite" / "model_info.json").read_text("utf-8"))
+    assert info["vocabulary"]["size"] == tokenizer.vocabulary_size
+    assert (info["vocabulary"]["pad_id"], info["vocabulary"]["oov_id"]) == (0, 1)
+    model = TFLiteModel(str(out / "tflite" / "model.tflite"))
+    assert {i["name"]: tuple(i["shape"]) for i in info["inputs"]} == model.input_shapes()
+    if kind == "classifier":
+        assert info["class_names"] == ["neg", "pos"]
+        assert vocabulary.read_text(out / "tflite" / info["labels_file"]) == ["neg", "pos"]
+        assert info["max_length"] == MAX_LENGTH
+    else:
+        assert [s["name"] for s in info["states"]] == ["state_0_0", "state_0_1"]
+
+
+@pytest.mark.parametrize("kind", ["lm", "classifier"])
+def test_no_flex_ops_in_any_exported_file(kind, request):
+    out, _ = request.getfixturevalue(f"exported_{kind}")
+    paths = sorted((out / "tflite").glob("*.tflite"))
+    assert len(paths) == 2
+    for path in paths:
+        assert_builtin_only_no_loop(path)
+        TFLiteModel(str(path)).check_builtin_only()
+
+
+def test_quantized_files_are_smaller_and_close(exported_lm, exported_classifier):
+    rng = np.random.default_rng(1)
+    (lm_out, _), (classifier_out, _) = exported_lm, exported_classifier
+    for out in (lm_out, classifier_out):
+        small = (out / "tflite" / "model_dynamic.tflite").stat().st_size
+        assert small < 0.95 * (out / "tflite" / "model.tflite").stat().st_size
+    # Classifier: random texts of ids, padded.
+    float_model, int8_model = (
+        TFLiteModel(str(classifier_out / "tflite" / name))
+        for name in ("model.tflite", "model_dynamic.tflite")
+    )
+    ids = rng.integers(2, 10, size=(16, MAX_LENGTH)).astype(np.int32)
+    ids[:, 7:] = 0
+    difference = np.abs(float_model.run(tokens=ids)["probabilities"]
+                        - int8_model.run(tokens=ids)["probabilities"])
+    assert difference.max() < QUANTIZED_TOLERANCE
+    # Language model: the same token stream through both, states carried.
+    models = [TFLiteModel(str(lm_out / "tflite" / name))
+              for name in ("model.tflite", "model_dynamic.tflite")]
+    states = [{n: np.zeros(s, np.float32) for n, s in m.input_shapes().items()
+               if n != "token"} for m in models]
+    for token in rng.integers(2, 20, size=24):
+        probabilities = []
+        for index, model in enumerate(models):
+            outputs = model.run(token=np.array([token], np.int32), **states[index])
+            states[index] = {n: outputs[n] for n in states[index]}
+            probabilities.append(softmax(outputs["logits"]))
+        assert np.abs(probabilities[0] - probabilities[1]).max() < QUANTIZED_TOLERANCE
+
+
+def test_failed_export_leaves_nothing_half_written_and_keeps_the_old(
+        trained_lm, tmp_path, monkeypatch):
+    options = ExportOptions(max_new_tokens=4, samples=4)
+    export_model(trained_lm, formats=["saved_model"], out=str(tmp_path),
+                 options=options, print_fn=lambda line: None)
+    before = listing(tmp_path)
+
+    class BrokenConverter:
+        target_spec = types.SimpleNamespace()
+
+        def convert(self):
+            raise RuntimeError("converter crashed")
+
+    monkeypatch.setattr(tf.lite.TFLiteConverter, "from_saved_model",
+                        lambda *args, **kwargs: BrokenConverter())
+    with pytest.raises(RuntimeError, match="converter crashed"):
+        # The SavedModel is rebuilt first, then the TFLite conversion fails.
+        export_model(trained_lm, out=str(tmp_path), options=options,
+                     print_fn=lambda line: None)
+    assert listing(tmp_path) == before  # the old export, byte for byte
+    assert sorted(os.listdir(tmp_path)) == ["saved_model"]  # no temporaries
+
+
+def test_an_export_replaces_an_earlier_one(trained_classifier, tmp_path):
+    stale = tmp_path / "tflite" / "stale.txt"
+    stale.parent.mkdir()
+    stale.write_text("from an earlier export")
+    export_model(trained_classifier, formats=["tflite"], out=str(tmp_path),
+                 options=ExportOptions(samples=4), print_fn=lambda line: None)
+    assert not stale.exists() and (tmp_path / "tflite" / "model.tflite").is_file()
+    assert sorted(os.listdir(tmp_path)) == ["tflite"]
+
+
+def write_config(directory, job):
+    directory.mkdir()
+    (directory / "config.json").write_text(json.dumps({"job": job}))
+    return str(directory)
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["export", "{copy}"], "holds a 'copy' model (copying memory task"),
+        (["export", "{copy}"], "'lm' (kerasseq train lm), 'sentiment' (kerasseq "
+                               "train sentiment)"),
+        (["export", "no/such/dir"], "does not exist"),
+        (["export", "{copy}", "--format", "saved_model", "--quantize", "dynamic"],
+         "--quantize applies to the TFLite export"),
+        (["export", "{copy}", "--max-tokens", "0"], "`max_new_tokens`"),
+    ],
+)
+def test_user_errors_are_one_line_with_exit_2(capsys, tmp_path, argv, expected):
+    copy_dir = write_config(tmp_path / "copy", "copy")
+    argv = [a.format(copy=copy_dir) for a in argv]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("kerasseq export: error: ")
+    assert "\n" not in err and expected in err and "Traceback" not in err

@@ -1,0 +1,111 @@
+"""The SavedModel and TFLite exports compute what the Keras model does."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from kerasseq.export import ExportOptions
+from kerasseq.export import TFLiteModel
+from kerasseq.export import export_trained
+from kerasseq.models.language_model import generate_ids
+from kerasseq.samplers import get_sampler
+from tests.export import builders
+from tests.export.checks import assert_builtin_only_no_loop
+
+CELLS = ("simple_rnn", "lstm", "gru")
+TOLERANCE = 1e-4
+NEW_TOKENS = 12
+
+
+def export(source, out, **options):
+    options = ExportOptions(max_new_tokens=NEW_TOKENS, samples=8, **options)
+    return export_trained(source, str(out), options=options, print_fn=lambda line: None)
+
+
+def tflite_greedy(model, prompt_ids, count):
+    """Streaming greedy decoding with the single-step TFLite model, as an
+    app does it: the states go back in at every call."""
+    shapes = model.input_shapes()
+    states = {n: np.zeros(s, np.float32) for n, s in shapes.items() if n != "token"}
+    logits, token, new = [], None, []
+    for token in list(prompt_ids) + [None] * count:
+        if token is None:
+            token = int(np.argmax(logits[-1]))
+            new.append(token)
+            if len(new) == count:
+                break
+        outputs = model.run(token=np.array([token], np.int32), **states)
+        states = {name: outputs[name] for name in states}
+        logits.append(outputs["logits"][0])
+    return new, np.array(logits)
+
+
+@pytest.mark.parametrize("cell, level", zip(CELLS, ("char", "char", "word")))
+def test_language_model_exports_agree_with_keras(cell, level, tmp_path):
+    source = builders.language_model(cell, level=level)
+    report = export(source, tmp_path)
+    prompt = "To be, or"
+    prompt_ids = source.tokenizer.encode_one(prompt)
+    expected = np.asarray(
+        generate_ids(source.model, [prompt_ids], NEW_TOKENS, get_sampler("greedy"))
+    )[0].tolist()
+
+    serving = tf.saved_model.load(str(tmp_path / "saved_model"))
+    outputs = serving.signatures["serving_default"](text=tf.constant([prompt]))
+    assert outputs["token_ids"].numpy()[0].tolist() == expected
+    # Prompts of different lengths in one batch: the padding is masked.
+    longer = "Whether 'tis nobler in the mind"
+    batch = serving.signatures["serving_default"](text=tf.constant([prompt, longer]))
+    longer_expected = np.asarray(generate_ids(
+        source.model, [source.tokenizer.encode_one(longer)], NEW_TOKENS,
+        get_sampler("greedy")))[0].tolist()
+    assert batch["token_ids"].numpy().tolist() == [expected, longer_expected]
+    prefix = "" if level == "char" else " "  # as `kerasseq generate` prints it
+    assert outputs["text"].numpy()[0].decode() == prefix + source.tokenizer.decode(expected)
+
+    path = tmp_path / "tflite" / "model.tflite"
+    assert_builtin_only_no_loop(path)
+    tokens, step_logits = tflite_greedy(TFLiteModel(str(path)), prompt_ids, NEW_TOKENS)
+    assert tokens == expected
+    # Every step's logits against the Keras model over the whole sequence.
+    sequence = np.array([prompt_ids + expected[:-1]], np.int32)
+    keras_logits = np.asarray(source.model(sequence))[0]
+    np.testing.assert_allclose(step_logits, keras_logits, atol=TOLERANCE, rtol=0)
+    assert report["tflite"]["float32"]["max_abs_difference_vs_keras"] < TOLERANCE
+
+
+@pytest.mark.parametrize(
+    "cell, class_names, pooling",
+    [
+        ("simple_rnn", ("neg", "pos"), "last"),
+        ("lstm", ("negative", "neutral", "positive"), "mean"),
+        ("gru", ("neg", "pos"), "attention"),
+    ],
+)
+def test_stacked_bidirectional_classifier_exports_agree_with_keras(
+        cell, class_names, pooling, tmp_path):
+    source = builders.classifier(cell, class_names, pooling, max_length=10)
+    export(source, tmp_path)
+    texts = ["to be or not", "The slings and arrows of outrageous fortune",
+             "sleep", "a sea of troubles unknownword"]
+    ragged = source.tokenizer.encode(texts)
+    keras_probabilities = np.asarray(source.model(ragged.to_tensor()))
+    if len(class_names) == 2:
+        keras_probabilities = np.concatenate(
+            [1 - keras_probabilities, keras_probabilities], axis=-1)
+    assert np.ptp(keras_probabilities[:, 0]) > 10 * TOLERANCE  # texts differ
+
+    serving = tf.saved_model.load(str(tmp_path / "saved_model"))
+    outputs = serving.signatures["serving_default"](text=tf.constant(texts))
+    np.testing.assert_allclose(outputs["probabilities"].numpy(),
+                               keras_probabilities, atol=TOLERANCE, rtol=0)
+    labels = [name.decode() for name in outputs["labels"].numpy()]
+    assert labels == [class_names[i] for i in keras_probabilities.argmax(-1)]
+    assert not outputs["truncated"].numpy().any()
+
+    path = tmp_path / "tflite" / "model.tflite"
+    assert_builtin_only_no_loop(path)
+    padded = ragged.to_tensor(shape=(len(texts), 10)).numpy()
+    tflite_probabilities = TFLiteModel(str(path)).run(tokens=padded)["probabilities"]
+    np.testing.assert_allclose(tflite_probabilities, keras_probabilities,
+                               atol=TOLERANCE, rtol=0)
