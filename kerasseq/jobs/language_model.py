@@ -13,6 +13,7 @@ from kerasseq.jobs.base import Job
 from kerasseq.jobs.base import PreparedData
 from kerasseq.jobs.base import register_job
 from kerasseq.jobs.text_data import add_data_arguments
+from kerasseq.jobs.text_data import coverage_note
 from kerasseq.jobs.text_data import pretrained_embeddings
 from kerasseq.jobs.text_data import text_options
 from kerasseq.jobs.text_data import tokenizer_for
@@ -119,12 +120,7 @@ class LanguageModelJob(Job):
             f"{info['tokens']:,} {config.options.level} tokens, vocabulary "
             f"{info['vocabulary_size']:,}."
         )
-        if "embedding_coverage" in info:
-            line += (
-                f" Pretrained vectors cover {info['embedding_coverage']:.1%} of "
-                "the vocabulary."
-            )
-        return line
+        return line + coverage_note(info)
 
     def evaluate(self, model, config, data=None):
         data = data or self.prepare(config)

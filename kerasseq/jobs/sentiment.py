@@ -14,6 +14,7 @@ from kerasseq.jobs.base import Job
 from kerasseq.jobs.base import PreparedData
 from kerasseq.jobs.base import register_job
 from kerasseq.jobs.text_data import add_data_arguments
+from kerasseq.jobs.text_data import coverage_note
 from kerasseq.jobs.text_data import pretrained_embeddings
 from kerasseq.jobs.text_data import text_options
 from kerasseq.jobs.text_data import tokenizer_for
@@ -199,12 +200,7 @@ class SentimentJob(Job):
             f"{info['class_names']}, vocabulary {info['vocabulary_size']:,}; "
             f"majority-class baseline accuracy {info['majority_baseline']:.3f}."
         )
-        if "embedding_coverage" in info:
-            line += (
-                f" Pretrained vectors cover {info['embedding_coverage']:.1%} of "
-                "the vocabulary."
-            )
-        return line
+        return line + coverage_note(info)
 
     def evaluate(self, model, config, data=None):
         data = data or self.prepare(config)

@@ -78,3 +78,13 @@ def pretrained_embeddings(config, tokenizer, info):
         )
     info["embedding_coverage"] = coverage
     return matrix
+
+
+def coverage_note(info):
+    """The sentence on pretrained-vector coverage, or '' without vectors."""
+    if "embedding_coverage" not in info:
+        return ""
+    return (
+        f" Pretrained vectors cover {info['embedding_coverage']:.1%} of the "
+        "vocabulary."
+    )
