@@ -71,3 +71,34 @@ def test_ratings_are_bucketed():
     assert ids.tolist() == [1, 0, 1]
     ids, names = encode_labels(["b", "a", "b"], 2)
     assert ids.tolist() == [1, 0, 1] and names == ["a", "b"]
+
+
+def test_pretrained_frozen_vectors_are_used_and_coverage_reported(tmp_path):
+    import keras
+
+    write_reviews(tmp_path / "reviews.csv", count=120)
+    rng = np.random.default_rng(1)
+    vectors = {word: rng.standard_normal(8).round(4) for word in POSITIVE + NEGATIVE}
+    (tmp_path / "vectors.txt").write_text("".join(
+        f"{word} {' '.join(map(str, vector))}\n" for word, vector in vectors.items()))
+    config = JobConfig(
+        job="sentiment",
+        out=str(tmp_path / "model"),
+        model=ModelConfig(cell="gru", units=4, embedding_dim=8),
+        train=TrainConfig(epochs=1, batch_size=16),
+        options=SentimentOptions(
+            data=str(tmp_path / "reviews.csv"), text_column="review",
+            label_column="verdict", embeddings=str(tmp_path / "vectors.txt"),
+            freeze_embeddings=True),
+    )
+    printed = []
+    trainer.train(config, print_fn=printed.append, verbose=0)
+    # 10 of the 15 words of the vocabulary have vectors.
+    assert any("Pretrained vectors cover 66.7%" in line for line in printed)
+    model = keras.saving.load_model(tmp_path / "model" / "model.keras")
+    from kerasseq.text import Tokenizer
+
+    tokenizer = Tokenizer.load(tmp_path / "model" / "vocabulary.json")
+    embedding = np.asarray(model.get_layer("embedding").embeddings)
+    row = tokenizer.index()["superb"]
+    np.testing.assert_allclose(embedding[row], vectors["superb"], rtol=1e-6)
