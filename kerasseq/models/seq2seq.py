@@ -59,8 +59,9 @@ def build_seq2seq(source_vocabulary_size, target_vocabulary_size, model_config,
             the decoder; decoder layer `i` starts from the final state of
             encoder layer `i`), `bidirectional` (encoder only; a Dense
             `tanh` bridge maps the two directions' states to the decoder's
-            width), `embedding_dim`, `dropout` (between stacked layers and
-            on the attentional hidden state).
+            width), `embedding_dim`, `dropout` (on the input of every
+            recurrent layer, embeddings included, and on the attentional
+            hidden state).
         attention: One of `ATTENTIONS`. `dot` and `scaled_dot` need equal
             query and key widths, so no bidirectional encoder.
         name: Model name.
@@ -200,7 +201,7 @@ class Seq2SeqParts:
                     keras.layers.Dropout(
                         model_config.dropout, name=f"dropout_{side}_{index}"
                     )
-                    for index in range(depth - 1)
+                    for index in range(depth)
                 ]
             layers["output_dropout"] = keras.layers.Dropout(
                 model_config.dropout, name="dropout_output"
@@ -260,6 +261,8 @@ class Seq2SeqParts:
         x = self.source_embedding(source)  # (batch, S, embedding_dim)
         states = []
         for index, layer in enumerate(self.encoder):
+            if self.encoder_dropout:
+                x = self.encoder_dropout[index](x, training=training)
             outputs = layer(x, training=training)
             x, final = outputs[0], list(outputs[1:])
             if self.bridges:  # forward states, then backward states
@@ -271,8 +274,6 @@ class Seq2SeqParts:
                     )
                 ]
             states.append(final)
-            if index < len(self.encoder_dropout):
-                x = self.encoder_dropout[index](x, training=training)
         return x, states
 
     def decode(self, target_in, encoder_outputs, states, training=None):
@@ -290,9 +291,9 @@ class Seq2SeqParts:
         """
         x = self.target_embedding(target_in)  # (batch, T, embedding_dim)
         for index, layer in enumerate(self.decoder):
-            x = layer(x, initial_state=states[index], training=training)
-            if index < len(self.decoder_dropout):
+            if self.decoder_dropout:
                 x = self.decoder_dropout[index](x, training=training)
+            x = layer(x, initial_state=states[index], training=training)
         return self.attend(x, encoder_outputs, training=training)
 
     def attend(self, decoder_outputs, encoder_outputs, source_mask=None,
