@@ -13,6 +13,7 @@ import os
 import numpy as np
 
 from kerasseq.inference import load_model_for
+from kerasseq.jobs.seq2seq import DECODE_BATCH_SIZE
 from kerasseq.jobs.seq2seq import END_TOKEN
 from kerasseq.jobs.seq2seq import beam_sampler
 from kerasseq.jobs.seq2seq import load_vocabularies
@@ -93,7 +94,7 @@ class Translator:
                 raise ValueError(f"{text!r} holds no token to translate.")
         outputs, attention = self.decoder.decode_all(
             ids, self._samplers[key], max_length=self.max_length,
-            batch_size=len(texts) or 1,
+            batch_size=max(1, min(len(texts), DECODE_BATCH_SIZE)),
         )
         source_words = _tokens(source, texts)
         results = []

@@ -28,6 +28,8 @@ in training; in decoding the same layers run one step at a time
 sources and carried in the sampler's state.
 """
 
+import dataclasses
+
 import keras
 import numpy as np
 from keras import ops
@@ -128,20 +130,47 @@ def _attention_layer(model):
     return model.get_layer("attention") if "attention" in names else None
 
 
+@dataclasses.dataclass
 class Seq2SeqParts:
     """The layers of a Seq2Seq model and how they are wired.
 
     `build_seq2seq` wires them on symbolic inputs; `Seq2SeqDecoder` finds
     them in a trained (or loaded) model with `from_model` and runs the very
     same `encode` and `attend` on tensors, stepping the decoder cells one
-    token at a time. Layer names: `source_embedding`, `encoder_{i}`,
-    `bridge_{i}_{j}` (state `j` of layer `i`, bidirectional only),
-    `target_embedding`, `decoder_{i}`, `attention` (absent for `none`),
-    `attention_output`, `logits`, `concatenate`, `dropout_*`.
+    token at a time. The attributes are the layers, named in the model as
+    below (`i` counts stacked layers, `j` the states of a cell).
+
+    Attributes:
+        source_embedding, target_embedding: `Embedding(mask_zero=True)`s.
+        encoder: `encoder_{i}`: recurrent layers (or `Bidirectional`
+            wrappers) returning sequences and final states.
+        bridges: `bridge_{i}_{j}`: per encoder layer, one Dense `tanh` per
+            state, from both directions to the decoder width; empty lists
+            for a unidirectional encoder.
+        decoder: `decoder_{i}`: recurrent layers returning sequences.
+        attention: `attention`, or `None` for `attention="none"`.
+        concatenate: `concatenate`, shared by the bridges and `[c_t; h_t]`.
+        attention_output: `attention_output`, Dense `tanh`: `W_c`.
+        logits: `logits`, Dense: `W_o`.
+        encoder_dropout, decoder_dropout: `dropout_encoder_{i}`,
+            `dropout_decoder_{i}` on the input of layer `i` (empty without
+            dropout).
+        output_dropout: `dropout_output` on the attentional hidden state,
+            or `None`.
     """
 
-    def __init__(self, layers):
-        self.__dict__.update(layers)
+    source_embedding: object
+    target_embedding: object
+    encoder: list
+    bridges: list
+    decoder: list
+    attention: object
+    concatenate: object
+    attention_output: object
+    logits: object
+    encoder_dropout: list
+    decoder_dropout: list
+    output_dropout: object
 
     @classmethod
     def create(cls, source_vocabulary_size, target_vocabulary_size,
@@ -183,14 +212,16 @@ class Seq2SeqParts:
                 units, return_sequences=True, return_state=True,
                 name=f"encoder_{index}",
             )
+            bridges = []
             if model_config.bidirectional:
                 encoder = keras.layers.Bidirectional(encoder, name=f"encoder_{index}")
-                layers["bridges"].append([
+                bridges = [
                     keras.layers.Dense(
                         units, activation="tanh", name=f"bridge_{index}_{j}"
                     )
                     for j in range(state_count)
-                ])
+                ]
+            layers["bridges"].append(bridges)
             layers["encoder"].append(encoder)
             layers["decoder"].append(
                 layer_class(units, return_sequences=True, name=f"decoder_{index}")
@@ -206,7 +237,7 @@ class Seq2SeqParts:
             layers["output_dropout"] = keras.layers.Dropout(
                 model_config.dropout, name="dropout_output"
             )
-        return cls(layers)
+        return cls(**layers)
 
     @classmethod
     def from_model(cls, model):
@@ -232,23 +263,23 @@ class Seq2SeqParts:
         bridges = []
         for index in range(len(encoder)):
             bridges.append(numbered(f"bridge_{index}"))
-        optional = (
-            lambda name: model.get_layer(name) if name in names else None
+        def optional(name):
+            return model.get_layer(name) if name in names else None
+
+        return cls(
+            source_embedding=model.get_layer("source_embedding"),
+            target_embedding=model.get_layer("target_embedding"),
+            encoder=encoder,
+            bridges=bridges,
+            decoder=numbered("decoder"),
+            attention=optional("attention"),
+            concatenate=model.get_layer("concatenate"),
+            attention_output=model.get_layer("attention_output"),
+            logits=model.get_layer("logits"),
+            encoder_dropout=numbered("dropout_encoder"),
+            decoder_dropout=numbered("dropout_decoder"),
+            output_dropout=optional("dropout_output"),
         )
-        return cls({
-            "source_embedding": model.get_layer("source_embedding"),
-            "target_embedding": model.get_layer("target_embedding"),
-            "concatenate": model.get_layer("concatenate"),
-            "attention": optional("attention"),
-            "attention_output": model.get_layer("attention_output"),
-            "logits": model.get_layer("logits"),
-            "encoder": encoder,
-            "decoder": numbered("decoder"),
-            "bridges": [b for b in bridges if b],
-            "encoder_dropout": numbered("dropout_encoder"),
-            "decoder_dropout": numbered("dropout_decoder"),
-            "output_dropout": optional("dropout_output"),
-        })
 
     # ---------------------------------------------------------------- wiring
     def encode(self, source, training=None):
@@ -265,7 +296,7 @@ class Seq2SeqParts:
                 x = self.encoder_dropout[index](x, training=training)
             outputs = layer(x, training=training)
             x, final = outputs[0], list(outputs[1:])
-            if self.bridges:  # forward states, then backward states
+            if self.bridges[index]:  # forward states, then backward states
                 half = len(final) // 2
                 final = [
                     bridge(self.concatenate([forward, backward]))
@@ -451,9 +482,12 @@ class Seq2SeqDecoder:
         sampler = get_sampler(sampler)
         key = (id(sampler), max_length)
         if key not in self._compiled:
-            self._compiled[key] = (sampler, compiled(
-                lambda source: self._decode(source, sampler, max_length)
-            ))
+
+            def decode(source):
+                return self._decode(source, sampler, max_length)
+
+            # The sampler is kept so that its id is not reused.
+            self._compiled[key] = (sampler, compiled(decode))
         source = ops.convert_to_tensor(np.asarray(source), dtype="int32")
         result = self._compiled[key][1](source)
         result = {k: np.asarray(v) for k, v in result.items()}
