@@ -149,7 +149,8 @@ class Seq2SeqParts:
             for a unidirectional encoder.
         decoder: `decoder_{i}`: recurrent layers returning sequences.
         attention: `attention`, or `None` for `attention="none"`.
-        concatenate: `concatenate`, shared by the bridges and `[c_t; h_t]`.
+        concatenate: `concatenate`, shared by the bridges and `[c_t; h_t]`
+            (not in a model that has neither).
         attention_output: `attention_output`, Dense `tanh`: `W_c`.
         logits: `logits`, Dense: `W_o`.
         encoder_dropout, decoder_dropout: `dropout_encoder_{i}`,
@@ -251,8 +252,8 @@ class Seq2SeqParts:
                 index += 1
             return found
 
-        required = ("source_embedding", "target_embedding", "concatenate",
-                    "attention_output", "logits", "encoder_0", "decoder_0")
+        required = ("source_embedding", "target_embedding", "attention_output",
+                    "logits", "encoder_0", "decoder_0")
         missing = [n for n in required if n not in names]
         if missing:
             raise ValueError(
@@ -273,7 +274,7 @@ class Seq2SeqParts:
             bridges=bridges,
             decoder=numbered("decoder"),
             attention=optional("attention"),
-            concatenate=model.get_layer("concatenate"),
+            concatenate=optional("concatenate"),  # unused: no bridge or attention
             attention_output=model.get_layer("attention_output"),
             logits=model.get_layer("logits"),
             encoder_dropout=numbered("dropout_encoder"),
@@ -416,9 +417,12 @@ class Seq2SeqDecoder:
 
     Example:
 
+    >>> model = build_seq2seq(50, 40, ModelConfig(units=16))
     >>> decoder = Seq2SeqDecoder(model, start_id=2, end_id=3)
-    >>> result = decoder.decode(np.array([[5, 6, 7, 0]]), "greedy", 10)
-    >>> result["tokens"].shape, result["attention"].shape  # (1, 10), (1, 10, 4)
+    >>> source = np.array([[5, 6, 7, 0]])  # (batch, S), right-padded
+    >>> result = decoder.decode(source, BeamSampler(num_beams=4), 10)
+    >>> result["tokens"].shape, result["attention"].shape
+    ((1, 10), (1, 10, 4))
     """
 
     def __init__(self, model, start_id, end_id):
@@ -428,6 +432,17 @@ class Seq2SeqDecoder:
         self.end_id = int(end_id)
         self.has_attention = self.parts.attention is not None
         self._compiled = {}
+        self._named_samplers = {}
+
+    def _sampler(self, sampler):
+        """A sampler instance; one per name, so a name compiles once."""
+        from kerasseq.samplers import get_sampler
+
+        if isinstance(sampler, str):
+            if sampler not in self._named_samplers:
+                self._named_samplers[sampler] = get_sampler(sampler)
+            return self._named_samplers[sampler]
+        return get_sampler(sampler)
 
     def initial_state(self, source):
         """The sampler state of source ids `(batch, S)`."""
@@ -476,10 +491,8 @@ class Seq2SeqDecoder:
             and `attention` `(batch, max_length, S)`, the weights of the
             chosen hypothesis (zeros without attention or after the end).
         """
-        from kerasseq.samplers import get_sampler
-
         validation.check_positive_int("max_length", max_length)
-        sampler = get_sampler(sampler)
+        sampler = self._sampler(sampler)
         key = (id(sampler), max_length)
         if key not in self._compiled:
 
@@ -513,9 +526,7 @@ class Seq2SeqDecoder:
             when one was emitted).
         """
         validation.check_positive_int("batch_size", batch_size)
-        from kerasseq.samplers import get_sampler
-
-        sampler = get_sampler(sampler)
+        sampler = self._sampler(sampler)
         width = max([1] + [len(s) for s in sequences])
         rows = min(batch_size, max(1, len(sequences)))
         outputs, attention = [], []

@@ -146,12 +146,15 @@ def _decoder_outputs(parts, target_in, states):
 
 # ------------------------------------------------------------ step decoding
 @pytest.mark.parametrize(
-    "attention, cell, layers",
-    [("additive", "lstm", 2), ("dot", "gru", 1), ("mean", "gru", 1),
-     ("none", "lstm", 1), ("multiplicative", "simple_rnn", 2)],
+    "attention, cell, layers, bidirectional",
+    [("additive", "lstm", 2, True), ("dot", "gru", 1, False),
+     ("mean", "gru", 1, True), ("none", "lstm", 1, False),
+     ("none", "gru", 2, True), ("multiplicative", "simple_rnn", 2, False)],
 )
-def test_step_decoder_agrees_with_the_teacher_forced_model(attention, cell, layers):
-    model = make(attention, cell=cell, layers=layers, dropout=0.1, sharpen=3.0)
+def test_step_decoder_agrees_with_the_teacher_forced_model(
+        attention, cell, layers, bidirectional):
+    model = make(attention, cell=cell, layers=layers, bidirectional=bidirectional,
+                 dropout=0.1, sharpen=3.0)
     decoder = Seq2SeqDecoder(model, START, END)
     steps = 6
     greedy = decoder.decode(SOURCE, "greedy", steps)
