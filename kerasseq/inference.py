@@ -1,4 +1,5 @@
-"""Using trained model directories: generate, classify, nearest neighbours.
+"""Using trained model directories: generate, classify, nearest neighbours
+(translation: `kerasseq.translation`).
 
 Each loader checks that the directory holds the right kind of model and says
 which `kerasseq train` job makes one when it does not.
@@ -15,21 +16,32 @@ from kerasseq.text.tokenizer import Tokenizer
 from kerasseq.training import model_dir
 from kerasseq.training.trainer import load_trained
 
-_MAKES = {"lm": "kerasseq train lm", "sentiment": "kerasseq train sentiment"}
+_MAKES = {
+    "lm": "kerasseq train lm",
+    "sentiment": "kerasseq train sentiment",
+    "seq2seq": "kerasseq train seq2seq",
+}
 
 
 class WrongModelKind(ValueError):
     """A command got a model directory of another job."""
 
 
-def load_for(path, job_name, command):
-    """`(config, model, tokenizer)` of a `job_name` model directory."""
+def load_model_for(path, job_name, command):
+    """`(config, model)` of a `job_name` model directory, else
+    `WrongModelKind` naming the job that makes one for `command`."""
     job, config, model = load_trained(path)
     if job.name != job_name:
         raise WrongModelKind(
             f"{path} holds a {job.name!r} model ({job.description}); "
             f"`kerasseq {command}` needs one made by `{_MAKES[job_name]}`."
         )
+    return config, model
+
+
+def load_for(path, job_name, command):
+    """`(config, model, tokenizer)` of a `job_name` model directory."""
+    config, model = load_model_for(path, job_name, command)
     vocabulary = os.path.join(path, VOCABULARY_FILE)
     if not os.path.isfile(vocabulary):
         raise model_dir.ModelDirError(f"{path} has no {VOCABULARY_FILE}.")

@@ -1,4 +1,5 @@
-"""`tf.data` pipelines: language-model windows and padded classification batches.
+"""`tf.data` pipelines: language-model windows, padded classification batches
+and teacher-forced sentence pairs.
 
 Splits are deterministic functions of a seed: the same seed gives the same
 train, validation and test sets on any machine.
@@ -135,3 +136,91 @@ def _pad(sequences):
     for row, sequence in enumerate(sequences):
         padded[row, : len(sequence)] = sequence
     return padded, lengths
+
+
+def teacher_forcing(target_ids, start_id, end_id):
+    """Decoder inputs and outputs of target sequences.
+
+    Args:
+        target_ids: Iterable of int sequences (no start or end token).
+        start_id, end_id: The target vocabulary's `[START]` and `[END]` ids.
+
+    Returns:
+        `(inputs, outputs)`: lists of lists, `[start] + target` and
+        `target + [end]`, each one token longer than its target.
+
+    Example:
+
+    >>> teacher_forcing([[7, 8]], start_id=2, end_id=3)
+    ([[2, 7, 8]], [[7, 8, 3]])
+    """
+    inputs = [[start_id] + list(ids) for ids in target_ids]
+    outputs = [list(ids) + [end_id] for ids in target_ids]
+    return inputs, outputs
+
+
+def translation_datasets(source_ids, target_ids, parts, batch_size, seed,
+                         start_id, end_id):
+    """Streams of `((source, target_in), target_out)` batches for Seq2Seq.
+
+    `target_in` is `[start_id] + target` and `target_out` is `target +
+    [end_id]` (teacher forcing); every batch is right-padded with `PAD_ID`
+    (0) to its longest sequence, so `Embedding(mask_zero=True)` masks the
+    padding and the loss can ignore it. Training batches are shuffled with
+    `seed` (again every epoch) and drawn from length buckets.
+
+    Args:
+        source_ids, target_ids: Lists of int sequences, paired by index.
+        parts: `{"train": idx, "validation": idx, "test": idx}`, e.g. from
+            `split_indices`.
+        batch_size: Positive int.
+        seed: Shuffling seed.
+        start_id, end_id: The target vocabulary's `[START]` and `[END]` ids.
+
+    Returns:
+        `{"train": ds, "validation": ds, "test": ds}`; validation and test
+        keep the order of `parts`.
+    """
+    if len(source_ids) != len(target_ids):
+        raise ValueError(
+            f"{len(source_ids)} sources but {len(target_ids)} targets: they "
+            "must pair up."
+        )
+    validation.check_positive_int("batch_size", batch_size)
+    datasets = {}
+    for name, index in parts.items():
+        if len(index) == 0:
+            raise ValueError(f"The {name} split is empty: too few sentence pairs.")
+        sources, source_lengths = _pad([source_ids[i] for i in index])
+        target_in, target_out = teacher_forcing(
+            [target_ids[i] for i in index], start_id, end_id
+        )
+        target_in, target_lengths = _pad(target_in)
+        target_out, _ = _pad(target_out)
+        data = tf.data.Dataset.from_tensor_slices(
+            (sources, source_lengths, target_in, target_out, target_lengths)
+        )
+        data = data.map(  # variable-length rows
+            lambda s, n, t_in, t_out, m: ((s[:n], t_in[:m]), t_out[:m])
+        )
+        padding = ((PAD_ID, PAD_ID), PAD_ID)
+        if name == "train":
+            data = data.cache().shuffle(
+                len(index), seed=seed, reshuffle_each_iteration=True
+            )
+            lengths = np.maximum(source_lengths, target_lengths)
+            boundaries = [int(q) for q in np.unique(
+                np.quantile(lengths, [0.25, 0.5, 0.75])) if q > 1]
+            data = data.bucket_by_sequence_length(
+                lambda inputs, _: tf.maximum(
+                    tf.shape(inputs[0])[0], tf.shape(inputs[1])[0]
+                ),
+                bucket_boundaries=boundaries,
+                bucket_batch_sizes=[batch_size] * (len(boundaries) + 1),
+                padding_values=padding,
+                pad_to_bucket_boundary=False,
+            )
+        else:
+            data = data.padded_batch(batch_size, padding_values=padding).cache()
+        datasets[name] = data.prefetch(tf.data.AUTOTUNE)
+    return datasets

@@ -3,6 +3,7 @@
 from kerasseq.jobs import language_model  # noqa: F401  (registers lm)
 from kerasseq.jobs import long_memory  # noqa: F401  (registers copy, adding)
 from kerasseq.jobs import sentiment  # noqa: F401  (registers sentiment)
+from kerasseq.jobs import seq2seq  # noqa: F401  (registers seq2seq)
 from kerasseq.jobs.base import Job
 from kerasseq.jobs.base import JobConfig
 from kerasseq.jobs.base import get_job

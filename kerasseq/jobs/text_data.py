@@ -47,10 +47,10 @@ def text_options(args):
     }
 
 
-def tokenizer_for(config, fit_texts, resume_ok=True):
-    """The run's tokenizer: the saved one if `config.out` has it (resume,
-    evaluate), else one fitted on `fit_texts()`."""
-    path = os.path.join(config.out, VOCABULARY_FILE)
+def tokenizer_for(config, fit_texts, resume_ok=True, filename=VOCABULARY_FILE):
+    """The run's tokenizer: the saved one if `config.out` has `filename`
+    (resume, evaluate), else one fitted on `fit_texts()`."""
+    path = os.path.join(config.out, filename)
     if resume_ok and os.path.isfile(path):
         return Tokenizer.load(path)
     options = config.options

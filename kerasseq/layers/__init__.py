@@ -12,6 +12,7 @@ from kerasseq.layers.gru import GRU
 from kerasseq.layers.gru import GRUCell
 from kerasseq.layers.lstm import LSTM
 from kerasseq.layers.lstm import LSTMCell
+from kerasseq.layers.mean_attention import MeanAttention
 from kerasseq.layers.multiplicative_attention import MultiplicativeAttention
 from kerasseq.layers.orthogonal_rnn import OrthogonalRNN
 from kerasseq.layers.orthogonal_rnn import OrthogonalRNNCell

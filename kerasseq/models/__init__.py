@@ -4,3 +4,6 @@ from kerasseq.models.classifier import build_classifier
 from kerasseq.models.language_model import StatefulGenerator
 from kerasseq.models.language_model import build_language_model
 from kerasseq.models.language_model import generate_ids
+from kerasseq.models.seq2seq import ATTENTIONS
+from kerasseq.models.seq2seq import Seq2SeqDecoder
+from kerasseq.models.seq2seq import build_seq2seq

@@ -1,4 +1,4 @@
-"""Training curves as PNG files (matplotlib, headless)."""
+"""Training curves and attention maps as PNG files (matplotlib, headless)."""
 
 from kerasseq.training.model_dir import atomic_path
 
@@ -35,6 +35,53 @@ def plot_curves(curves, path, title, ylabel, baseline=None, log_scale=True,
         axes.set_ylabel(ylabel)
         axes.set_title(title)
         axes.legend()
+        figure.tight_layout()
+        with atomic_path(path) as temporary:
+            figure.savefig(temporary, dpi=100, format="png")
+    finally:
+        plt.close(figure)
+
+
+def plot_attention(weights, source_tokens, target_tokens, path, title=None):
+    """Writes an attention map: target tokens down, source tokens across.
+
+    Cell `(i, j)` is the weight target token `i` gives source token `j`
+    (each row of a scored attention sums to one over the source).
+
+    Args:
+        weights: `(len(target_tokens), len(source_tokens))` array.
+        source_tokens, target_tokens: Axis labels.
+        path: PNG file, written atomically.
+        title: Optional title (e.g. the source sentence).
+    """
+    import matplotlib
+    import numpy as np
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    weights = np.asarray(weights, dtype=np.float64)
+    expected = (len(target_tokens), len(source_tokens))
+    if weights.shape != expected:
+        raise ValueError(
+            f"Argument `weights` must have shape (target tokens, source "
+            f"tokens) = {expected}. Received: shape={weights.shape}"
+        )
+    width = 1.5 + 0.45 * max(1, len(source_tokens))
+    height = 1.2 + 0.35 * max(1, len(target_tokens))
+    figure, axes = plt.subplots(figsize=(min(width, 20), min(height, 20)))
+    try:
+        image = axes.imshow(weights, cmap="viridis", vmin=0.0, vmax=1.0,
+                            aspect="auto")
+        axes.set_xticks(range(len(source_tokens)))
+        axes.set_xticklabels(source_tokens, rotation=60, ha="right")
+        axes.set_yticks(range(len(target_tokens)))
+        axes.set_yticklabels(target_tokens)
+        axes.set_xlabel("source")
+        axes.set_ylabel("target")
+        if title:
+            axes.set_title(title, fontsize=9)
+        figure.colorbar(image, ax=axes, fraction=0.046, pad=0.04)
         figure.tight_layout()
         with atomic_path(path) as temporary:
             figure.savefig(temporary, dpi=100, format="png")

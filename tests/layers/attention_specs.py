@@ -47,6 +47,11 @@ SPECS = [
         lambda q, k, w: attention_reference.additive_scores(q, k, *w),
         (("units", 6),),
     ),
+    AttentionSpec(
+        "mean",
+        layers.MeanAttention,
+        lambda q, k, w: np.zeros(q.shape[:-1] + k.shape[-2:-1]),
+    ),
 ]
 
 IDS = [spec.name for spec in SPECS]

@@ -180,6 +180,8 @@ def check_float16(spec, dtype):
     outputs = np.asarray(outputs, np.float64)
     assert np.all(np.isfinite(outputs))
     for grad in grads:
+        if grad is None and spec.layer is layers.MeanAttention:
+            continue  # its output does not depend on the query
         assert np.all(np.isfinite(np.asarray(grad, np.float32))), dtype
     weights16 = [np.asarray(w, np.float16).astype(np.float64) for w in weights]
     q16, v16 = (np.asarray(a, np.float16).astype(np.float64) for a in (query, value))

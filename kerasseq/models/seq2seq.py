@@ -1,0 +1,546 @@
+"""Sequence-to-sequence model with attention, and its step-by-step decoding
+(the lecture's "Sequence to sequence models" and "Attention in Seq2Seq
+models").
+
+References: Sutskever et al., "Sequence to sequence learning with neural
+networks", NeurIPS 2014 (encoder-decoder); Bahdanau et al., "Neural machine
+translation by jointly learning to align and translate", ICLR 2015
+(additive attention, bidirectional encoder); Luong et al., "Effective
+approaches to attention-based neural machine translation", EMNLP 2015
+(dot and general scores, the attentional hidden state
+`tanh(W_c [c_t; h_t])`).
+
+    source ids -> embedding (mask_zero) -> stacked (bidirectional) recurrent
+        layers -> encoder outputs s_1..s_N, final states
+    final states -> (Dense bridge when bidirectional) -> decoder initial states
+    [START] y_1 .. y_m -> embedding -> stacked recurrent layers -> h_t
+    c_t = attention(query h_t, values s_1..s_N, source padding masked)
+    logits_t = W_o tanh(W_c [c_t; h_t])
+
+The attention is one of `ATTENTIONS`: the kerasseq scored layers (`dot`,
+`scaled_dot`, `multiplicative`, `additive`), `mean` (the uniform average of
+the valid source states at every step: the lecture's "Idea 2") or `none`
+(the plain bottleneck model: the decoder sees the source only through its
+initial state). Because the attention reads the decoder's outputs, not its
+states, the whole target sequence is attended to with one batched product
+in training; in decoding the same layers run one step at a time
+(`Seq2SeqDecoder`), with the encoder outputs computed once per batch of
+sources and carried in the sampler's state.
+"""
+
+import dataclasses
+
+import keras
+import numpy as np
+from keras import ops
+
+from kerasseq.layers import MeanAttention
+from kerasseq.layers import RecurrentCell
+from kerasseq.layers import attention_names
+from kerasseq.layers import get_attention
+from kerasseq.layers import get_recurrent_layer
+from kerasseq.layers import validation
+from kerasseq.layers.attention import mask_value
+from kerasseq.models.language_model import compiled
+from kerasseq.text.tokenizer import PAD_ID
+
+#: The choices of `--attention`.
+ATTENTIONS = attention_names() + ("mean", "none")
+_EQUAL_WIDTH_ATTENTIONS = ("dot", "scaled_dot")
+
+
+def build_seq2seq(source_vocabulary_size, target_vocabulary_size, model_config,
+                  attention="additive", name="seq2seq"):
+    """The functional encoder-decoder trained with teacher forcing.
+
+    Args:
+        source_vocabulary_size: Number of source ids (0 is padding).
+        target_vocabulary_size: Number of target ids (0 is padding).
+        model_config: A `ModelConfig`: `cell`, `units` (of every encoder
+            direction and of the decoder), `layers` (of the encoder and of
+            the decoder; decoder layer `i` starts from the final state of
+            encoder layer `i`), `bidirectional` (encoder only; a Dense
+            `tanh` bridge maps the two directions' states to the decoder's
+            width), `embedding_dim`, `dropout` (on the input of every
+            recurrent layer, embeddings included, and on the attentional
+            hidden state).
+        attention: One of `ATTENTIONS`. `dot` and `scaled_dot` need equal
+            query and key widths, so no bidirectional encoder.
+        name: Model name.
+
+    Returns:
+        `keras.Model`: `[source (batch, S), target_in (batch, T)]` int ids
+        -> logits `(batch, T, target_vocabulary_size)`, carrying the target
+        padding mask. `target_in` is `[START] + target`, and the logits
+        predict `target + [END]`
+        (`kerasseq.data.pipelines.teacher_forcing`).
+
+    Example:
+
+    >>> config = ModelConfig(cell="gru", units=16, bidirectional=True)
+    >>> model = build_seq2seq(50, 40, config, attention="additive")
+    >>> model([np.ones((2, 7)), np.ones((2, 5))]).shape
+    TensorShape([2, 5, 40])
+    """
+    validation.check_choice("attention", attention, ATTENTIONS)
+    if model_config.bidirectional and attention in _EQUAL_WIDTH_ATTENTIONS:
+        raise ValueError(
+            f"Attention {attention!r} scores <s_j, h_t> and needs encoder "
+            f"outputs as wide as the decoder ({model_config.units}), but a "
+            f"bidirectional encoder gives {2 * model_config.units}. Use "
+            "attention='multiplicative' or 'additive', or no bidirectional "
+            f"encoder. Received: attention={attention!r}, bidirectional=True"
+        )
+    parts = Seq2SeqParts.create(
+        source_vocabulary_size, target_vocabulary_size, model_config, attention
+    )
+    source = keras.Input((None,), dtype="int32", name="source")
+    target_in = keras.Input((None,), dtype="int32", name="target_in")
+    encoder_outputs, states = parts.encode(source)
+    logits, _ = parts.decode(target_in, encoder_outputs, states)
+    return keras.Model([source, target_in], logits, name=name)
+
+
+def masked_loss():
+    """Cross-entropy of the logits averaged over the real target tokens.
+
+    Id 0 (padding) is ignored: padded positions add nothing to the sum and
+    are not counted in the mean.
+    """
+    return keras.losses.SparseCategoricalCrossentropy(
+        from_logits=True, ignore_class=PAD_ID
+    )
+
+
+def attention_model(model):
+    """`model` with a second output: the attention weights `(batch, T, S)`.
+
+    Shares the layers (and weights) of `model`. Raises `ValueError` for a
+    model without attention (`attention="none"`).
+    """
+    layer = _attention_layer(model)
+    if layer is None:
+        raise ValueError(f"Model {model.name!r} has no attention layer.")
+    return keras.Model(model.inputs, [model.output, layer.output[1]],
+                       name=f"{model.name}_with_attention")
+
+
+def _attention_layer(model):
+    names = {layer.name for layer in model.layers}
+    return model.get_layer("attention") if "attention" in names else None
+
+
+@dataclasses.dataclass
+class Seq2SeqParts:
+    """The layers of a Seq2Seq model and how they are wired.
+
+    `build_seq2seq` wires them on symbolic inputs; `Seq2SeqDecoder` finds
+    them in a trained (or loaded) model with `from_model` and runs the very
+    same `encode` and `attend` on tensors, stepping the decoder cells one
+    token at a time. The attributes are the layers, named in the model as
+    below (`i` counts stacked layers, `j` the states of a cell).
+
+    Attributes:
+        source_embedding, target_embedding: `Embedding(mask_zero=True)`s.
+        encoder: `encoder_{i}`: recurrent layers (or `Bidirectional`
+            wrappers) returning sequences and final states.
+        bridges: `bridge_{i}_{j}`: per encoder layer, one Dense `tanh` per
+            state, from both directions to the decoder width; empty lists
+            for a unidirectional encoder.
+        decoder: `decoder_{i}`: recurrent layers returning sequences.
+        attention: `attention`, or `None` for `attention="none"`.
+        concatenate: `concatenate`, shared by the bridges and `[c_t; h_t]`
+            (not in a model that has neither).
+        attention_output: `attention_output`, Dense `tanh`: `W_c`.
+        logits: `logits`, Dense: `W_o`.
+        encoder_dropout, decoder_dropout: `dropout_encoder_{i}`,
+            `dropout_decoder_{i}` on the input of layer `i` (empty without
+            dropout).
+        output_dropout: `dropout_output` on the attentional hidden state,
+            or `None`.
+    """
+
+    source_embedding: object
+    target_embedding: object
+    encoder: list
+    bridges: list
+    decoder: list
+    attention: object
+    concatenate: object
+    attention_output: object
+    logits: object
+    encoder_dropout: list
+    decoder_dropout: list
+    output_dropout: object
+
+    @classmethod
+    def create(cls, source_vocabulary_size, target_vocabulary_size,
+               model_config, attention):
+        layer_class = get_recurrent_layer(model_config.cell)
+        units, depth = model_config.units, model_config.layers
+        layers = {
+            "source_embedding": keras.layers.Embedding(
+                source_vocabulary_size, model_config.embedding_dim,
+                mask_zero=True, name="source_embedding",
+            ),
+            "target_embedding": keras.layers.Embedding(
+                target_vocabulary_size, model_config.embedding_dim,
+                mask_zero=True, name="target_embedding",
+            ),
+            "concatenate": keras.layers.Concatenate(name="concatenate"),
+            "attention": None,
+            "attention_output": keras.layers.Dense(
+                units, activation="tanh", name="attention_output"
+            ),
+            "logits": keras.layers.Dense(target_vocabulary_size, name="logits"),
+            "encoder": [],
+            "decoder": [],
+            "bridges": [],
+            "encoder_dropout": [],
+            "decoder_dropout": [],
+            "output_dropout": None,
+        }
+        if attention == "mean":
+            layers["attention"] = MeanAttention(name="attention")
+        elif attention != "none":
+            preset = get_attention(attention)  # the registry's arguments
+            layers["attention"] = type(preset).from_config(
+                {**preset.get_config(), "name": "attention"}
+            )
+        state_count = _state_count(layer_class(units))
+        for index in range(depth):
+            encoder = layer_class(
+                units, return_sequences=True, return_state=True,
+                name=f"encoder_{index}",
+            )
+            bridges = []
+            if model_config.bidirectional:
+                encoder = keras.layers.Bidirectional(encoder, name=f"encoder_{index}")
+                bridges = [
+                    keras.layers.Dense(
+                        units, activation="tanh", name=f"bridge_{index}_{j}"
+                    )
+                    for j in range(state_count)
+                ]
+            layers["bridges"].append(bridges)
+            layers["encoder"].append(encoder)
+            layers["decoder"].append(
+                layer_class(units, return_sequences=True, name=f"decoder_{index}")
+            )
+        if model_config.dropout:
+            for side in ("encoder", "decoder"):
+                layers[f"{side}_dropout"] = [
+                    keras.layers.Dropout(
+                        model_config.dropout, name=f"dropout_{side}_{index}"
+                    )
+                    for index in range(depth)
+                ]
+            layers["output_dropout"] = keras.layers.Dropout(
+                model_config.dropout, name="dropout_output"
+            )
+        return cls(**layers)
+
+    @classmethod
+    def from_model(cls, model):
+        """The parts of a model made by `build_seq2seq`."""
+        names = {layer.name for layer in model.layers}
+
+        def numbered(prefix):
+            found, index = [], 0
+            while f"{prefix}_{index}" in names:
+                found.append(model.get_layer(f"{prefix}_{index}"))
+                index += 1
+            return found
+
+        required = ("source_embedding", "target_embedding", "attention_output",
+                    "logits", "encoder_0", "decoder_0")
+        missing = [n for n in required if n not in names]
+        if missing:
+            raise ValueError(
+                f"Model {model.name!r} is not a Seq2Seq model from "
+                f"`build_seq2seq`: it has no layer {', '.join(missing)}."
+            )
+        encoder = numbered("encoder")
+        bridges = []
+        for index in range(len(encoder)):
+            bridges.append(numbered(f"bridge_{index}"))
+        def optional(name):
+            return model.get_layer(name) if name in names else None
+
+        return cls(
+            source_embedding=model.get_layer("source_embedding"),
+            target_embedding=model.get_layer("target_embedding"),
+            encoder=encoder,
+            bridges=bridges,
+            decoder=numbered("decoder"),
+            attention=optional("attention"),
+            concatenate=optional("concatenate"),  # unused: no bridge or attention
+            attention_output=model.get_layer("attention_output"),
+            logits=model.get_layer("logits"),
+            encoder_dropout=numbered("dropout_encoder"),
+            decoder_dropout=numbered("dropout_decoder"),
+            output_dropout=optional("dropout_output"),
+        )
+
+    # ---------------------------------------------------------------- wiring
+    def encode(self, source, training=None):
+        """Source ids `(batch, S)` -> `(encoder outputs, decoder states)`.
+
+        The outputs are `(batch, S, width)`, width `units` or `2 * units`
+        (bidirectional), and carry the source padding mask; the states are
+        one list of `(batch, units)` tensors per decoder layer.
+        """
+        x = self.source_embedding(source)  # (batch, S, embedding_dim)
+        states = []
+        for index, layer in enumerate(self.encoder):
+            if self.encoder_dropout:
+                x = self.encoder_dropout[index](x, training=training)
+            outputs = layer(x, training=training)
+            x, final = outputs[0], list(outputs[1:])
+            if self.bridges[index]:  # forward states, then backward states
+                half = len(final) // 2
+                final = [
+                    bridge(self.concatenate([forward, backward]))
+                    for bridge, forward, backward in zip(
+                        self.bridges[index], final[:half], final[half:]
+                    )
+                ]
+            states.append(final)
+        return x, states
+
+    def decode(self, target_in, encoder_outputs, states, training=None):
+        """Teacher-forced decoding of a whole target sequence.
+
+        Args:
+            target_in: `(batch, T)` ids, `[START] + target`, right-padded.
+            encoder_outputs: `(batch, S, width)` with the source padding
+                mask attached (as `encode` returns it).
+            states: The decoder's initial states, from `encode`.
+
+        Returns:
+            `(logits (batch, T, vocab), attention weights (batch, T, S) or
+            None)`.
+        """
+        x = self.target_embedding(target_in)  # (batch, T, embedding_dim)
+        for index, layer in enumerate(self.decoder):
+            if self.decoder_dropout:
+                x = self.decoder_dropout[index](x, training=training)
+            x = layer(x, initial_state=states[index], training=training)
+        return self.attend(x, encoder_outputs, training=training)
+
+    def attend(self, decoder_outputs, encoder_outputs, source_mask=None,
+               training=None):
+        """Luong's output layer: `logits = W_o tanh(W_c [c_t; h_t])`.
+
+        Args:
+            decoder_outputs: `(batch, T, units)`, the queries `h_t`.
+            encoder_outputs: `(batch, S, width)`, the values `s_j`.
+            source_mask: Optional `(batch, S)` boolean mask; by default the
+                mask attached to `encoder_outputs` is used.
+
+        Returns:
+            `(logits (batch, T, vocab), weights (batch, T, S) or None)`.
+        """
+        weights = None
+        hidden = decoder_outputs
+        if self.attention is not None:
+            kwargs = {} if source_mask is None else {"mask": [None, source_mask]}
+            context, weights = self.attention(
+                [decoder_outputs, encoder_outputs],
+                return_attention_scores=True, training=training, **kwargs,
+            )  # (batch, T, width), (batch, T, S)
+            hidden = self.concatenate([context, decoder_outputs])
+        hidden = self.attention_output(hidden)  # (batch, T, units)
+        if self.output_dropout is not None:
+            hidden = self.output_dropout(hidden, training=training)
+        return self.logits(hidden), weights
+
+    # ---------------------------------------------------------------- steps
+    def decoder_cells(self):
+        cells = [getattr(layer, "cell", None) for layer in self.decoder]
+        if not all(isinstance(cell, RecurrentCell) for cell in cells):
+            raise ValueError(
+                "Step-by-step decoding needs kerasseq recurrent cells in the "
+                f"decoder. Received: {[type(c).__name__ for c in cells]}"
+            )
+        return cells
+
+    def step(self, tokens, state, kernels):
+        """One decoder step, for the samplers.
+
+        Args:
+            tokens: int `(batch,)`, the previous target token.
+            state: `{"encoder_outputs", "source_mask", "decoder"}` as made by
+                `Seq2SeqDecoder.initial_state`.
+            kernels: The decoder cells' `recurrent_matrix()`, computed once.
+
+        Returns:
+            `(logits (batch, vocab), new state, weights (batch, S))`; the
+            weights are zeros without attention.
+        """
+        x = self.target_embedding(tokens)  # (batch, embedding_dim)
+        new_states = []
+        for cell, states, kernel in zip(self.decoder_cells(), state["decoder"], kernels):
+            x, states = cell.step(cell.project_inputs(x), list(states), kernel)
+            new_states.append(list(states))
+        query = ops.expand_dims(x, 1)  # (batch, 1, units)
+        logits, weights = self.attend(
+            query, state["encoder_outputs"], source_mask=state["source_mask"],
+            training=False,
+        )
+        if weights is None:
+            weights = ops.zeros_like(ops.cast(state["source_mask"], logits.dtype))
+        else:
+            weights = weights[:, 0]  # (batch, S)
+        new_state = {**state, "decoder": new_states}
+        return logits[:, 0], new_state, weights
+
+
+def _state_count(layer):
+    size = layer.cell.state_size
+    return len(size) if isinstance(size, (list, tuple)) else 1
+
+
+class Seq2SeqDecoder:
+    """Greedy, sampled and beam-search decoding of a trained Seq2Seq model.
+
+    The encoder runs once per batch of sources; its outputs and the source
+    mask ride in the sampler's state (so beam search repeats and reorders
+    them with the decoder states), and each new target token costs one
+    decoder step and one attention over the encoder outputs. The whole
+    decoding (encoder, loop, sampler) is one compiled graph per sampler
+    and `max_length` (`kerasseq.models.language_model.compiled`).
+
+    Args:
+        model: A model from `build_seq2seq` (trained or loaded).
+        start_id, end_id: The target vocabulary's `[START]` and `[END]` ids.
+
+    Example:
+
+    >>> model = build_seq2seq(50, 40, ModelConfig(units=16))
+    >>> decoder = Seq2SeqDecoder(model, start_id=2, end_id=3)
+    >>> source = np.array([[5, 6, 7, 0]])  # (batch, S), right-padded
+    >>> result = decoder.decode(source, BeamSampler(num_beams=4), 10)
+    >>> result["tokens"].shape, result["attention"].shape
+    ((1, 10), (1, 10, 4))
+    """
+
+    def __init__(self, model, start_id, end_id):
+        self.parts = Seq2SeqParts.from_model(model)
+        self.parts.decoder_cells()  # fail early for foreign cells
+        self.start_id = int(start_id)
+        self.end_id = int(end_id)
+        self.has_attention = self.parts.attention is not None
+        self._compiled = {}
+        self._named_samplers = {}
+
+    def _sampler(self, sampler):
+        """A sampler instance; one per name, so a name compiles once."""
+        from kerasseq.samplers import get_sampler
+
+        if isinstance(sampler, str):
+            if sampler not in self._named_samplers:
+                self._named_samplers[sampler] = get_sampler(sampler)
+            return self._named_samplers[sampler]
+        return get_sampler(sampler)
+
+    def initial_state(self, source):
+        """The sampler state of source ids `(batch, S)`."""
+        source = ops.convert_to_tensor(source, dtype="int32")
+        encoder_outputs, states = self.parts.encode(source, training=False)
+        return {
+            "encoder_outputs": encoder_outputs,  # (batch, S, width)
+            "source_mask": ops.not_equal(source, PAD_ID),  # (batch, S)
+            "decoder": [list(s) for s in states],
+        }
+
+    def _banned_columns(self, vocabulary_size):
+        banned = np.zeros((vocabulary_size,), bool)
+        banned[[PAD_ID, self.start_id]] = True
+        return banned
+
+    def _decode(self, source, sampler, max_length):
+        kernels = [cell.recurrent_matrix() for cell in self.parts.decoder_cells()]
+        state = self.initial_state(source)
+
+        def next_fn(tokens, state):
+            logits, state, weights = self.parts.step(tokens, state, kernels)
+            # Padding and [START] are never targets: never emit them.
+            banned = ops.convert_to_tensor(self._banned_columns(logits.shape[-1]))
+            fill = ops.convert_to_tensor(mask_value(logits.dtype), logits.dtype)
+            return ops.where(banned, fill, logits), state, weights
+
+        start = ops.full((ops.shape(source)[0],), self.start_id, "int32")
+        return sampler(next_fn, start, state, max_length,
+                       end_token_id=self.end_id, pad_token_id=PAD_ID)
+
+    def decode(self, source, sampler="greedy", max_length=50):
+        """Decodes a batch of right-padded sources.
+
+        Args:
+            source: int `(batch, S)` source ids, 0 padding.
+            sampler: A `kerasseq.samplers` name or instance (`"greedy"`,
+                `BeamSampler(num_beams=4, length_penalty=0.6)`, ...).
+            max_length: Positive int, decoding steps at most (the end token
+                included).
+
+        Returns:
+            Dict of NumPy arrays: `tokens` `(batch, max_length)` (the end
+            token and pad ids after it included), `lengths` `(batch,)`
+            (tokens generated, the end token counted), `scores` `(batch,)`,
+            and `attention` `(batch, max_length, S)`, the weights of the
+            chosen hypothesis (zeros without attention or after the end).
+        """
+        validation.check_positive_int("max_length", max_length)
+        sampler = self._sampler(sampler)
+        key = (id(sampler), max_length)
+        if key not in self._compiled:
+
+            def decode(source):
+                return self._decode(source, sampler, max_length)
+
+            # The sampler is kept so that its id is not reused.
+            self._compiled[key] = (sampler, compiled(decode))
+        source = ops.convert_to_tensor(np.asarray(source), dtype="int32")
+        result = self._compiled[key][1](source)
+        result = {k: np.asarray(v) for k, v in result.items()}
+        result["attention"] = result.pop("aux")
+        return result
+
+    def decode_all(self, sequences, sampler="greedy", max_length=50,
+                   batch_size=64):
+        """Decodes many sources of any lengths, in batches of one shape.
+
+        Every batch is padded to `batch_size` rows and to the longest
+        source, so the compiled decoding is traced once.
+
+        Args:
+            sequences: List of int sequences (source ids, no padding).
+            sampler, max_length: As in `decode`.
+            batch_size: Positive int, sources per batch.
+
+        Returns:
+            `(outputs, attention)`: per source, the list of generated ids
+            without the end token and padding, and its `(len(output) + 1,
+            len(source))` attention weights (a row for the end token too
+            when one was emitted).
+        """
+        validation.check_positive_int("batch_size", batch_size)
+        sampler = self._sampler(sampler)
+        width = max([1] + [len(s) for s in sequences])
+        rows = min(batch_size, max(1, len(sequences)))
+        outputs, attention = [], []
+        for start in range(0, len(sequences), rows):
+            chunk = sequences[start:start + rows]
+            source = np.full((rows, width), PAD_ID, np.int32)
+            for row, ids in enumerate(chunk):
+                source[row, :len(ids)] = ids
+            result = self.decode(source, sampler, max_length)
+            for row, ids in enumerate(chunk):
+                tokens = result["tokens"][row, :result["lengths"][row]].tolist()
+                steps = len(tokens)
+                if tokens and tokens[-1] == self.end_id:
+                    tokens = tokens[:-1]
+                outputs.append(tokens)
+                attention.append(result["attention"][row, :steps, :len(ids)])
+        return outputs, attention

@@ -1,0 +1,154 @@
+import json
+import os
+
+import numpy as np
+import pytest
+
+from kerasseq.jobs import JobConfig
+from kerasseq.jobs import get_job
+from kerasseq.jobs.seq2seq import Seq2SeqOptions
+from kerasseq.jobs.seq2seq import corpus_bleu
+from kerasseq.jobs.seq2seq import reference_texts
+from kerasseq.jobs.seq2seq import with_special_tokens
+from kerasseq.text.tokenizer import Tokenizer
+from kerasseq.training import trainer
+from kerasseq.training.config import ModelConfig
+from kerasseq.training.config import TrainConfig
+
+GERMAN = "null eins zwei drei vier fünf sechs sieben acht neun".split()
+ENGLISH = "zero one two three four five six seven eight nine".split()
+
+
+def write_digit_pairs(path, count=600, seed=0):
+    """German digit words -> the English words in reverse order, as TSV."""
+    rng = np.random.default_rng(seed)
+    with open(path, "w", encoding="utf-8") as handle:
+        for _ in range(count):
+            digits = rng.integers(0, 10, rng.integers(2, 7))
+            source = " ".join(GERMAN[d] for d in digits)
+            target = " ".join(ENGLISH[d] for d in digits[::-1])
+            handle.write(f"{source}.\t{target.capitalize()}.\tattribution\n")
+
+
+def digits_config(root, out="model", **options):
+    return JobConfig(
+        job="seq2seq",
+        out=str(root / out),
+        model=ModelConfig(cell="gru", units=32, bidirectional=True, embedding_dim=16),
+        train=TrainConfig(epochs=15, batch_size=32, learning_rate=5e-3,
+                          global_clipnorm=1.0),
+        options=Seq2SeqOptions(
+            **{"data": str(root / "digits.tsv"), "max_length": 8, "beam": 3,
+               **options}
+        ),
+    )
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    root = tmp_path_factory.mktemp("seq2seq")
+    write_digit_pairs(root / "digits.tsv")
+    config = digits_config(root)
+    _, metrics = trainer.train(config, print_fn=lambda *a: None, verbose=0)
+    return config, metrics
+
+
+def test_learns_to_translate_and_reverse_digits(trained):
+    config, metrics = trained
+    assert metrics["bleu"] > 90 and metrics["bleu_greedy"] > 90, metrics
+    assert metrics["bleu_long"] > 85, metrics
+    assert metrics["token_accuracy"] > 0.95, metrics
+    assert metrics["test_pairs"] == 30 and 0 < metrics["long_test_pairs"] < 30
+    for name in ("source_vocabulary.json", "target_vocabulary.json",
+                 "model.keras", "metrics.json", "training.png"):
+        assert os.path.isfile(os.path.join(config.out, name)), name
+    with open(os.path.join(config.out, "target_vocabulary.json")) as handle:
+        assert json.load(handle)["tokens"][:2] == ["[START]", "[END]"]
+
+
+def test_evaluate_from_the_directory_repeats_the_metrics(trained):
+    config, metrics = trained
+    again = trainer.evaluate(config.out)
+    for key in ("bleu", "bleu_greedy", "bleu_long", "token_accuracy"):
+        assert again[key] == pytest.approx(metrics[key], abs=1e-6), key
+
+
+def test_translator_reads_raw_text_and_returns_attention(trained):
+    from kerasseq.translation import Translator
+
+    translator = Translator(trained[0].out)
+    results = translator.translate(["Drei eins vier!", "neun acht sieben sechs"])
+    assert [r.translation for r in results] == [
+        "four one three", "six seven eight nine"
+    ]
+    first = results[0]
+    assert first.source_tokens == ["drei", "eins", "vier"]
+    assert first.target_tokens == ["four", "one", "three", "[END]"]
+    assert first.attention.shape == (4, 3)
+    # Reversal: each output word attends most to its source word.
+    assert first.attention[:3].argmax(axis=1).tolist() == [2, 1, 0]
+    greedy = translator.translate(["Drei eins vier!"], beam=1)
+    assert greedy[0].translation == "four one three"
+    with pytest.raises(ValueError, match="holds no token"):
+        translator.translate(["?!"])
+    with pytest.raises(ValueError, match="`beam`"):
+        translator.translate(["eins"], beam=0)
+
+
+def test_splits_are_deterministic_by_seed_and_filtered_by_length(tmp_path):
+    write_digit_pairs(tmp_path / "digits.tsv", count=200)
+    job = get_job("seq2seq")
+    config = digits_config(tmp_path)
+    first = job.prepare(config).info
+    second = job.prepare(config).info
+    assert first["test_sources"] == second["test_sources"]
+    other_seed = digits_config(tmp_path)
+    other_seed.train.seed = 1
+    assert job.prepare(other_seed).info["test_sources"] != first["test_sources"]
+    short = job.prepare(digits_config(tmp_path, max_length=4)).info
+    assert short["kept"] < first["kept"] == 200
+    assert all(len(ids) <= 4 for ids in short["test_source_ids"])
+    reversed_ = job.prepare(digits_config(tmp_path, reverse=True)).info
+    assert reversed_["test_sources"] == first["test_targets"]
+
+
+def test_batches_are_teacher_forced_and_padded(tmp_path):
+    write_digit_pairs(tmp_path / "digits.tsv", count=100)
+    data = get_job("seq2seq").prepare(digits_config(tmp_path))
+    start, end = 2, 3
+    (source, target_in), target_out = next(iter(data.test))
+    source, target_in, target_out = (np.asarray(a) for a in (source, target_in, target_out))
+    assert np.all(target_in[:, 0] == start)
+    lengths = (target_out != 0).sum(axis=1)
+    assert np.all(target_out[np.arange(len(lengths)), lengths - 1] == end)
+    np.testing.assert_array_equal(target_in[:, 1:][target_out[:, 1:] != 0],
+                                  target_out[:, :-1][target_out[:, 1:] != 0])
+    assert np.all((target_in != 0) == (target_out != 0))
+
+
+@pytest.mark.parametrize(
+    "kwargs, argument",
+    [({"attention": "bahdanau"}, "attention"), ({"beam": 0}, "beam"),
+     ({"max_length": -1}, "max_length"), ({"length_penalty": -1.0}, "length_penalty"),
+     ({"embeddings": "vectors.txt"}, "embeddings")],
+)
+def test_bad_options_name_the_argument_and_value(kwargs, argument):
+    with pytest.raises(ValueError) as info:
+        Seq2SeqOptions(**kwargs)
+    message = str(info.value)
+    assert f"`{argument}`" in message or f"{argument}=" in message, message
+    assert repr(next(iter(kwargs.values()))) in message, message
+
+
+def test_bleu_references_are_normalized_like_the_model_output():
+    tokenizer = with_special_tokens(Tokenizer(["the", "house"], level="word"))
+    assert tokenizer.vocabulary[2:4] == ["[START]", "[END]"]
+    assert with_special_tokens(tokenizer) is tokenizer
+    references = reference_texts(tokenizer, ["The house, old and RED!"])
+    assert references == ["the house old and red"]
+    assert corpus_bleu(references, references) == pytest.approx(100.0)
+    # `[UNK]` is one wrong word, not three sacrebleu tokens.
+    assert corpus_bleu(["the [UNK] old and red"], references) == pytest.approx(
+        corpus_bleu(["the flat old and red"], references)
+    )
+    assert corpus_bleu([], []) == 0.0

@@ -1,0 +1,125 @@
+"""Does attention lift the Seq2Seq information bottleneck? Test BLEU with and
+without it (the lecture's "Seq2Seq - the information bottleneck problem").
+
+Trains the default `kerasseq train seq2seq` model once per `--attention`
+choice (by default: `additive`, then `none`, the plain encoder-decoder whose
+decoder sees the source only through its initial state, then `mean`, the
+uniform average of the source states), all else equal, and prints test BLEU
+with beam search and greedy decoding, overall and on the sources longer than
+the median, with the training time of each. The table is also written as
+Markdown. Extra arguments go to `kerasseq train seq2seq`.
+
+    .venv/bin/python tools/seq2seq_bottleneck.py --out saved_models/bottleneck
+    .venv/bin/python tools/seq2seq_bottleneck.py --attentions additive,none \\
+        -- --epochs 2 --data pairs.tsv
+"""
+
+import argparse
+import os
+import shlex
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+
+from kerasseq import cli  # noqa: E402
+from kerasseq import jobs  # noqa: E402
+from kerasseq.models.seq2seq import ATTENTIONS  # noqa: E402
+from kerasseq.training import trainer  # noqa: E402
+from kerasseq.training.model_dir import atomic_path  # noqa: E402
+
+
+class FitTimer(keras.callbacks.Callback):
+    """Seconds spent in `model.fit` (training and validation, no test)."""
+
+    def on_train_begin(self, logs=None):
+        self.start = time.perf_counter()
+
+    def on_train_end(self, logs=None):
+        self.seconds = time.perf_counter() - self.start
+
+
+def train_one(attention, out, extra):
+    argv = ["train", "seq2seq", "--attention", attention,
+            "--out", os.path.join(out, attention), *extra]
+    args = cli.build_parser().parse_args(argv)
+    job = jobs.get_job("seq2seq")
+    config = cli.job_config_from_args(job, args)
+    timer = FitTimer()
+    start = time.perf_counter()
+    model, metrics = trainer.train(config, callbacks=[timer], verbose=2)
+    return {
+        "attention": attention,
+        "command": "kerasseq " + shlex.join(argv),
+        "parameters": model.count_params(),
+        "fit_seconds": timer.seconds,
+        "total_seconds": time.perf_counter() - start,
+        **metrics,
+    }
+
+
+def markdown(rows):
+    first = rows[0]
+    lines = [
+        f"Test split: {first['test_pairs']} pairs; \"long\" = the "
+        f"{first['long_test_pairs']} whose source has more than "
+        f"{first['median_source_length']:g} tokens (the median). Beam width "
+        f"{first['beam']}, length penalty {first['length_penalty']:g}. BLEU: "
+        "sacrebleu corpus BLEU on lower-cased words without punctuation.",
+        "",
+        "| attention | parameters | training | BLEU beam | BLEU greedy "
+        "| long: beam | long: greedy | token accuracy |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row['attention']} | {row['parameters']:,} "
+            f"| {row['fit_seconds'] / 60:.1f} min | {row['bleu']:.2f} "
+            f"| {row['bleu_greedy']:.2f} | {row['bleu_long']:.2f} "
+            f"| {row['bleu_long_greedy']:.2f} | {row['token_accuracy']:.3f} |"
+        )
+    lines += ["", "Commands:", ""]
+    lines += [f"    {row['command']}" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog="Arguments after `--` go to `kerasseq train seq2seq`.",
+    )
+    parser.add_argument(
+        "--attentions", default="additive,none,mean",
+        help="comma-separated --attention choices (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--out", default="saved_models/bottleneck",
+        help="one model directory per attention below it (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--table", help="Markdown file (default: OUT/bottleneck.md)"
+    )
+    argv = sys.argv[1:] if argv is None else list(argv)
+    extra = []
+    if "--" in argv:
+        extra = argv[argv.index("--") + 1:]
+        argv = argv[:argv.index("--")]
+    args = parser.parse_args(argv)
+    attentions = [a.strip() for a in args.attentions.split(",") if a.strip()]
+    for attention in attentions:
+        if attention not in ATTENTIONS:
+            parser.error(f"unknown attention {attention!r}; choose from {ATTENTIONS}")
+    rows = [train_one(attention, args.out, extra) for attention in attentions]
+    table = markdown(rows)
+    print(table)
+    path = args.table or os.path.join(args.out, "bottleneck.md")
+    with atomic_path(path) as temporary:
+        with open(temporary, "w", encoding="utf-8") as handle:
+            handle.write(table)
+    print(f"Table written to {path}")
+
+
+if __name__ == "__main__":
+    main()
