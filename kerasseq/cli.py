@@ -90,7 +90,11 @@ def _add_train_options(parser, job):
     )
     group.add_argument("--units", type=int, default=model.units)
     group.add_argument("--layers", type=int, default=model.layers)
-    group.add_argument("--bidirectional", action="store_true")
+    group.add_argument(
+        "--bidirectional", action=argparse.BooleanOptionalAction,
+        default=model.bidirectional,
+        help="read both directions (default: %(default)s)",
+    )
     group.add_argument("--embedding-dim", type=int, default=model.embedding_dim)
     group.add_argument("--dropout", type=float, default=model.dropout)
     group.add_argument(

@@ -195,3 +195,15 @@ def test_bad_cell_option_is_a_usage_error(capsys):
         cli.main(["train", "copy", "--cell-option", "nonsense"])
     assert info.value.code == 2
     assert "KEY=VALUE" in capsys.readouterr().err
+
+
+def test_bidirectional_flag_follows_the_job_default():
+    from kerasseq import jobs
+
+    parser = cli.build_parser()
+    sentiment = parser.parse_args(["train", "sentiment"])
+    assert cli.job_config_from_args(jobs.get_job("sentiment"), sentiment).model.bidirectional
+    off = parser.parse_args(["train", "sentiment", "--no-bidirectional"])
+    assert not cli.job_config_from_args(jobs.get_job("sentiment"), off).model.bidirectional
+    copy = parser.parse_args(["train", "copy", "--bidirectional"])
+    assert cli.job_config_from_args(jobs.get_job("copy"), copy).model.bidirectional
