@@ -7,7 +7,6 @@ checked against a pinned sha256 and then moved into the cache in one
 `os.replace`; a failed or mismatched download leaves nothing behind.
 """
 
-import contextlib
 import dataclasses
 import hashlib
 import os
@@ -18,6 +17,8 @@ import subprocess
 import sys
 import tempfile
 
+from kerasseq.atomic import atomic_path  # noqa: F401  (re-exported)
+from kerasseq.atomic import atomic_write  # noqa: F401  (re-exported)
 from kerasseq.data.errors import CorpusError
 
 #: Environment variable naming the cache directory.
@@ -45,41 +46,6 @@ def sha256_file(path, chunk_size=1 << 20):
         for chunk in iter(lambda: file.read(chunk_size), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-@contextlib.contextmanager
-def atomic_path(path):
-    """Yields a temporary path beside `path`; moves it onto `path` on success.
-
-    The temporary file lives in the same directory, so the final
-    `os.replace` is atomic: readers see the old file or the complete new one,
-    never a partial one. If the body raises, the temporary file is removed.
-
-    Example:
-
-    >>> with atomic_path(tmp / "out.txt") as partial:  # doctest: +SKIP
-    ...     partial.write_text("hello")
-    """
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".partial"
-    )
-    os.close(handle)
-    partial = pathlib.Path(name)
-    try:
-        yield partial
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
-
-
-def atomic_write(path, data):
-    """Writes `data` (str as UTF-8, or bytes) to `path` atomically."""
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    with atomic_path(path) as partial:
-        partial.write_bytes(data)
 
 
 @dataclasses.dataclass(frozen=True)

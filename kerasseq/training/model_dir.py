@@ -20,6 +20,8 @@ import os
 import shutil
 import tempfile
 
+from kerasseq.atomic import atomic_path  # noqa: F401  (re-exported)
+
 CONFIG_FILE = "config.json"
 MODEL_FILE = "model.keras"
 HISTORY_FILE = "history.json"
@@ -31,28 +33,6 @@ BACKUP_DIR = "backup"
 
 class ModelDirError(ValueError):
     """A model directory is missing, incomplete or corrupt."""
-
-
-@contextlib.contextmanager
-def atomic_path(path):
-    """Yields a temporary path beside `path`; renames it to `path` on success.
-
-    On an exception the temporary file is removed and `path` is untouched.
-    """
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    base, extension = os.path.splitext(os.path.basename(path))
-    handle, temporary = tempfile.mkstemp(
-        dir=directory, prefix=f".{base}.", suffix=f".tmp{extension}"
-    )
-    os.close(handle)
-    try:
-        yield temporary
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
 
 
 @contextlib.contextmanager
@@ -92,7 +72,7 @@ def write_json(path, data):
 
 def save_model(model, path):
     with atomic_path(path) as temporary:
-        model.save(temporary)
+        model.save(str(temporary))
 
 
 def read_json(model_dir, name):
