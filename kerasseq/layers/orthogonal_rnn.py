@@ -52,8 +52,11 @@ class OrthogonalRNNCell(RecurrentCell):
 
     Args:
         units: Positive integer, dimensionality of the state.
-        activation: `"tanh"` (default), `"modrelu"` (`sign(z) *
-            relu(|z| + b_mod)`, Arjovsky et al. 2016) or another Keras
+        activation: `"modrelu"` (default: `sign(z) * relu(|z| + b_mod)`,
+            Arjovsky et al. 2016, the activation of the expRNN and scoRNN
+            papers, whose derivative is 1 wherever it is active, so the
+            orthogonal `W_h` keeps gradient norms), `"tanh"` (shrinks the
+            gradient by `tanh' <= 1` every step) or another Keras
             activation.
         parametrization: `"exp"` (default) or `"cayley"`, a key of
             `kerasseq.layers.parametrizations.PARAMETRIZATIONS`.
@@ -85,7 +88,7 @@ class OrthogonalRNNCell(RecurrentCell):
     def __init__(
         self,
         units,
-        activation="tanh",
+        activation="modrelu",
         parametrization="exp",
         recurrent_initializer="henaff",
         **kwargs,
