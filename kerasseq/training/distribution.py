@@ -61,13 +61,15 @@ def is_multi_worker(strategy):
     return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
 
 
-def check_supported(strategy, resume=False):
+def check_supported(strategy, resume=False, jit_compile=False):
     """Refuses what kerasseq cannot train under `strategy`, saying why.
 
-    Resuming is refused under `MultiWorkerMirroredStrategy`: the
+    Under `MultiWorkerMirroredStrategy`, resuming is refused: the
     `BackupAndRestore` checkpoint lives in the chief's model directory, and
     the other workers, which write only to scratch directories, would start
-    from fresh weights and fall out of step with it.
+    from fresh weights and fall out of step with it. So is XLA on CPUs:
+    TensorFlow cannot compile collective operations for CPU devices (the
+    run aborts at its first step).
     """
     import tensorflow as tf
 
@@ -83,6 +85,13 @@ def check_supported(strategy, resume=False):
             "chief keeps the checkpoint, so the other workers could not "
             "restore it. Rerun without --resume, or resume on one machine "
             "with --strategy default or mirrored."
+        )
+    if (jit_compile and is_multi_worker(strategy)
+            and not tf.config.list_physical_devices("GPU")):
+        raise ValueError(
+            "--jit-compile on cannot be used with --strategy multi-worker on "
+            "CPUs: XLA does not compile TensorFlow's collective operations "
+            "for CPU devices. Use --jit-compile auto or off."
         )
 
 

@@ -152,7 +152,9 @@ def train(config, resume=False, print_fn=print, verbose="auto", callbacks=(),
     """
     job = get_job(config.job)
     strategy = strategy or make_strategy(config.train.strategy)
-    check_supported(strategy, resume)
+    check_supported(
+        strategy, resume, resolve_jit_compile(config.train.jit_compile)
+    )
     fit = (job, strategy, resume, print_fn, verbose, callbacks)
     if not is_chief():
         # The other workers of a multi-worker run train in step with the

@@ -112,9 +112,13 @@ def test_two_workers_train_the_weights_of_one_process(tmp_path):
     assert metrics[1] == pytest.approx(metrics[0], rel=1e-5)
 
 
-def test_multi_worker_refuses_resume():
+def test_multi_worker_refuses_resume_and_xla_on_cpus():
     import tensorflow as tf
 
+    strategy = tf.distribute.MultiWorkerMirroredStrategy()
     with pytest.raises(ValueError, match="--resume is not supported"):
-        check_supported(tf.distribute.MultiWorkerMirroredStrategy(), resume=True)
-    check_supported(tf.distribute.get_strategy(), resume=True)
+        check_supported(strategy, resume=True)
+    if not tf.config.list_physical_devices("GPU"):
+        with pytest.raises(ValueError, match="XLA does not compile"):
+            check_supported(strategy, jit_compile=True)
+    check_supported(tf.distribute.get_strategy(), resume=True, jit_compile=True)
