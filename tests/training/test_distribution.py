@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -83,10 +84,11 @@ def test_two_workers_train_the_weights_of_one_process(tmp_path):
              "multi-worker", env=env, wait=False)
         for index, env in enumerate(_workers())
     ]
+    deadline = time.monotonic() + 180  # for both workers, whatever the load
     try:
         _run(tmp_path / "one", tmp_path / "one.npz")
         for worker in workers:
-            _, err = worker.communicate(timeout=120)
+            _, err = worker.communicate(timeout=max(deadline - time.monotonic(), 1))
             assert worker.returncode == 0, err.decode()[-3000:]
     finally:
         for worker in workers:
