@@ -112,12 +112,14 @@ class StopOnNonFiniteLoss(keras.callbacks.Callback):
     """Raises `NonFiniteLoss` naming the epoch and step of a NaN/inf loss.
 
     Raising (rather than stopping) keeps the BackupAndRestore checkpoint of
-    the last completed epoch, so the run can be resumed with a remedy.
+    the last completed epoch, so the run can be resumed with a remedy
+    (`resumable=False`: a run that cannot resume is rerun instead).
     """
 
-    def __init__(self, backup_dir):
+    def __init__(self, backup_dir, resumable=True):
         super().__init__()
         self.backup_dir = backup_dir
+        self.resumable = resumable
         self.epoch = 0
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -127,12 +129,13 @@ class StopOnNonFiniteLoss(keras.callbacks.Callback):
         loss = (logs or {}).get("loss")
         if loss is not None and not math.isfinite(float(loss)):
             kept = completed_epochs(self.backup_dir)
+            rerun = "with --resume" if self.resumable else "from the start"
             raise NonFiniteLoss(
                 f"the loss became {float(loss)} at epoch {self.epoch + 1}, step "
                 f"{batch + 1}. The checkpoint after epoch {kept} is kept in "
                 f"{self.backup_dir}; first remedy: clip the gradient norm "
                 "(--clipnorm 1.0) or lower --learning-rate, then rerun the "
-                "same command with --resume."
+                f"same command {rerun}."
             )
 
 
@@ -208,7 +211,7 @@ def _fit_and_save(config, job, strategy, resume, print_fn, verbose, callbacks):
         keras.callbacks.BackupAndRestore(backup, double_checkpoint=True),
         keras.callbacks.CSVLogger(os.path.join(out, HISTORY_CSV), append=resume),
         keras.callbacks.TensorBoard(os.path.join(out, model_dir.LOGS_DIR)),
-        StopOnNonFiniteLoss(backup),
+        StopOnNonFiniteLoss(backup, resumable=not is_multi_worker(strategy)),
     ]
     if job.early_stopping_patience is not None:
         callbacks.append(keras.callbacks.EarlyStopping(
