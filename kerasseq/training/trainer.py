@@ -5,7 +5,9 @@ compiles it with the configured optimizer (gradient clipping included),
 fits it with progress, TensorBoard logs, a per-epoch CSV history and
 `keras.callbacks.BackupAndRestore` (so `resume=True` continues an interrupted
 run), then saves the model, its held-out metrics and its loss curves. The
-layout is described in `kerasseq.training.model_dir`.
+layout is described in `kerasseq.training.model_dir`. Under
+`MultiWorkerMirroredStrategy` every worker runs `train` with the same config;
+only the chief writes `config.out`.
 """
 
 import csv
@@ -15,13 +17,17 @@ import math
 import os
 import shutil
 import sys
+import tempfile
 import warnings
 
 import keras
 
-from kerasseq.training.distribution import is_chief
-from kerasseq.training.distribution import make_strategy
+from kerasseq.training.distribution import adapt_to_strategy
 from kerasseq.training.distribution import check_supported
+from kerasseq.training.distribution import is_chief
+from kerasseq.training.distribution import is_multi_worker
+from kerasseq.training.distribution import make_strategy
+from kerasseq.training.distribution import shard_by_example
 
 from kerasseq.jobs import JobConfig
 from kerasseq.jobs import get_job
@@ -106,12 +112,14 @@ class StopOnNonFiniteLoss(keras.callbacks.Callback):
     """Raises `NonFiniteLoss` naming the epoch and step of a NaN/inf loss.
 
     Raising (rather than stopping) keeps the BackupAndRestore checkpoint of
-    the last completed epoch, so the run can be resumed with a remedy.
+    the last completed epoch, so the run can be resumed with a remedy
+    (`resumable=False`: a run that cannot resume is rerun instead).
     """
 
-    def __init__(self, backup_dir):
+    def __init__(self, backup_dir, resumable=True):
         super().__init__()
         self.backup_dir = backup_dir
+        self.resumable = resumable
         self.epoch = 0
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -121,12 +129,13 @@ class StopOnNonFiniteLoss(keras.callbacks.Callback):
         loss = (logs or {}).get("loss")
         if loss is not None and not math.isfinite(float(loss)):
             kept = completed_epochs(self.backup_dir)
+            rerun = "with --resume" if self.resumable else "from the start"
             raise NonFiniteLoss(
                 f"the loss became {float(loss)} at epoch {self.epoch + 1}, step "
                 f"{batch + 1}. The checkpoint after epoch {kept} is kept in "
                 f"{self.backup_dir}; first remedy: clip the gradient norm "
                 "(--clipnorm 1.0) or lower --learning-rate, then rerun the "
-                "same command with --resume."
+                f"same command {rerun}."
             )
 
 
@@ -146,14 +155,26 @@ def train(config, resume=False, print_fn=print, verbose="auto", callbacks=(),
     """
     job = get_job(config.job)
     strategy = strategy or make_strategy(config.train.strategy)
-    check_supported(strategy)
-    scratch = not is_chief()
-    if scratch:
-        # Other workers of a multi-worker run train in step with the chief
-        # but write to a scratch copy, as tf.distribute requires.
-        config = dataclasses.replace(
-            config, out=os.path.join(config.out, f".worker_{os.getpid()}")
-        )
+    check_supported(
+        strategy, resume, resolve_jit_compile(config.train.jit_compile)
+    )
+    fit = (job, strategy, resume, print_fn, verbose, callbacks)
+    if not is_chief():
+        # The other workers of a multi-worker run train in step with the
+        # chief but write a scratch copy, so only the chief writes `out`.
+        with tempfile.TemporaryDirectory(prefix="kerasseq-worker-") as scratch:
+            model, metrics, _ = _fit_and_save(
+                dataclasses.replace(config, out=scratch), *fit
+            )
+        return model, metrics
+    model, metrics, data = _fit_and_save(config, *fit)
+    print_fn("Held-out: " + format_metrics(metrics))
+    job.report(model, config, data, print_fn)
+    return model, metrics
+
+
+def _fit_and_save(config, job, strategy, resume, print_fn, verbose, callbacks):
+    """`train` in `config.out`; returns (model, metrics, data)."""
     out = config.out
     backup = os.path.join(out, model_dir.BACKUP_DIR)
     if resume:
@@ -168,9 +189,12 @@ def train(config, resume=False, print_fn=print, verbose="auto", callbacks=(),
     if resume and config.train.steps_per_epoch:
         start_batch = completed_epochs(backup) * config.train.steps_per_epoch
     data = job.prepare(config, start_batch)
+    if is_multi_worker(strategy):
+        data = shard_by_example(data)
     job.save_artifacts(config, data)
     with strategy.scope():
         model = compile_model(job.build_model(config, data), job, config, data)
+    model = adapt_to_strategy(model, strategy, data.train.element_spec)
     description = job.describe(config, data)
     if description:
         print_fn(description)
@@ -187,7 +211,7 @@ def train(config, resume=False, print_fn=print, verbose="auto", callbacks=(),
         keras.callbacks.BackupAndRestore(backup, double_checkpoint=True),
         keras.callbacks.CSVLogger(os.path.join(out, HISTORY_CSV), append=resume),
         keras.callbacks.TensorBoard(os.path.join(out, model_dir.LOGS_DIR)),
-        StopOnNonFiniteLoss(backup),
+        StopOnNonFiniteLoss(backup, resumable=not is_multi_worker(strategy)),
     ]
     if job.early_stopping_patience is not None:
         callbacks.append(keras.callbacks.EarlyStopping(
@@ -223,12 +247,7 @@ def train(config, resume=False, print_fn=print, verbose="auto", callbacks=(),
             ylabel="loss",
             baseline=job.baseline(config),
         )
-    if scratch:
-        shutil.rmtree(out, ignore_errors=True)
-        return model, metrics
-    print_fn("Held-out: " + format_metrics(metrics))
-    job.report(model, config, data, print_fn)
-    return model, metrics
+    return model, metrics, data
 
 
 def load_trained(path):

@@ -4,8 +4,9 @@
         [--strategy S] [--cpus N] [--epochs E]
 
 `--cpus N` splits the CPU into N logical devices before TensorFlow starts,
-so MirroredStrategy has N replicas. Writes the final weights to WEIGHTS.npz
-and the per-epoch losses beside it as JSON.
+so MirroredStrategy has N replicas; `--strategy multi-worker` reads the
+cluster from TF_CONFIG. Writes the final weights to WEIGHTS.npz and the
+per-epoch losses beside it as JSON.
 """
 
 import argparse

@@ -5,10 +5,12 @@ import os
 import socket
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
 
+from kerasseq.training.distribution import check_supported
 from kerasseq.training.distribution import make_strategy
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -65,11 +67,60 @@ def test_multi_worker_without_tf_config_says_what_is_missing(monkeypatch):
         make_strategy("tpu-pod")
 
 
-def test_multi_worker_refusal_names_the_upstream_issue(tmp_path):
-    workers = [f"127.0.0.1:{port}" for port in _free_ports(1)]
-    tf_config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": 0}}
-    process = _run(tmp_path / "m", tmp_path / "w.npz", "--strategy", "multi-worker",
-                   env={"TF_CONFIG": json.dumps(tf_config)}, wait=False)
-    _, err = process.communicate(timeout=300)
-    assert process.returncode != 0
-    assert "keras-team/keras issue 20585" in err.decode()
+def _workers(count=2):
+    """TF_CONFIG environments of `count` workers on free loopback ports."""
+    cluster = {"worker": [f"127.0.0.1:{port}" for port in _free_ports(count)]}
+    return [
+        {"TF_CONFIG": json.dumps({"cluster": cluster,
+                                  "task": {"type": "worker", "index": index}})}
+        for index in range(count)
+    ]
+
+
+def test_two_workers_train_the_weights_of_one_process(tmp_path):
+    # The same command on both workers; worker 0 is the chief.
+    workers = [
+        _run(tmp_path / "mw", tmp_path / f"w{index}.npz", "--strategy",
+             "multi-worker", env=env, wait=False)
+        for index, env in enumerate(_workers())
+    ]
+    deadline = time.monotonic() + 180  # for both workers, whatever the load
+    try:
+        _run(tmp_path / "one", tmp_path / "one.npz")
+        for worker in workers:
+            _, err = worker.communicate(timeout=max(deadline - time.monotonic(), 1))
+            assert worker.returncode == 0, err.decode()[-3000:]
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
+    one, one_info = _load(tmp_path / "one.npz")
+    (chief, chief_info), (other, other_info) = (
+        _load(tmp_path / f"w{index}.npz") for index in range(2)
+    )
+    assert chief_info["replicas"] == other_info["replicas"] == 2
+    for a, b in zip(chief, other):
+        np.testing.assert_array_equal(a, b)  # all-reduced: the same update
+    # The global batch of 16 is split 8 + 8; only summation order differs.
+    np.testing.assert_allclose(chief_info["losses"], one_info["losses"], rtol=1e-5)
+    for a, b in zip(one, chief):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+    # Only the chief wrote the model directory, with a normal run's files
+    # and held-out metrics.
+    assert sorted(os.listdir(tmp_path / "mw")) == sorted(os.listdir(tmp_path / "one"))
+    metrics = [json.loads((tmp_path / run / "metrics.json").read_text())
+               for run in ("one", "mw")]
+    assert metrics[1] == pytest.approx(metrics[0], rel=1e-5)
+
+
+def test_multi_worker_refuses_resume_and_xla_on_cpus():
+    import tensorflow as tf
+
+    strategy = tf.distribute.MultiWorkerMirroredStrategy()
+    with pytest.raises(ValueError, match="--resume is not supported"):
+        check_supported(strategy, resume=True)
+    if not tf.config.list_physical_devices("GPU"):
+        with pytest.raises(ValueError, match="XLA does not compile"):
+            check_supported(strategy, jit_compile=True)
+    check_supported(tf.distribute.get_strategy(), resume=True, jit_compile=True)
