@@ -25,7 +25,12 @@ def _run(out, weights, *extra, env=None, wait=True):
     )
     if not wait:
         return process
-    _, err = process.communicate(timeout=300)
+    try:
+        _, err = process.communicate(timeout=300)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
     assert process.returncode == 0, err.decode()[-3000:]
     return process
 
