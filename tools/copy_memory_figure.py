@@ -61,6 +61,17 @@ class LossEvery(keras.callbacks.Callback):
                   f"{time.perf_counter() - self.started:.0f}s)", flush=True)
 
 
+def plot(rows, out, every):
+    """One `copy_memory_T{T}.png` per delay, one curve per cell."""
+    for delay in sorted({r[1] for r in rows}):
+        curves = {spec: [r[3] for r in rows if r[0] == spec and r[1] == delay]
+                  for spec in dict.fromkeys(r[0] for r in rows if r[1] == delay)}
+        plot_curves(curves, os.path.join(out, f"copy_memory_T{delay}.png"),
+                    title=f"Copying memory, T={delay}", ylabel="cross-entropy",
+                    baseline=copying_baseline_loss(delay), xlabel="training step",
+                    x_scale=every)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cells", default="lstm,gru,simple_rnn,"
@@ -74,8 +85,16 @@ def main():
     parser.add_argument("--every", type=int, default=25)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="saved_models/copy_memory")
+    parser.add_argument("--replot", action="store_true",
+                        help="redraw the plots from OUT/copy_memory.csv, no training")
     args = parser.parse_args()
 
+    if args.replot:
+        with open(os.path.join(args.out, "copy_memory.csv"), newline="") as handle:
+            rows = [(r["cell"], int(r["T"]), int(r["step"]), float(r["loss"]),
+                     float(r["baseline"])) for r in csv.DictReader(handle)]
+        plot(rows, args.out, args.every)
+        return
     os.makedirs(args.out, exist_ok=True)
     rows, finals = [], []
     for delay in (int(t) for t in args.T.split(",")):
@@ -99,13 +118,7 @@ def main():
         writer = csv.writer(handle)
         writer.writerow(["cell", "T", "step", "loss", "baseline"])
         writer.writerows(rows)
-    for delay in sorted({r[1] for r in rows}):
-        curves = {spec: [r[3] for r in rows if r[0] == spec and r[1] == delay]
-                  for spec in dict.fromkeys(r[0] for r in rows)}
-        plot_curves(curves, os.path.join(args.out, f"copy_memory_T{delay}.png"),
-                    title=f"Copying memory, T={delay}", ylabel="cross-entropy",
-                    baseline=copying_baseline_loss(delay), xlabel="training step",
-                    x_scale=args.every)
+    plot(rows, args.out, args.every)
     print("\n| cell | T | final loss (mean of last 4 logs) | baseline | ratio | seconds |")
     print("| --- | --- | --- | --- | --- | --- |")
     for spec, delay, final, baseline, seconds in finals:

@@ -21,7 +21,7 @@ def plot_curves(curves, path, title, ylabel, baseline=None, log_scale=True,
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
 
-    figure, axes = plt.subplots(figsize=(6, 4))
+    figure, axes = plt.subplots(figsize=(8, 4))
     try:
         for label, values in curves.items():
             steps = [x_scale * (i + 1) for i in range(len(values))]
@@ -34,7 +34,8 @@ def plot_curves(curves, path, title, ylabel, baseline=None, log_scale=True,
         axes.set_xlabel(xlabel)
         axes.set_ylabel(ylabel)
         axes.set_title(title)
-        axes.legend()
+        # Outside the axes, so no curve hides behind it.
+        axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
         figure.tight_layout()
         with atomic_path(path) as temporary:
             figure.savefig(temporary, dpi=100, format="png")
