@@ -22,6 +22,11 @@ token then starts from `[UNK]`.
 TFLite: the single-step model of `step_models.LanguageModelStep`, batch
 1, for streaming generation on a device: the app feeds the prompt token by
 token, then each chosen token, and keeps the states between calls.
+
+A self-attention language model (`--cell self_attention`) is refused in
+both formats: it has no recurrent state, so there is no step model to
+stream, and the SavedModel's generation loop carries recurrent states too.
+`kerasseq generate` runs such a model (`WindowedGenerator`).
 """
 
 import numpy as np
@@ -36,6 +41,7 @@ from kerasseq.export.text_graph import decode_ids
 from kerasseq.export.text_graph import encode_texts
 from kerasseq.export.text_graph import read_empty_as_oov
 from kerasseq.export.verify import softmax
+from kerasseq.models.language_model import has_recurrent_state
 from kerasseq.samplers import get_sampler
 
 
@@ -110,6 +116,18 @@ def generate_ids(step, sampler, ids, lengths, max_new_tokens, temperature,
 class LanguageModelExporter(Exporter):
     job_name = "lm"
     made_by = "kerasseq train lm"
+
+    def check_exportable(self, source, formats):
+        if not has_recurrent_state(source.model):
+            raise ValueError(
+                f"{source.path or source.model.name} is a self-attention "
+                "language model, which cannot be exported: its TFLite step "
+                "model would carry a recurrent state between tokens and "
+                "self-attention has none (it rereads a window of its last "
+                "max_length tokens at every step), and the SavedModel's "
+                "generation loop is built on that step. Use `kerasseq "
+                "generate` with it."
+            )
 
     def serving_endpoints(self, source, options):
         step = LanguageModelStep(source.model)

@@ -178,8 +178,11 @@ class WindowedGenerator:
     window and reads the logits at the newest token; the causal mask keeps
     the empty slots after it from mattering. So a prompt and a continuation
     of any length work, each token seeing its last `max_length` tokens,
-    with positions counted from the window's start, as in training (whose
-    windows start anywhere in the text).
+    with positions counted from the window's start, as in training. (The
+    training windows should start at every phase of the text: a text that
+    repeats with a period sharing a factor with `seq_len` is seen at a few
+    phases only, and a sliding window then reads it at phases it never
+    saw.)
 
     Every token recomputes the whole window, `O(max_length^2)` attention
     work where a cache of keys and values would need `O(max_length)`; this
