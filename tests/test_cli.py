@@ -209,7 +209,7 @@ def test_bidirectional_flag_follows_the_job_default():
     assert cli.job_config_from_args(jobs.get_job("copy"), copy).model.bidirectional
 
 
-def test_self_attention_lm_trains_generates_past_its_window_and_refuses_export(
+def test_self_attention_lm_trains_generates_past_its_window_and_exports(
         capsys, tmp_path):
     # seq-len 23 and a 24-character period: training windows start at every
     # phase of the text, as the sliding window of generation reads it.
@@ -231,7 +231,15 @@ def test_self_attention_lm_trains_generates_past_its_window_and_refuses_export(
     assert cli.main(["export", str(out)]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "self-attention language model" in err
+    assert "--format saved_model" in err
     assert not (out / "saved_model").exists() and not (out / "tflite").exists()
+    assert cli.main(["export", str(out), "--format", "saved_model",
+                     "--sampler", "greedy", "--max-tokens", "30"]) == 0
+    import tensorflow as tf
+
+    serving = tf.saved_model.load(str(out / "saved_model"))
+    outputs = serving.signatures["serving_default"](text=tf.constant(["the cat "]))
+    assert outputs["text"].numpy()[0].decode() == ("the cat sat on the mat. " * 2)[8:38]
 
 
 def test_self_attention_classifier_trains_classifies_and_exports(capsys, tmp_path):

@@ -22,13 +22,13 @@ import argparse
 import csv
 import os
 import statistics
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
+from bench_layers import time_fit  # noqa: E402  (tools/ leads sys.path)
 from kerasseq.atomic import atomic_path  # noqa: E402
 from kerasseq.models import SELF_ATTENTION  # noqa: E402
 from kerasseq.models import build_language_model  # noqa: E402
@@ -61,15 +61,6 @@ def build(cell, length, args, jit_compile):
         jit_compile=jit_compile,
     )
     return model
-
-
-def time_fit(model, x, y, batch, steps):
-    """Tokens per second of `steps` training steps (after a warm-up)."""
-    model.fit(x[: 2 * batch], y[: 2 * batch], batch_size=batch, epochs=1, verbose=0)
-    start = time.perf_counter()
-    model.fit(x[: steps * batch], y[: steps * batch], batch_size=batch,
-              epochs=1, verbose=0)
-    return steps * batch * x.shape[1] / (time.perf_counter() - start)
 
 
 def summary(values):

@@ -58,7 +58,7 @@ class LanguageModelOptions:
 @register_job
 class LanguageModelJob(Job):
     name = "lm"
-    description = "recurrent language model"
+    description = "language model"
     options_class = LanguageModelOptions
     model_defaults = {"cell": "lstm", "units": 256, "embedding_dim": 64}
     train_defaults = {"epochs": 4, "learning_rate": 3e-3, "global_clipnorm": 1.0}

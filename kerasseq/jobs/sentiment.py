@@ -105,7 +105,7 @@ def encode_labels(labels, num_classes):
 @register_job
 class SentimentJob(Job):
     name = "sentiment"
-    description = "recurrent sentiment classifier"
+    description = "sentiment classifier"
     options_class = SentimentOptions
     model_defaults = {"cell": "lstm", "units": 64, "layers": 1,
                       "bidirectional": True, "embedding_dim": 64, "dropout": 0.2}

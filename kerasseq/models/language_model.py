@@ -101,7 +101,8 @@ class StatefulGenerator:
 
     * `prefill(prompt_ids)`: reads a prompt once, returns the states;
     * `step(tokens, states, recurrent_kernels)`: logits of the next token;
-    * `start(prompt_ids)`: both together, as a sampler takes them.
+    * `start(prompt_ids, lengths)`: both together, as a sampler takes
+      them.
 
     Dropout layers are skipped (inference). `recurrent_kernels()` computes
     each cell's `W_h` once per generation, not once per token.
@@ -152,18 +153,40 @@ class StatefulGenerator:
             new_states.append(list(state))
         return self.output_layer(x), new_states
 
-    def start(self, prompt_ids):
-        """`(next_fn, states)` after reading `prompt_ids[:, :-1]`; a sampler
-        continues from `prompt_ids[:, -1]` with them."""
+    def start(self, prompt_ids, lengths=None):
+        """What a sampler needs to continue `prompt_ids` `(batch, P)`.
+
+        Reads each prompt but its last token; `lengths` (optional, int
+        `(batch,)`, each >= 1) are the prompt lengths of right-padded rows
+        (default: all `P`).
+
+        Returns:
+            `(next_fn, states, last_tokens)`: the step function, the states
+            after the prompts, and the last token of each prompt, the
+            sampler's first input.
+        """
         kernels = self.recurrent_kernels()  # W_h once per generation
         states = self.initial_states(ops.shape(prompt_ids)[0])
-        if prompt_ids.shape[1] > 1:
-            states = self.prefill(prompt_ids[:, :-1], states, kernels)
+        mask = None
+        if lengths is not None:
+            positions = ops.arange(ops.shape(prompt_ids)[1] - 1)[None, :]
+            mask = positions < (lengths - 1)[:, None]  # (batch, P - 1)
+        if prompt_ids.shape[1] != 1:
+            states = self.prefill(prompt_ids[:, :-1], states, kernels, mask=mask)
 
         def next_fn(tokens, states):
             return self.step(tokens, states, kernels)
 
-        return next_fn, states
+        return next_fn, states, last_tokens(prompt_ids, lengths)
+
+
+def last_tokens(prompt_ids, lengths=None):
+    """`prompt_ids[b, lengths[b] - 1]` of each row (default: the last
+    column)."""
+    if lengths is None:
+        return prompt_ids[:, -1]
+    index = ops.cast(lengths - 1, "int32")[:, None]
+    return ops.take_along_axis(prompt_ids, index, axis=1)[:, 0]
 
 
 class WindowedGenerator:
@@ -201,15 +224,22 @@ class WindowedGenerator:
                 "self-attention language model."
             )
 
-    def initial_state(self, context):
-        """The state after reading `context` `(batch, C)`, `C >= 0`: its
-        last `max_length` tokens."""
-        length = context.shape[1]
-        kept = min(length, self.max_length)
-        window = ops.cast(context[:, length - kept:], "int32")
-        window = ops.pad(window, [[0, 0], [0, self.max_length - kept]])
-        count = ops.full((ops.shape(context)[0],), kept, dtype="int32")
-        return {"window": window, "count": count}
+    def initial_state(self, context, lengths=None):
+        """The state after reading `context` `(batch, C)`, `C >= 0`: the
+        last `max_length` of the first `lengths` (int `(batch,)`; default
+        all `C`) tokens of each row."""
+        batch, width = ops.shape(context)[0], ops.shape(context)[1]
+        if lengths is None:
+            lengths = ops.full((batch,), width, dtype="int32")
+        lengths = ops.cast(lengths, "int32")
+        # One padding column: something to gather from when C is 0.
+        context = ops.pad(ops.cast(context, "int32"), [[0, 0], [0, 1]])
+        kept = ops.minimum(lengths, self.max_length)  # (batch,)
+        slots = ops.arange(self.max_length, dtype="int32")[None, :]
+        index = ops.minimum((lengths - kept)[:, None] + slots, width)
+        window = ops.take_along_axis(context, index, axis=1)  # (batch, max_length)
+        window = ops.where(slots < kept[:, None], window, 0)
+        return {"window": window, "count": kept}
 
     def step(self, tokens, state):
         """`tokens` `(batch,)` -> `(logits (batch, vocab), new state)`."""
@@ -224,10 +254,11 @@ class WindowedGenerator:
         newest = ops.take_along_axis(logits, (count - 1)[:, None, None], axis=1)
         return newest[:, 0], {"window": window, "count": count}
 
-    def start(self, prompt_ids):
-        """`(next_fn, state)` after reading `prompt_ids[:, :-1]`; a sampler
-        continues from `prompt_ids[:, -1]` with them."""
-        return self.step, self.initial_state(prompt_ids[:, :-1])
+    def start(self, prompt_ids, lengths=None):
+        """`(next_fn, state, last_tokens)`, as `StatefulGenerator.start`."""
+        context_lengths = None if lengths is None else lengths - 1
+        state = self.initial_state(prompt_ids[:, :-1], context_lengths)
+        return self.step, state, last_tokens(prompt_ids, lengths)
 
 
 def language_model_generator(model):
@@ -266,9 +297,9 @@ def generate_ids(model, prompt_ids, max_new_tokens, sampler, end_token_id=None):
         )
 
     def decode(prompt_ids):
-        next_fn, state = generator.start(prompt_ids)
+        next_fn, state, first_tokens = generator.start(prompt_ids)
         result = sampler(
-            next_fn, prompt_ids[:, -1], state, max_new_tokens,
+            next_fn, first_tokens, state, max_new_tokens,
             end_token_id=end_token_id,
         )
         return result["tokens"]
