@@ -103,8 +103,9 @@ def _add_train_options(parser, job):
     group.add_argument(
         "--cell-option", action="append", type=_cell_option, default=[],
         metavar="KEY=VALUE",
-        help="further argument of the recurrent layer, repeatable, e.g. "
-        "--cell-option activation=modrelu --cell-option parametrization=cayley",
+        help="further argument of the recurrent layer (or self-attention "
+        "block), repeatable, e.g. --cell-option activation=modrelu "
+        "--cell-option parametrization=cayley",
     )
     group = parser.add_argument_group("training")
     group.add_argument("--batch-size", type=int, default=train.batch_size)
