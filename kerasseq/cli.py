@@ -14,10 +14,11 @@ import numpy as np
 
 import kerasseq
 from kerasseq import jobs
-from kerasseq.layers import recurrent_layer_names
+from kerasseq.models.self_attention_stack import SELF_ATTENTION
 from kerasseq.training import trainer
 from kerasseq.training.config import JIT_COMPILE_CHOICES
 from kerasseq.training.config import ModelConfig
+from kerasseq.training.config import cell_names
 from kerasseq.training.config import TrainConfig
 from kerasseq.training.demo import DemoConfig
 from kerasseq.training.distribution import STRATEGIES
@@ -86,22 +87,25 @@ def _add_train_options(parser, job):
     group = parser.add_argument_group("model")
     group.add_argument(
         "--cell", default=model.cell,
-        help=f"one of {', '.join(recurrent_layer_names())} (default: %(default)s)",
+        help=f"one of {', '.join(cell_names())} (default: %(default)s); "
+        f"{SELF_ATTENTION} (lm, sentiment) stacks --layers self-attention "
+        "blocks of width --embedding-dim, --units wide feed-forward layers",
     )
     group.add_argument("--units", type=int, default=model.units)
     group.add_argument("--layers", type=int, default=model.layers)
     group.add_argument(
         "--bidirectional", action=argparse.BooleanOptionalAction,
-        default=model.bidirectional,
-        help="read both directions (default: %(default)s)",
+        help=f"read both directions (default: {model.bidirectional}; "
+        f"never with {SELF_ATTENTION})",
     )
     group.add_argument("--embedding-dim", type=int, default=model.embedding_dim)
     group.add_argument("--dropout", type=float, default=model.dropout)
     group.add_argument(
         "--cell-option", action="append", type=_cell_option, default=[],
         metavar="KEY=VALUE",
-        help="further argument of the recurrent layer, repeatable, e.g. "
-        "--cell-option activation=modrelu --cell-option parametrization=cayley",
+        help="further argument of the recurrent layer (or self-attention "
+        "block), repeatable, e.g. --cell-option activation=modrelu "
+        "--cell-option parametrization=cayley",
     )
     group = parser.add_argument_group("training")
     group.add_argument("--batch-size", type=int, default=train.batch_size)
@@ -202,6 +206,11 @@ def run_export(args):
 
 
 def job_config_from_args(job, args):
+    bidirectional = args.bidirectional
+    if bidirectional is None:  # the job's default; self-attention has none
+        bidirectional = args.cell != SELF_ATTENTION and job.model_defaults.get(
+            "bidirectional", ModelConfig.bidirectional
+        )
     return jobs.JobConfig(
         job=job.name,
         out=args.out,
@@ -209,7 +218,7 @@ def job_config_from_args(job, args):
             cell=args.cell,
             units=args.units,
             layers=args.layers,
-            bidirectional=args.bidirectional,
+            bidirectional=bidirectional,
             embedding_dim=args.embedding_dim,
             dropout=args.dropout,
             cell_options=dict(args.cell_option),

@@ -207,3 +207,83 @@ def test_bidirectional_flag_follows_the_job_default():
     assert not cli.job_config_from_args(jobs.get_job("sentiment"), off).model.bidirectional
     copy = parser.parse_args(["train", "copy", "--bidirectional"])
     assert cli.job_config_from_args(jobs.get_job("copy"), copy).model.bidirectional
+
+
+def test_self_attention_lm_trains_generates_past_its_window_and_exports(
+        capsys, tmp_path):
+    # seq-len 23 and a 24-character period: training windows start at every
+    # phase of the text, as the sliding window of generation reads it.
+    (tmp_path / "corpus.txt").write_text("the cat sat on the mat. " * 200)
+    out = tmp_path / "lm"
+    assert cli.main([
+        "train", "lm", "--data", str(tmp_path / "corpus.txt"), "--seq-len", "23",
+        "--cell", "self_attention", "--layers", "2", "--units", "32",
+        "--embedding-dim", "16", "--epochs", "10", "--batch-size", "16",
+        "--learning-rate", "0.01", "--out", str(out),
+    ]) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert config["model"]["cell"] == "self_attention"
+    capsys.readouterr()
+    assert cli.main(["generate", str(out), "--prompt", "the cat ",
+                     "--max-tokens", "64", "--sampler", "greedy"]) == 0
+    text = capsys.readouterr().out.rstrip("\n")
+    assert text == ("the cat sat on the mat. " * 4)[:8 + 64]
+    assert cli.main(["export", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "self-attention language model" in err
+    assert "--format saved_model" in err
+    assert not (out / "saved_model").exists() and not (out / "tflite").exists()
+    assert cli.main(["export", str(out), "--format", "saved_model",
+                     "--sampler", "greedy", "--max-tokens", "30"]) == 0
+    import tensorflow as tf
+
+    serving = tf.saved_model.load(str(out / "saved_model"))
+    outputs = serving.signatures["serving_default"](text=tf.constant(["the cat "]))
+    assert outputs["text"].numpy()[0].decode() == ("the cat sat on the mat. " * 2)[8:38]
+
+
+def test_self_attention_classifier_trains_classifies_and_exports(capsys, tmp_path):
+    from tests.jobs.test_sentiment import write_reviews
+
+    write_reviews(tmp_path / "reviews.csv")
+    out = tmp_path / "model"
+    assert cli.main([
+        "train", "sentiment", "--data", str(tmp_path / "reviews.csv"),
+        "--text-column", "review", "--label-column", "verdict",
+        "--cell", "self_attention", "--units", "8", "--embedding-dim", "8",
+        "--max-length", "12", "--epochs", "2", "--out", str(out),
+    ]) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert config["model"]["bidirectional"] is False  # not the job's default
+    assert config["options"]["pooling"] == "mean"
+    capsys.readouterr()
+    assert cli.main(["classify", str(out), "superb film", "dull plot"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split("\t")[0] in ("neg", "pos") for line in lines] == [True, True]
+    assert cli.main(["export", str(out), "--out", str(tmp_path / "export")]) == 0
+    report = capsys.readouterr().out
+    assert "built-in ops only" in report and "same argmax 100%" in report
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["train", "lm", "--cell", "self_attention", "--bidirectional"],
+         "bidirectional"),
+        (["train", "sentiment", "--cell", "self_attention", "--bidirectional"],
+         "bidirectional"),
+        (["train", "sentiment", "--cell", "self_attention", "--pooling", "last"],
+         "--pooling mean"),
+        (["train", "copy", "--cell", "self_attention"], "job 'copy'"),
+        (["train", "seq2seq", "--cell", "self_attention"], "job 'seq2seq'"),
+        (["train", "lm", "--cell", "self_attention", "--cell-option",
+          "stateful=true"], "'stateful'"),
+        (["train", "lm", "--cell", "self_attn"], "'self_attention'"),
+    ],
+)
+def test_self_attention_misuse_is_one_line_before_any_work(
+        capsys, tmp_path, argv, expected):
+    assert cli.main([*argv, "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and expected in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()  # failed before writing anything

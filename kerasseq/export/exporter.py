@@ -125,6 +125,10 @@ class Exporter:
     #: Files the model directory must hold besides the model and config.
     required_files = (VOCABULARY_FILE,)
 
+    def check_exportable(self, source, formats):
+        """Raises `ValueError` before anything is written when `source`
+        cannot be exported in `formats`; the default accepts every model."""
+
     def serving_endpoints(self, source, options):
         """`{name: (function, input_signature)}` of the SavedModel; the one
         named `serving_default` is what TF Serving calls by default."""

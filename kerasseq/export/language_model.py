@@ -1,4 +1,4 @@
-"""Exports a recurrent language model (`kerasseq train lm`).
+"""Exports a language model (`kerasseq train lm`).
 
 SavedModel, two signatures (a signature cannot have optional inputs, so
 the defaults are a second one):
@@ -22,6 +22,13 @@ token then starts from `[UNK]`.
 TFLite: the single-step model of `step_models.LanguageModelStep`, batch
 1, for streaming generation on a device: the app feeds the prompt token by
 token, then each chosen token, and keeps the states between calls.
+
+A self-attention language model (`--cell self_attention`) has the
+SavedModel only: its generation state is a sliding window of its last
+`max_length` tokens (`WindowedGenerator`), which the SavedModel's loop
+carries like recurrent states, each step rerunning the model on the
+window; a TFLite step model carrying a recurrent state cannot exist for it,
+and the export refuses `--format tflite` for it.
 """
 
 import numpy as np
@@ -36,6 +43,8 @@ from kerasseq.export.text_graph import decode_ids
 from kerasseq.export.text_graph import encode_texts
 from kerasseq.export.text_graph import read_empty_as_oov
 from kerasseq.export.verify import softmax
+from kerasseq.models.language_model import has_recurrent_state
+from kerasseq.models.language_model import language_model_generator
 from kerasseq.samplers import get_sampler
 
 
@@ -59,47 +68,40 @@ def read_prompts(tokenizer, texts):
     return read_empty_as_oov(ids), tf.maximum(lengths, 1)
 
 
-def generate_ids(step, sampler, ids, lengths, max_new_tokens, temperature,
-                 limit):
+def generate_ids(generator, sampler, ids, lengths, max_new_tokens,
+                 temperature, limit):
     """Continues right-padded prompts by `max_new_tokens` (a tensor) ids.
 
-    The loop is a `tf.while_loop` of at most `limit` steps: the samplers'
-    own loop writes its buffer with `keras.ops.slice_update`, which becomes
-    `XlaDynamicUpdateSlice` on TensorFlow, an op TensorFlow Serving runs
-    only with XLA JIT enabled. Each step picks the next token with the
-    sampler's `get_next_token` (the one method a strategy defines) from
+    `generator` is the model's `StatefulGenerator` or `WindowedGenerator`
+    (`language_model_generator`). The loop is a `tf.while_loop` of at most
+    `limit` steps: the samplers' own loop writes its buffer with
+    `keras.ops.slice_update`, which becomes `XlaDynamicUpdateSlice` on
+    TensorFlow, an op TensorFlow Serving runs only with XLA JIT enabled.
+    Each step picks the next token with the sampler's `get_next_token` (the
+    one method a strategy defines) from
     `exp(log_softmax(logits / temperature))`, as `Sampler` does.
 
     Returns:
         int32 `(batch, max_new_tokens)`.
     """
-    generator = step.generator
-    kernels = generator.recurrent_kernels()  # constants: frozen at export
     batch = tf.shape(ids)[0]
-    positions = tf.range(tf.shape(ids)[1] - 1)[None, :]
-    states = generator.prefill(
-        ids[:, :-1],
-        generator.initial_states(batch),
-        kernels,
-        mask=positions < (lengths - 1)[:, None],
-    )
-    start = tf.gather(ids, lengths - 1, axis=1, batch_dims=1)  # (batch,)
+    next_fn, state, start = generator.start(ids, lengths)
+    flat = tf.nest.flatten(state)
 
-    def body(index, tokens, generated, *states):
-        logits, states = generator.step(tokens, step.nest(states), kernels)
+    def body(index, tokens, generated, *flat):
+        logits, new_state = next_fn(tokens, tf.nest.pack_sequence_as(state, flat))
         probabilities = ops.exp(ops.log_softmax(logits / temperature, axis=-1))
         tokens = tf.cast(sampler.get_next_token(probabilities), tf.int32)
         generated = tf.concat([generated, tokens[:, None]], axis=1)
-        return (index + 1, tokens, generated, *[s for layer in states for s in layer])
+        return (index + 1, tokens, generated, *tf.nest.flatten(new_state))
 
-    flat = [state for layer in states for state in layer]
     _, _, generated, *_ = tf.while_loop(
         lambda index, *_: index < max_new_tokens,
         body,
         (tf.constant(0), start, tf.zeros([batch, 0], tf.int32), *flat),
         shape_invariants=(
             tf.TensorShape([]), start.shape, tf.TensorShape([None, None]),
-            *[state.shape for state in flat],
+            *[tensor.shape for tensor in flat],
         ),
         maximum_iterations=limit,
     )
@@ -111,8 +113,19 @@ class LanguageModelExporter(Exporter):
     job_name = "lm"
     made_by = "kerasseq train lm"
 
+    def check_exportable(self, source, formats):
+        if "tflite" in formats and not has_recurrent_state(source.model):
+            raise ValueError(
+                f"{source.path or source.model.name} is a self-attention "
+                "language model, which has no TFLite export: the TFLite "
+                "model is one step that carries a recurrent state between "
+                "tokens, and self-attention has none (it rereads a window of "
+                "its last max_length tokens at every step). Export it with "
+                "--format saved_model."
+            )
+
     def serving_endpoints(self, source, options):
-        step = LanguageModelStep(source.model)
+        generator = language_model_generator(source.model)
         sampler = make_sampler(options)
         tokenizer = source.tokenizer
         limit = options.max_new_tokens
@@ -142,7 +155,8 @@ class LanguageModelExporter(Exporter):
             )
             ids, lengths = read_prompts(tokenizer, text)
             new_ids = generate_ids(
-                step, sampler, ids, lengths, max_new_tokens, temperature, limit
+                generator, sampler, ids, lengths, max_new_tokens, temperature,
+                limit,
             )  # (batch, max_new_tokens)
             return {
                 "text": prefix + decode_ids(tokenizer, new_ids),

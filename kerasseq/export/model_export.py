@@ -88,6 +88,7 @@ def export_trained(source, out, formats=None, options=None, print_fn=print):
     options = options or ExportOptions()
     formats = check_formats(formats, options)
     exporter = get_exporter(source.job)
+    exporter.check_exportable(source, formats)
     report = {}
     with contextlib.ExitStack() as stack:
         if "saved_model" in formats:

@@ -8,6 +8,9 @@ trainer (`kerasseq.training.trainer`) owns everything else: the optimizer,
 
 import dataclasses
 
+from kerasseq.models.self_attention_stack import SELF_ATTENTION
+from kerasseq.models.self_attention_stack import check_self_attention_config
+from kerasseq.models.self_attention_stack import is_self_attention
 from kerasseq.training.config import ModelConfig
 from kerasseq.training.config import TrainConfig
 
@@ -81,6 +84,24 @@ class Job:
     #: Stop when the validation loss has not improved for this many epochs,
     #: keeping the best weights; `None` trains every epoch.
     early_stopping_patience = None
+    #: Whether the model may be a self-attention stack (`--cell
+    #: self_attention`) instead of recurrent layers.
+    self_attention = False
+
+    def check_config(self, config):
+        """Raises `ValueError`, before any work, for a `JobConfig` this job
+        cannot train."""
+        if not is_self_attention(config.model):
+            return
+        if not self.self_attention:
+            allowed = ", ".join(
+                name for name, job in _JOBS.items() if job.self_attention
+            )
+            raise ValueError(
+                f"cell={SELF_ATTENTION!r} builds the models of jobs {allowed}; "
+                f"job {self.name!r} needs a recurrent cell."
+            )
+        check_self_attention_config(config.model)
 
     def add_arguments(self, parser):
         """Adds the job's own command-line options to `parser`."""

@@ -1,4 +1,5 @@
-"""`kerasseq train lm`: a recurrent language model on a text corpus."""
+"""`kerasseq train lm`: a recurrent (or self-attention) language model on a
+text corpus."""
 
 import dataclasses
 import math
@@ -57,10 +58,11 @@ class LanguageModelOptions:
 @register_job
 class LanguageModelJob(Job):
     name = "lm"
-    description = "recurrent language model"
+    description = "language model"
     options_class = LanguageModelOptions
     model_defaults = {"cell": "lstm", "units": 256, "embedding_dim": 64}
     train_defaults = {"epochs": 4, "learning_rate": 3e-3, "global_clipnorm": 1.0}
+    self_attention = True  # causal, its position table seq_len long
 
     def add_arguments(self, parser):
         add_data_arguments(parser, "shakespeare", "char")
@@ -106,6 +108,7 @@ class LanguageModelJob(Job):
             embeddings=data.info.get("embeddings"),
             trainable_embeddings=not config.options.freeze_embeddings,
             name=f"lm_{config.model.cell}",
+            max_length=config.options.seq_len,
         )
 
     def compile_arguments(self, config, data=None):

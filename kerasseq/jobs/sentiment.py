@@ -1,4 +1,5 @@
-"""`kerasseq train sentiment`: a recurrent sentiment classifier."""
+"""`kerasseq train sentiment`: a recurrent (or self-attention) sentiment
+classifier."""
 
 import dataclasses
 import json
@@ -21,6 +22,8 @@ from kerasseq.jobs.text_data import tokenizer_for
 from kerasseq.layers import validation
 from kerasseq.models.classifier import POOLINGS
 from kerasseq.models.classifier import build_classifier
+from kerasseq.models.self_attention_stack import SELF_ATTENTION
+from kerasseq.models.self_attention_stack import is_self_attention
 from kerasseq.text.tokenizer import VOCABULARY_FILE
 
 LABELS_FILE = "labels.json"
@@ -38,8 +41,11 @@ class SentimentOptions:
         num_classes: For graded data (ratings): 2 buckets ratings by sign
             (negative < 0 <= positive), 3 into negative (< -0.5), neutral
             and positive (> 0.5). Ignored for labelled data.
-        max_length: Longest token sequence kept (longer texts are cut).
-        pooling: `"last"` or `"mean"`.
+        max_length: Longest token sequence kept (longer texts are cut);
+            with `--cell self_attention` also the size of the position
+            table.
+        pooling: `"last"`, `"mean"` or `"attention"` (a self-attention
+            stack: `"mean"` or `"attention"`).
         level, max_tokens, embeddings, freeze_embeddings, cache_dir,
         data_dir: As for the language model.
     """
@@ -62,6 +68,12 @@ class SentimentOptions:
         validation.check_positive_int("max_length", self.max_length)
         validation.check_choice("pooling", self.pooling, POOLINGS)
         validation.check_choice("level", self.level, ("char", "word"))
+
+
+def default_pooling(cell):
+    """`"mean"` for a self-attention stack (it has no final state), else
+    `"last"`."""
+    return "mean" if cell == SELF_ATTENTION else "last"
 
 
 def bucket_ratings(ratings, num_classes):
@@ -93,12 +105,21 @@ def encode_labels(labels, num_classes):
 @register_job
 class SentimentJob(Job):
     name = "sentiment"
-    description = "recurrent sentiment classifier"
+    description = "sentiment classifier"
     options_class = SentimentOptions
     model_defaults = {"cell": "lstm", "units": 64, "layers": 1,
                       "bidirectional": True, "embedding_dim": 64, "dropout": 0.2}
     train_defaults = {"epochs": 6, "batch_size": 64, "learning_rate": 2e-3}
     early_stopping_patience = 2  # small data: it overfits within a few epochs
+    self_attention = True  # non-causal, padding masked
+
+    def check_config(self, config):
+        super().check_config(config)
+        if is_self_attention(config.model) and config.options.pooling == "last":
+            raise ValueError(
+                f"cell={SELF_ATTENTION!r} has no final state for pooling "
+                "'last': use --pooling mean or --pooling attention."
+            )
 
     def add_arguments(self, parser):
         add_data_arguments(parser, "rotten_tomatoes", "word")
@@ -110,7 +131,11 @@ class SentimentJob(Job):
             help="classes for graded data (default: %(default)s)",
         )
         group.add_argument("--max-length", type=int, default=200)
-        group.add_argument("--pooling", choices=POOLINGS, default="last")
+        group.add_argument(
+            "--pooling", choices=POOLINGS,
+            help="last (recurrent cells' default), mean (self_attention's "
+            "default) or attention",
+        )
 
     def options_from_args(self, args):
         return SentimentOptions(
@@ -118,7 +143,7 @@ class SentimentJob(Job):
             label_column=args.label_column,
             num_classes=args.num_classes,
             max_length=args.max_length,
-            pooling=args.pooling,
+            pooling=args.pooling or default_pooling(args.cell),
             **text_options(args),
         )
 
@@ -182,6 +207,7 @@ class SentimentJob(Job):
             embeddings=data.info.get("embeddings"),
             trainable_embeddings=not config.options.freeze_embeddings,
             name=f"sentiment_{config.model.cell}",
+            max_length=config.options.max_length,
         )
 
     def compile_arguments(self, config, data=None):

@@ -6,6 +6,11 @@ language model", Interspeech 2010).
 on next-token cross-entropy. Generation feeds each sampled token back in and
 carries the recurrent state from step to step: the prompt is read once, then
 every new token costs one recurrent step.
+
+With `cell="self_attention"` the recurrent layers are a stack of causal
+self-attention blocks (`kerasseq.models.self_attention_stack`). Such a model
+has no state to carry: generation rereads a sliding window of its last
+`max_length` tokens at every step (`WindowedGenerator`).
 """
 
 import keras
@@ -13,12 +18,17 @@ import numpy as np
 from keras import ops
 
 from kerasseq.layers import RecurrentCell
+from kerasseq.layers import SelfAttentionBlock
 from kerasseq.layers import get_recurrent_layer
 from kerasseq.layers.time_loop import run_recurrence
+from kerasseq.models.self_attention_stack import is_self_attention
+from kerasseq.models.self_attention_stack import max_length_of
+from kerasseq.models.self_attention_stack import self_attention_stack
 
 
 def build_language_model(vocabulary_size, model_config, embeddings=None,
-                         trainable_embeddings=True, name="language_model"):
+                         trainable_embeddings=True, name="language_model",
+                         max_length=None):
     """The functional language model.
 
     Args:
@@ -29,6 +39,9 @@ def build_language_model(vocabulary_size, model_config, embeddings=None,
         embeddings: Optional `(vocabulary_size, embedding_dim)` initial
             embedding matrix (pretrained vectors).
         trainable_embeddings: Whether the embedding is fine-tuned.
+        max_length: The longest input, needed (only) by
+            `cell="self_attention"`: the size of its position table (the
+            training window, `seq_len`).
 
     Returns:
         `keras.Model`: int ids `(batch, time)` -> logits
@@ -39,7 +52,13 @@ def build_language_model(vocabulary_size, model_config, embeddings=None,
             "A language model predicts the next token from the left context "
             "only; `bidirectional` applies to classifiers and encoders."
         )
-    layer_class = get_recurrent_layer(model_config.cell)
+    self_attention = is_self_attention(model_config)
+    if self_attention and max_length is None:
+        raise ValueError(
+            "A self-attention language model needs `max_length` (the "
+            "training window) for its position embedding. Received: "
+            "max_length=None"
+        )
     tokens = keras.Input((None,), dtype="int32", name="tokens")
     x = keras.layers.Embedding(
         vocabulary_size,
@@ -51,15 +70,27 @@ def build_language_model(vocabulary_size, model_config, embeddings=None,
         trainable=trainable_embeddings,
         name="embedding",
     )(tokens)
-    for index in range(model_config.layers):
-        x = layer_class(
-            model_config.units, return_sequences=True, name=f"recurrent_{index}",
-            **model_config.cell_options,
-        )(x)
-        if model_config.dropout:
-            x = keras.layers.Dropout(model_config.dropout, name=f"dropout_{index}")(x)
+    if self_attention:
+        x = self_attention_stack(x, model_config, max_length, causal=True)
+    else:
+        layer_class = get_recurrent_layer(model_config.cell)
+        for index in range(model_config.layers):
+            x = layer_class(
+                model_config.units, return_sequences=True,
+                name=f"recurrent_{index}", **model_config.cell_options,
+            )(x)
+            if model_config.dropout:
+                x = keras.layers.Dropout(
+                    model_config.dropout, name=f"dropout_{index}"
+                )(x)
     logits = keras.layers.Dense(vocabulary_size, name="logits")(x)
     return keras.Model(tokens, logits, name=name)
+
+
+def has_recurrent_state(model):
+    """Whether `model` (from `build_language_model`) is recurrent; a
+    self-attention model is not."""
+    return not any(isinstance(layer, SelfAttentionBlock) for layer in model.layers)
 
 
 class StatefulGenerator:
@@ -69,7 +100,9 @@ class StatefulGenerator:
     of a model built by `build_language_model`, and exposes
 
     * `prefill(prompt_ids)`: reads a prompt once, returns the states;
-    * `step(tokens, states, recurrent_kernels)`: logits of the next token.
+    * `step(tokens, states, recurrent_kernels)`: logits of the next token;
+    * `start(prompt_ids, lengths)`: both together, as a sampler takes
+      them.
 
     Dropout layers are skipped (inference). `recurrent_kernels()` computes
     each cell's `W_h` once per generation, not once per token.
@@ -120,9 +153,129 @@ class StatefulGenerator:
             new_states.append(list(state))
         return self.output_layer(x), new_states
 
+    def start(self, prompt_ids, lengths=None):
+        """What a sampler needs to continue `prompt_ids` `(batch, P)`.
+
+        Reads each prompt but its last token; `lengths` (optional, int
+        `(batch,)`, each >= 1) are the prompt lengths of right-padded rows
+        (default: all `P`).
+
+        Returns:
+            `(next_fn, states, last_tokens)`: the step function, the states
+            after the prompts, and the last token of each prompt, the
+            sampler's first input.
+        """
+        kernels = self.recurrent_kernels()  # W_h once per generation
+        states = self.initial_states(ops.shape(prompt_ids)[0])
+        mask = None
+        if lengths is not None:
+            positions = ops.arange(ops.shape(prompt_ids)[1] - 1)[None, :]
+            mask = positions < (lengths - 1)[:, None]  # (batch, P - 1)
+        if prompt_ids.shape[1] != 1:
+            states = self.prefill(prompt_ids[:, :-1], states, kernels, mask=mask)
+
+        def next_fn(tokens, states):
+            return self.step(tokens, states, kernels)
+
+        return next_fn, states, last_tokens(prompt_ids, lengths)
+
+
+def last_tokens(prompt_ids, lengths=None):
+    """`prompt_ids[b, lengths[b] - 1]` of each row (default: the last
+    column)."""
+    if lengths is None:
+        return prompt_ids[:, -1]
+    index = ops.cast(lengths - 1, "int32")[:, None]
+    return ops.take_along_axis(prompt_ids, index, axis=1)[:, 0]
+
+
+class WindowedGenerator:
+    """Step-by-step access to a self-attention language model.
+
+    A self-attention model has no recurrent state to carry. Its state here
+    is a sliding window: `window`, int32 `(batch, max_length)`, the last
+    (at most) `max_length` tokens, left-aligned and zero-padded, and
+    `count`, int32 `(batch,)`, how many of its slots hold tokens. Each step
+    writes the new token into the next free slot (or, once the window is
+    full, drops the oldest token and shifts), reruns the whole model on the
+    window and reads the logits at the newest token; the causal mask keeps
+    the empty slots after it from mattering. So a prompt and a continuation
+    of any length work, each token seeing its last `max_length` tokens,
+    with positions counted from the window's start, as in training. (The
+    training windows should start at every phase of the text: a text that
+    repeats with a period sharing a factor with `seq_len` is seen at a few
+    phases only, and a sliding window then reads it at phases it never
+    saw.)
+
+    Every token recomputes the whole window, `O(max_length^2)` attention
+    work where a cache of keys and values would need `O(max_length)`; this
+    keeps the model a plain Keras model and is exact.
+
+    `max_length` is the model's `PositionEmbedding` length (the training
+    window).
+    """
+
+    def __init__(self, model):
+        self.model = model
+        self.max_length = max_length_of(model)
+        if self.max_length is None:
+            raise ValueError(
+                f"Model {model.name} has no PositionEmbedding: not a "
+                "self-attention language model."
+            )
+
+    def initial_state(self, context, lengths=None):
+        """The state after reading `context` `(batch, C)`, `C >= 0`: the
+        last `max_length` of the first `lengths` (int `(batch,)`; default
+        all `C`) tokens of each row."""
+        batch, width = ops.shape(context)[0], ops.shape(context)[1]
+        if lengths is None:
+            lengths = ops.full((batch,), width, dtype="int32")
+        lengths = ops.cast(lengths, "int32")
+        # One padding column: something to gather from when C is 0.
+        context = ops.pad(ops.cast(context, "int32"), [[0, 0], [0, 1]])
+        kept = ops.minimum(lengths, self.max_length)  # (batch,)
+        slots = ops.arange(self.max_length, dtype="int32")[None, :]
+        index = ops.minimum((lengths - kept)[:, None] + slots, width)
+        window = ops.take_along_axis(context, index, axis=1)  # (batch, max_length)
+        window = ops.where(slots < kept[:, None], window, 0)
+        return {"window": window, "count": kept}
+
+    def step(self, tokens, state):
+        """`tokens` `(batch,)` -> `(logits (batch, vocab), new state)`."""
+        window, count = state["window"], state["count"]
+        tokens = ops.cast(tokens, "int32")[:, None]  # (batch, 1)
+        shifted = ops.concatenate([window[:, 1:], tokens], axis=1)
+        slot = ops.arange(self.max_length, dtype="int32")[None, :] == count[:, None]
+        full = (count >= self.max_length)[:, None]  # (batch, 1)
+        window = ops.where(full, shifted, ops.where(slot, tokens, window))
+        count = ops.minimum(count + 1, self.max_length)
+        logits = self.model(window, training=False)  # (batch, max_length, vocab)
+        newest = ops.take_along_axis(logits, (count - 1)[:, None, None], axis=1)
+        return newest[:, 0], {"window": window, "count": count}
+
+    def start(self, prompt_ids, lengths=None):
+        """`(next_fn, state, last_tokens)`, as `StatefulGenerator.start`."""
+        context_lengths = None if lengths is None else lengths - 1
+        state = self.initial_state(prompt_ids[:, :-1], context_lengths)
+        return self.step, state, last_tokens(prompt_ids, lengths)
+
+
+def language_model_generator(model):
+    """`StatefulGenerator` of a recurrent language model, or
+    `WindowedGenerator` of a self-attention one."""
+    if has_recurrent_state(model):
+        return StatefulGenerator(model)
+    return WindowedGenerator(model)
+
 
 def generate_ids(model, prompt_ids, max_new_tokens, sampler, end_token_id=None):
     """Continues each prompt by `max_new_tokens` sampled tokens.
+
+    A recurrent model reads the prompt once and carries its state; a
+    self-attention model rereads a sliding window of its last `max_length`
+    tokens at every step (`WindowedGenerator`), so prompts and
+    continuations may be longer than `max_length`.
 
     Args:
         model: A model from `build_language_model`.
@@ -135,7 +288,7 @@ def generate_ids(model, prompt_ids, max_new_tokens, sampler, end_token_id=None):
     Returns:
         int array `(batch, max_new_tokens)` of new ids.
     """
-    generator = StatefulGenerator(model)
+    generator = language_model_generator(model)
     prompt_ids = ops.convert_to_tensor(prompt_ids, dtype="int32")
     if len(prompt_ids.shape) != 2 or prompt_ids.shape[1] == 0:
         raise ValueError(
@@ -144,16 +297,9 @@ def generate_ids(model, prompt_ids, max_new_tokens, sampler, end_token_id=None):
         )
 
     def decode(prompt_ids):
-        kernels = generator.recurrent_kernels()  # W_h once per generation
-        states = generator.initial_states(ops.shape(prompt_ids)[0])
-        if prompt_ids.shape[1] > 1:
-            states = generator.prefill(prompt_ids[:, :-1], states, kernels)
-
-        def next_fn(tokens, states):
-            return generator.step(tokens, states, kernels)
-
+        next_fn, state, first_tokens = generator.start(prompt_ids)
         result = sampler(
-            next_fn, prompt_ids[:, -1], states, max_new_tokens,
+            next_fn, first_tokens, state, max_new_tokens,
             end_token_id=end_token_id,
         )
         return result["tokens"]

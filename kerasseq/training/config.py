@@ -2,8 +2,9 @@
 
 import dataclasses
 
-from kerasseq.layers import get_recurrent_layer
+from kerasseq.layers import recurrent_layer_names
 from kerasseq.layers import validation
+from kerasseq.models.self_attention_stack import SELF_ATTENTION
 from kerasseq.training.distribution import STRATEGIES
 
 _OPTIMIZERS = ("adam", "adamw", "rmsprop", "sgd")
@@ -73,14 +74,20 @@ class ModelConfig:
 
     Attributes:
         cell: Registered recurrent layer name (`kerasseq.layers.
-            recurrent_layer_names()`).
-        units: Units of each recurrent layer.
-        layers: Number of stacked recurrent layers.
+            recurrent_layer_names()`), or `"self_attention"` for a stack of
+            self-attention blocks (`kerasseq.models.self_attention_stack`;
+            language model and classifier only).
+        units: Units of each recurrent layer; with `"self_attention"`, the
+            width of each block's feed-forward layer (the blocks keep the
+            width `embedding_dim`).
+        layers: Number of stacked recurrent layers (or blocks).
         bidirectional: Whether each recurrent layer reads both directions.
         embedding_dim: Width of token embeddings, for token inputs.
-        dropout: Dropout between stacked layers.
+        dropout: Dropout between stacked layers (self-attention: on each
+            block's sublayer outputs).
         cell_options: Further arguments of the recurrent layers, e.g.
-            `{"activation": "modrelu", "parametrization": "cayley"}`.
+            `{"activation": "modrelu", "parametrization": "cayley"}`, or of
+            the `SelfAttentionBlock`s, e.g. `{"norm_first": True}`.
     """
 
     cell: str = "lstm"
@@ -92,7 +99,8 @@ class ModelConfig:
     cell_options: dict = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
-        get_recurrent_layer(self.cell)
+        if not isinstance(self.cell, type):  # a layer class is taken as is
+            validation.check_choice("cell", self.cell, cell_names())
         reserved = {"units", "return_sequences", "return_state", "name"}
         if set(self.cell_options) & reserved:
             raise ValueError(
@@ -103,6 +111,12 @@ class ModelConfig:
         validation.check_positive_int("layers", self.layers)
         validation.check_positive_int("embedding_dim", self.embedding_dim)
         validation.check_rate("dropout", self.dropout)
+
+
+def cell_names():
+    """What `ModelConfig.cell` may be: the recurrent layers, then
+    `"self_attention"`."""
+    return (*recurrent_layer_names(), SELF_ATTENTION)
 
 
 def resolve_jit_compile(setting):

@@ -4,7 +4,7 @@ from kerasseq.training.model_dir import atomic_path
 
 
 def plot_curves(curves, path, title, ylabel, baseline=None, log_scale=True,
-                xlabel="epoch", x_scale=1):
+                xlabel="epoch", x_scale=1, x_values=None, log_x=False):
     """Writes one line per curve (`{label: [value per epoch]}`) to `path`.
 
     Args:
@@ -15,6 +15,9 @@ def plot_curves(curves, path, title, ylabel, baseline=None, log_scale=True,
         log_scale: Whether the y axis is logarithmic.
         xlabel: Label of the x axis.
         x_scale: Point `i` (from 1) is drawn at `i * x_scale`.
+        x_values: Optional x of every point (e.g. sequence lengths), the
+            same for each curve; overrides `x_scale`.
+        log_x: Whether the x axis is logarithmic.
     """
     import matplotlib
 
@@ -24,13 +27,21 @@ def plot_curves(curves, path, title, ylabel, baseline=None, log_scale=True,
     figure, axes = plt.subplots(figsize=(8, 4))
     try:
         for label, values in curves.items():
-            steps = [x_scale * (i + 1) for i in range(len(values))]
+            steps = (
+                list(x_values) if x_values is not None
+                else [x_scale * (i + 1) for i in range(len(values))]
+            )
             axes.plot(steps, values, marker="o" if len(values) < 30 else None,
                       label=label)
         if baseline is not None:
             axes.axhline(baseline, color="gray", linestyle="--", label="baseline")
         if log_scale:
             axes.set_yscale("log")
+        if log_x:
+            axes.set_xscale("log")
+        if x_values is not None:  # label the measured points only
+            axes.set_xticks(list(x_values), [f"{x:g}" for x in x_values])
+            axes.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
         axes.set_xlabel(xlabel)
         axes.set_ylabel(ylabel)
         axes.set_title(title)

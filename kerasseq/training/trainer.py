@@ -154,6 +154,7 @@ def train(config, resume=False, print_fn=print, verbose="auto", callbacks=(),
             `config.train.strategy` (e.g. a `TPUStrategy`).
     """
     job = get_job(config.job)
+    job.check_config(config)
     strategy = strategy or make_strategy(config.train.strategy)
     check_supported(
         strategy, resume, resolve_jit_compile(config.train.jit_compile)

@@ -29,16 +29,19 @@ def spread_weights(model, seed=0, scale=0.6):
     )
 
 
-def language_model(cell, units=8, layers=2, level="char", embedding_dim=6):
-    """An untrained language model (`TrainedModel`) on `TEXT`."""
+def language_model(cell, units=8, layers=2, level="char", embedding_dim=6,
+                   seq_len=100):
+    """An untrained language model (`TrainedModel`) on `TEXT`; `seq_len`
+    is a self-attention model's window."""
     texts = [TEXT] if level == "char" else TEXT.splitlines()
     tokenizer = Tokenizer.fit(texts, level=level)
     config = ModelConfig(cell=cell, units=units, layers=layers,
                          embedding_dim=embedding_dim)
-    model = build_language_model(tokenizer.vocabulary_size, config)
+    model = build_language_model(tokenizer.vocabulary_size, config,
+                                 max_length=seq_len)
     spread_weights(model)
     job = JobConfig(job="lm", out="", model=config,
-                    options=LanguageModelOptions(level=level))
+                    options=LanguageModelOptions(level=level, seq_len=seq_len))
     return TrainedModel("lm", job, model, tokenizer)
 
 

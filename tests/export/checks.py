@@ -4,6 +4,7 @@ import contextlib
 import io
 
 import tensorflow as tf
+from tensorflow.core.protobuf import saved_model_pb2
 
 
 def analyzer_report(path):
@@ -21,3 +22,15 @@ def assert_builtin_only_no_loop(path):
     assert "Flex" not in report and "Custom" not in report, report[:2000]
     assert " WHILE(" not in report, report[:2000]
     assert "has '1' subgraph" in report
+
+
+def graph_op_types(saved_model_dir):
+    """Every op type in the SavedModel's graph and function library."""
+    proto = saved_model_pb2.SavedModel()
+    proto.ParseFromString((saved_model_dir / "saved_model.pb").read_bytes())
+    types = set()
+    for meta_graph in proto.meta_graphs:
+        types.update(node.op for node in meta_graph.graph_def.node)
+        for function in meta_graph.graph_def.library.function:
+            types.update(node.op for node in function.node_def)
+    return types

@@ -11,15 +11,17 @@ from kerasseq.models.language_model import generate_ids
 from kerasseq.samplers import get_sampler
 from tests.export import builders
 from tests.export.checks import assert_builtin_only_no_loop
+from tests.export.checks import graph_op_types
 
 CELLS = ("simple_rnn", "lstm", "gru", "orthogonal", "unitary")
 TOLERANCE = 1e-4
 NEW_TOKENS = 12
 
 
-def export(source, out, **options):
+def export(source, out, formats=None, **options):
     options = ExportOptions(max_new_tokens=NEW_TOKENS, samples=8, **options)
-    return export_trained(source, str(out), options=options, print_fn=lambda line: None)
+    return export_trained(source, str(out), formats, options=options,
+                          print_fn=lambda line: None)
 
 
 def tflite_greedy(model, prompt_ids, count):
@@ -113,3 +115,28 @@ def test_stacked_bidirectional_classifier_exports_agree_with_keras(
     tflite_probabilities = TFLiteModel(str(path)).run(tokens=padded)["probabilities"]
     np.testing.assert_allclose(tflite_probabilities, keras_probabilities,
                                atol=TOLERANCE, rtol=0)
+
+
+def test_self_attention_language_model_saved_model_agrees_and_has_no_tflite(
+        tmp_path):
+    # A window of 6 tokens: the prompts and continuations run past it.
+    source = builders.language_model("self_attention", seq_len=6)
+    with pytest.raises(ValueError, match="no TFLite export.*--format saved_model"):
+        export(source, tmp_path)
+    assert not (tmp_path / "saved_model").exists()
+    export(source, tmp_path, formats=["saved_model"])
+    serving = tf.saved_model.load(str(tmp_path / "saved_model"))
+    prompts = ["To", "To be, or not", "Whether 'tis nobler"]  # padded batch
+    expected = [
+        np.asarray(generate_ids(
+            source.model, [source.tokenizer.encode_one(prompt)], NEW_TOKENS,
+            get_sampler("greedy"),
+        ))[0].tolist()
+        for prompt in prompts
+    ]
+    outputs = serving.signatures["serving_default"](text=tf.constant(prompts))
+    assert outputs["token_ids"].numpy().tolist() == expected
+    # TensorFlow Serving runs it without XLA.
+    types = graph_op_types(tmp_path / "saved_model")
+    assert "Einsum" in types or "BatchMatMulV3" in types or "MatMul" in types
+    assert not [t for t in types if t.startswith("Xla")]

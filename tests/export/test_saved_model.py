@@ -8,11 +8,11 @@ import sys
 import numpy as np
 import pytest
 import tensorflow as tf
-from tensorflow.core.protobuf import saved_model_pb2
 
 from kerasseq.export import ExportOptions
 from kerasseq.export import export_trained
 from tests.export import builders
+from tests.export.checks import graph_op_types
 from tests.export.conftest import MAX_LENGTH
 from tests.export.conftest import MAX_TOKENS
 
@@ -66,18 +66,6 @@ def test_saved_model_cli_shows_the_signatures(exported_lm, tmp_path):
                      "inputs['temperature']", "outputs['text']",
                      "outputs['token_ids']", "dtype: DT_STRING"):
         assert expected in shown
-
-
-def graph_op_types(saved_model_dir):
-    """Every op type in the SavedModel's graph and function library."""
-    proto = saved_model_pb2.SavedModel()
-    proto.ParseFromString((saved_model_dir / "saved_model.pb").read_bytes())
-    types = set()
-    for meta_graph in proto.meta_graphs:
-        types.update(node.op for node in meta_graph.graph_def.node)
-        for function in meta_graph.graph_def.library.function:
-            types.update(node.op for node in function.node_def)
-    return types
 
 
 @pytest.mark.parametrize("kind", ["lm", "classifier"])

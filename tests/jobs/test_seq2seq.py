@@ -152,3 +152,36 @@ def test_bleu_references_are_normalized_like_the_model_output():
         corpus_bleu(["the flat old and red"], references)
     )
     assert corpus_bleu([], []) == 0.0
+
+
+def test_trains_on_a_tfds_translation_dataset_from_data_dir(tmp_path, monkeypatch):
+    """`--data ted_hrlr_translate/pt_to_en --data-dir DIR`, offline: tfds'
+    mock data stands in for the download; the pairs are the dataset's
+    supervised keys (pt, en) and `data_dir` reaches `tfds.load`."""
+    from kerasseq import cli
+
+    tfds = pytest.importorskip("tensorflow_datasets")
+    loads = []
+    load = tfds.load
+
+    def recording_load(name, **kwargs):
+        loads.append((name, kwargs.get("split"), kwargs.get("data_dir")))
+        return load(name, **kwargs)
+
+    monkeypatch.setattr(tfds, "load", recording_load)
+    data_dir, out = tmp_path / "tfds", tmp_path / "model"
+    with tfds.testing.mock_data(num_examples=64):
+        raw = [(e["pt"].decode(), e["en"].decode()) for e in tfds.as_numpy(
+            load("ted_hrlr_translate/pt_to_en", split="train", data_dir=data_dir)
+        )]
+        assert cli.main([
+            "train", "seq2seq", "--data", "ted_hrlr_translate/pt_to_en",
+            "--data-dir", str(data_dir), "--cell", "gru", "--units", "8",
+            "--embedding-dim", "8", "--epochs", "1", "--batch-size", "16",
+            "--beam", "2", "--out", str(out),
+        ]) == 0
+    assert loads == [("ted_hrlr_translate/pt_to_en", "train", str(data_dir))]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert 0 <= metrics["bleu"] <= 100 and metrics["test_pairs"] > 0
+    source_tokens = set(Tokenizer.load(out / "source_vocabulary.json").tokens)
+    assert source_tokens <= {w for pt, _ in raw for w in pt.lower().split()}

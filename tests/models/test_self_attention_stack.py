@@ -1,0 +1,187 @@
+"""`--cell self_attention`: the language model and the classifier built on a
+stack of `SelfAttentionBlock`s, their generation, saving and bad settings."""
+
+import numpy as np
+import pytest
+
+import keras
+from kerasseq.jobs import JobConfig
+from kerasseq.jobs import get_job
+from kerasseq.jobs.sentiment import SentimentOptions
+from kerasseq.models import WindowedGenerator
+from kerasseq.models import build_classifier
+from kerasseq.models import build_language_model
+from kerasseq.models import generate_ids
+from kerasseq.models import language_model_generator
+from kerasseq.samplers import get_sampler
+from kerasseq.training.config import ModelConfig
+
+VOCABULARY = 17
+
+
+def spread_weights(model, seed=0, scale=0.5):
+    """Random weights, so that a wrong mask or position shows."""
+    rng = np.random.default_rng(seed)
+    model.set_weights(
+        [scale * rng.standard_normal(w.shape).astype("float32")
+         for w in model.get_weights()]
+    )
+
+
+def config(**overrides):
+    settings = {"cell": "self_attention", "units": 12, "layers": 2,
+                "embedding_dim": 8, **overrides}
+    return ModelConfig(**settings)
+
+
+def language_model(max_length=6, **overrides):
+    model = build_language_model(VOCABULARY, config(**overrides),
+                                 max_length=max_length)
+    spread_weights(model)
+    return model
+
+
+def classifier(pooling="mean", **overrides):
+    model = build_classifier(VOCABULARY, 3, config(**overrides),
+                             pooling=pooling, max_length=10)
+    spread_weights(model)
+    return model
+
+
+def test_language_model_layers_and_shapes():
+    model = language_model(max_length=6)
+    names = [layer.name for layer in model.layers]
+    assert names == ["tokens", "embedding", "position_embedding",
+                     "self_attention_0", "self_attention_1", "logits"]
+    assert model.get_layer("self_attention_0").feedforward_dim == 12
+    assert model.get_layer("self_attention_0").use_causal_mask
+    assert model.get_layer("position_embedding").max_length == 6
+    logits = model(np.ones((2, 5), "int32"))
+    assert tuple(logits.shape) == (2, 5, VOCABULARY)
+
+
+@pytest.mark.parametrize("t", [0, 2, 4])
+def test_language_model_is_causal(t):
+    model = language_model(max_length=6)
+    rng = np.random.default_rng(t)
+    tokens = rng.integers(1, VOCABULARY, (3, 6))
+    changed = tokens.copy()
+    changed[:, t + 1:] = rng.integers(1, VOCABULARY, (3, 6 - t - 1))
+    logits = np.asarray(model(tokens))
+    other = np.asarray(model(changed))
+    np.testing.assert_allclose(other[:, :t + 1], logits[:, :t + 1], atol=1e-6)
+    if t + 1 < 6:  # the later positions do read the change
+        assert np.abs(other[:, t + 1:] - logits[:, t + 1:]).max() > 1e-3
+
+
+@pytest.mark.parametrize("pooling", ["mean", "attention"])
+def test_classifier_ignores_right_padding(pooling):
+    model = classifier(pooling)
+    assert not model.get_layer("self_attention_0").use_causal_mask
+    tokens = np.array([[4, 9, 2, 7], [3, 5, 1, 8]])
+    padded = np.pad(tokens, [(0, 0), (0, 3)])  # id 0 is padding
+    np.testing.assert_allclose(
+        model.predict(padded, verbose=0), model.predict(tokens, verbose=0),
+        atol=1e-6,
+    )
+    # Rows of different lengths in one batch, each as if alone.
+    ragged = np.array([[4, 9, 2, 7], [3, 5, 0, 0]])
+    alone = model.predict(np.array([[3, 5]]), verbose=0)
+    np.testing.assert_allclose(model.predict(ragged, verbose=0)[1], alone[0],
+                               atol=1e-6)
+
+
+@pytest.mark.parametrize("build", ["language_model", "classifier"])
+def test_keras_file_round_trip_gives_identical_outputs(build, tmp_path):
+    model = (language_model(cell_options={"norm_first": True})
+             if build == "language_model" else classifier())
+    tokens = np.array([[4, 9, 2, 7, 1], [3, 5, 1, 8, 0]])
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    np.testing.assert_array_equal(
+        np.asarray(loaded(tokens)), np.asarray(model(tokens))
+    )
+
+
+def test_norm_first_ends_in_a_final_norm():
+    model = language_model(cell_options={"norm_first": True})
+    assert model.get_layer("final_norm") is not None
+
+
+def reference_windowed_greedy(model, prompt, steps, window):
+    """Greedy decoding by rereading the last `window` tokens each step."""
+    sequence = np.asarray(prompt)
+    for _ in range(steps):
+        logits = model.predict(sequence[:, -window:], verbose=0)[:, -1]
+        sequence = np.concatenate([sequence, logits.argmax(-1)[:, None]], axis=1)
+    return sequence[:, np.asarray(prompt).shape[1]:]
+
+
+@pytest.mark.parametrize("prompt_length", [1, 3, 9])
+def test_generation_runs_past_max_length_on_a_sliding_window(prompt_length):
+    model = language_model(max_length=5)
+    assert isinstance(language_model_generator(model), WindowedGenerator)
+    rng = np.random.default_rng(prompt_length)
+    prompt = rng.integers(1, VOCABULARY, (2, prompt_length))
+    got = np.asarray(generate_ids(model, prompt, 12, get_sampler("greedy")))
+    np.testing.assert_array_equal(
+        got, reference_windowed_greedy(model, prompt, 12, window=5)
+    )
+
+
+def test_beam_and_random_samplers_generate():
+    model = language_model(max_length=4)
+    prompt = np.array([[3, 4, 5]])
+    for sampler in (get_sampler("beam", num_beams=3),
+                    get_sampler("top_k", k=3, seed=1)):
+        out = np.asarray(generate_ids(model, prompt, 7, sampler))
+        assert out.shape == (1, 7) and out.min() >= 0
+
+
+@pytest.mark.parametrize(
+    "build, overrides, expected",
+    [
+        ("lm", {"bidirectional": True}, "bidirectional"),
+        ("classifier", {"bidirectional": True}, "bidirectional"),
+        ("lm", {"cell_options": {"stateful": True}}, "'stateful'"),
+        ("lm", {"cell_options": {"dropout": 0.1}}, "--dropout"),
+        ("classifier", {"cell_options": {"feedforward_dim": 4}}, "--units"),
+    ],
+)
+def test_bad_settings_are_value_errors(build, overrides, expected):
+    with pytest.raises(ValueError, match=expected):
+        if build == "lm":
+            build_language_model(VOCABULARY, config(**overrides), max_length=5)
+        else:
+            build_classifier(VOCABULARY, 2, config(**overrides),
+                             pooling="mean", max_length=5)
+
+
+def test_max_length_and_pooling_are_required():
+    with pytest.raises(ValueError, match="max_length"):
+        build_language_model(VOCABULARY, config())
+    with pytest.raises(ValueError, match="max_length"):
+        build_classifier(VOCABULARY, 2, config(), pooling="mean")
+    with pytest.raises(ValueError, match="pooling='mean' or 'attention'"):
+        build_classifier(VOCABULARY, 2, config(), max_length=5)
+
+
+def test_unknown_cell_lists_self_attention():
+    with pytest.raises(ValueError, match="'self_attention'"):
+        ModelConfig(cell="self_attn")
+
+
+def test_jobs_check_self_attention_before_any_work():
+    with pytest.raises(ValueError, match="jobs lm, sentiment; job 'copy'"):
+        get_job("copy").check_config(JobConfig(job="copy", out="", model=config()))
+    sentiment = get_job("sentiment")
+    with pytest.raises(ValueError, match="--pooling mean"):
+        sentiment.check_config(JobConfig(
+            job="sentiment", out="", model=config(),
+            options=SentimentOptions(pooling="last"),
+        ))
+    sentiment.check_config(JobConfig(
+        job="sentiment", out="", model=config(),
+        options=SentimentOptions(pooling="mean"),
+    ))
