@@ -44,6 +44,14 @@ class ClassifierExporter(Exporter):
     made_by = "kerasseq train sentiment"
     required_files = (VOCABULARY_FILE, LABELS_FILE)
 
+    def read_vocabularies(self, path):
+        from kerasseq.training import model_dir
+
+        return {
+            **super().read_vocabularies(path),
+            "class_names": model_dir.read_json(path, LABELS_FILE)["class_names"],
+        }
+
     def max_length(self, source, options):
         return options.max_length or source.config.options.max_length
 

@@ -83,6 +83,64 @@ def frozen_recurrence(model, unroll=False):
             layer.unroll = setting
 
 
+class FlatStates:
+    """The recurrent states of stacked cells as flat, named tensors.
+
+    An exported step graph takes and returns each state as its own tensor,
+    named `state_{layer}_{index}` (an LSTM layer has `h` then `c`), so an
+    app passes them back by name.
+
+    Args:
+        cells: The stacked `RecurrentCell`s, first layer first.
+    """
+
+    def __init__(self, cells):
+        self.layout = []  # per layer: its state names
+        self.sizes = {}  # name -> size
+        self.cells = {}  # name -> the cell's class name
+        for index, cell in enumerate(cells):
+            sizes = cell.state_size
+            sizes = list(sizes) if isinstance(sizes, (list, tuple)) else [sizes]
+            names = [f"state_{index}_{j}" for j in range(len(sizes))]
+            self.layout.append(names)
+            self.sizes.update(zip(names, (int(s) for s in sizes)))
+            self.cells.update(dict.fromkeys(names, type(cell).__name__))
+
+    def nest(self, flat_states):
+        """Flat states to one list per layer."""
+        flat = iter(flat_states)
+        return [[next(flat) for _ in names] for names in self.layout]
+
+    def flatten(self, nested_states):
+        """One list per layer to `{name: state}`."""
+        flat = [state for layer in nested_states for state in layer]
+        return dict(zip(self.sizes, flat))
+
+    def specs(self, batch_size=None):
+        """Named float32 `tf.TensorSpec`s `(batch_size, size)`."""
+        import tensorflow as tf
+
+        return [
+            tf.TensorSpec([batch_size, size], tf.float32, name=name)
+            for name, size in self.sizes.items()
+        ]
+
+    def zeros(self, batch_size=1):
+        """Zero states as NumPy arrays, by name."""
+        return {
+            name: np.zeros((batch_size, size), np.float32)
+            for name, size in self.sizes.items()
+        }
+
+    def describe(self, batch_size=1, **fields):
+        """The states as `model_info.json` lists them."""
+        return [
+            {"name": name, "dtype": "float32", "shape": [batch_size, size],
+             "layer": int(name.split("_")[1]), "cell": self.cells[name], **fields}
+            for name, size in self.sizes.items()
+        ]
+
+
 class LanguageModelStep:
     """A language model as one step: `(token, states) -> (logits, states)`.
 
@@ -117,14 +175,9 @@ class LanguageModelStep:
         self.model = model
         self.generator = StatefulGenerator(model)
         self.vocabulary_size = int(model.get_layer("logits").units)
-        self.layout = []  # per layer: its state names
-        self.state_sizes = {}
-        for index, cell in enumerate(self.generator.cells):
-            sizes = cell.state_size
-            sizes = list(sizes) if isinstance(sizes, (list, tuple)) else [sizes]
-            names = [f"state_{index}_{j}" for j in range(len(sizes))]
-            self.layout.append(names)
-            self.state_sizes.update(zip(names, (int(s) for s in sizes)))
+        self.states = FlatStates(self.generator.cells)
+        self.layout = self.states.layout
+        self.state_sizes = self.states.sizes
 
     @property
     def state_names(self):
@@ -133,25 +186,20 @@ class LanguageModelStep:
     def input_signature(self, batch_size=1):
         import tensorflow as tf
 
-        return [tf.TensorSpec([batch_size], tf.int32, name="token")] + [
-            tf.TensorSpec([batch_size, size], tf.float32, name=name)
-            for name, size in self.state_sizes.items()
-        ]
+        return [tf.TensorSpec([batch_size], tf.int32, name="token")] + (
+            self.states.specs(batch_size)
+        )
 
     def nest(self, flat_states):
         """Flat states to the per-layer lists of `StatefulGenerator`."""
-        flat = iter(flat_states)
-        return [[next(flat) for _ in names] for names in self.layout]
+        return self.states.nest(flat_states)
 
     def initial_states(self, batch_size=1):
         """Zero states as NumPy arrays, by name."""
-        return {
-            name: np.zeros((batch_size, size), np.float32)
-            for name, size in self.state_sizes.items()
-        }
+        return self.states.zeros(batch_size)
 
     def __call__(self, token, *states):
         kernels = self.generator.recurrent_kernels()
         logits, new_states = self.generator.step(token, self.nest(states), kernels)
-        flat = [state for layer in new_states for state in layer]
-        return {"logits": logits, **dict(zip(self.state_names, flat))}
+        return {"logits": logits, **self.states.flatten(new_states)}
+
