@@ -11,6 +11,7 @@ This package is TensorFlow-only, as export is.
 
 from kerasseq.export import language_model  # noqa: F401  (registers lm)
 from kerasseq.export import classifier  # noqa: F401  (registers sentiment)
+from kerasseq.export import seq2seq  # noqa: F401  (registers seq2seq)
 from kerasseq.export.exporter import Exporter
 from kerasseq.export.exporter import ExportOptions
 from kerasseq.export.exporter import TrainedModel
@@ -22,6 +23,7 @@ from kerasseq.export.model_export import export_trained
 from kerasseq.export.model_export import load_trained_model
 from kerasseq.export.step_models import FlatStates
 from kerasseq.export.step_models import LanguageModelStep
+from kerasseq.export.step_models import Seq2SeqSteps
 from kerasseq.export.step_models import frozen_recurrence
 from kerasseq.export.verify import ExportCheckError
 from kerasseq.export.verify import TFLiteModel

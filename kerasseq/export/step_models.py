@@ -203,3 +203,99 @@ class LanguageModelStep:
         logits, new_states = self.generator.step(token, self.nest(states), kernels)
         return {"logits": logits, **self.states.flatten(new_states)}
 
+
+class Seq2SeqSteps:
+    """A Seq2Seq model as the two graphs of an app's decoding loop.
+
+    `encoder(source)` reads the source once; `decoder_step(token,
+    encoder_outputs, source_mask, *states)` is one decoder step with its
+    attention over the encoder outputs (`Seq2SeqParts.step`, the step the
+    samplers run). The decoder states are flat and named as in
+    `FlatStates`. Call both inside `frozen_recurrence(model)` (the encoder
+    with `unroll=True` for a fixed source length).
+
+    Args:
+        model: A model from `kerasseq.models.build_seq2seq`.
+
+    Call arguments of `encoder`:
+        source: int32 `(batch, S)` source ids, right-padded with 0; a row
+            of padding only is read as one OOV token.
+
+    Returns of `encoder`: a dict: `encoder_outputs` float32
+        `(batch, S, encoder_width)`, `source_mask` int32 `(batch, S)` (1 for a
+        real token) and the decoder's initial states by name.
+
+    Call arguments of `decoder_step`:
+        token: int32 `(batch,)`, the previous target token (`[START]` first).
+        encoder_outputs, source_mask: As the encoder returned them.
+        *states: The flat decoder states.
+
+    Returns of `decoder_step`: a dict: `logits` float32 `(batch, vocab)`,
+        `attention` float32 `(batch, S)` (zeros without attention) and the
+        new states by name.
+
+    Example:
+
+    >>> model = build_seq2seq(30, 20, ModelConfig(cell="gru", units=8))
+    >>> steps = Seq2SeqSteps(model)
+    >>> with frozen_recurrence(model):
+    ...     encoded = steps.encoder(np.array([[5, 6, 7, 0]], "int32"))
+    ...     out = steps.decoder_step(np.array([2], "int32"),
+    ...                              encoded["encoder_outputs"],
+    ...                              encoded["source_mask"], encoded["state_0_0"])
+    >>> tuple(out["logits"].shape), tuple(out["attention"].shape)
+    ((1, 20), (1, 4))
+    """
+
+    def __init__(self, model):
+        from kerasseq.models.seq2seq import Seq2SeqParts
+
+        self.model = model
+        self.parts = Seq2SeqParts.from_model(model)
+        self.cells = self.parts.decoder_cells()
+        self.states = FlatStates(self.cells)
+        self.vocabulary_size = int(self.parts.logits.units)
+        outputs, _ = self.parts.encode(np.ones((1, 1), np.int32), training=False)
+        self.encoder_width = int(outputs.shape[-1])  # units, 2 * bidirectional
+
+    def encoder_signature(self, source_length, batch_size=None):
+        import tensorflow as tf
+
+        return [tf.TensorSpec([batch_size, source_length], tf.int32, name="source")]
+
+    def decoder_step_signature(self, source_length, batch_size=None):
+        import tensorflow as tf
+
+        return [
+            tf.TensorSpec([batch_size], tf.int32, name="token"),
+            tf.TensorSpec([batch_size, source_length, self.encoder_width],
+                          tf.float32, name="encoder_outputs"),
+            tf.TensorSpec([batch_size, source_length], tf.int32, name="source_mask"),
+            *self.states.specs(batch_size),
+        ]
+
+    def encoder(self, source):
+        from kerasseq.export.text_graph import read_empty_as_oov
+        from kerasseq.text.tokenizer import PAD_ID
+
+        source = read_empty_as_oov(source)
+        encoder_outputs, states = self.parts.encode(source, training=False)
+        return {
+            "encoder_outputs": encoder_outputs,  # (batch, S, encoder_width)
+            "source_mask": ops.cast(ops.not_equal(source, PAD_ID), "int32"),
+            **self.states.flatten(states),
+        }
+
+    def decoder_step(self, token, encoder_outputs, source_mask, *states):
+        kernels = [cell.recurrent_matrix() for cell in self.cells]
+        state = {
+            "encoder_outputs": encoder_outputs,
+            "source_mask": ops.not_equal(source_mask, 0),  # (batch, S)
+            "decoder": self.states.nest(states),
+        }
+        logits, state, weights = self.parts.step(token, state, kernels)
+        return {
+            "logits": logits,  # (batch, vocab)
+            "attention": weights,  # (batch, S)
+            **self.states.flatten(state["decoder"]),
+        }
