@@ -80,7 +80,7 @@ def graph_op_types(saved_model_dir):
     return types
 
 
-@pytest.mark.parametrize("kind", ["lm", "classifier"])
+@pytest.mark.parametrize("kind", ["lm", "classifier", "seq2seq"])
 def test_no_xla_only_ops_for_tensorflow_serving(kind, request):
     types = graph_op_types(request.getfixturevalue(f"exported_{kind}")[0] / "saved_model")
     assert "StringSplitV2" in types or "UnicodeDecode" in types  # tokenizes
