@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -66,6 +67,25 @@ def test_saved_model_cli_shows_the_signatures(exported_lm, tmp_path):
                      "inputs['temperature']", "outputs['text']",
                      "outputs['token_ids']", "dtype: DT_STRING"):
         assert expected in shown
+
+
+def test_saved_model_cli_runs_the_classifier(exported_classifier, tmp_path):
+    """What TF Serving's tooling sees: `saved_model_cli run` on raw text."""
+    texts = ["a superb brilliant film", "dull awful plot"]
+    directory = exported_classifier[0] / "saved_model"
+    result = run([SAVED_MODEL_CLI, "run", "--dir", str(directory), "--tag_set", "serve",
+                  "--signature_def", "serving_default",
+                  "--input_exprs", f"text={json.dumps(texts)}"], cwd=tmp_path)
+    # Each output prints as "Result for output key NAME:" and its NumPy value.
+    sections = dict(re.findall(r"Result for output key (\w+):\n(.*?)(?=Result|\Z)",
+                               result.stdout, flags=re.S))
+    assert set(sections) == {"labels", "probabilities", "truncated"}
+    assert sections["labels"].strip() == "[b'pos' b'neg']"  # as in a fresh process
+    assert sections["truncated"].strip() == "[False False]"
+    printed = np.array(re.findall(r"[-+.\de]+", sections["probabilities"]), float)
+    expected = tf.saved_model.load(str(directory)).signatures["serving_default"](
+        text=tf.constant(texts))["probabilities"].numpy()
+    np.testing.assert_allclose(printed.reshape(expected.shape), expected, atol=1e-6)
 
 
 def graph_op_types(saved_model_dir):
