@@ -166,6 +166,13 @@ def _add_export_parser(commands):
     export.add_argument(
         "--out", help="directory for saved_model/ and tflite/ (default: MODEL_DIR)"
     )
+    export.add_argument(
+        "--max-tokens", type=int,
+        help="language model: most tokens a request may generate, and the "
+        f"count of serving_default (default: {DEFAULT_MAX_NEW_TOKENS}); "
+        "seq2seq: most decoding steps of a translation, the end token "
+        "included (default: the trained max_length + 1)",
+    )
     group = export.add_argument_group("language model")
     group.add_argument(
         "--sampler", choices=("greedy", "random", "top_k", "top_p"),
@@ -174,13 +181,6 @@ def _add_export_parser(commands):
     )
     group.add_argument("--top-k", type=int, default=defaults.top_k)
     group.add_argument("--top-p", type=float, default=defaults.top_p)
-    group.add_argument(
-        "--max-tokens", type=int,
-        help="language model: most tokens a request may generate, and the "
-        f"count of serving_default (default: {DEFAULT_MAX_NEW_TOKENS}); "
-        "seq2seq: most decoding steps of a translation, the end token "
-        "included (default: the trained max_length + 1)",
-    )
     group.add_argument("--seed", type=int, help="seed of a random sampler")
     export.add_argument_group("classifier and seq2seq").add_argument(
         "--max-length", type=int,

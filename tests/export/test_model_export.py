@@ -13,6 +13,7 @@ from kerasseq.export import ExportOptions
 from kerasseq.export import TFLiteModel
 from kerasseq.export import export_model
 from kerasseq.export import vocabulary
+from kerasseq.export.seq2seq import run_tflite_decoder
 from kerasseq.export.verify import softmax
 from kerasseq.text.tokenizer import Tokenizer
 from tests.export.checks import assert_builtin_only_no_loop
@@ -149,6 +150,17 @@ def test_quantized_files_are_smaller_and_close(exported_lm, exported_classifier,
             states[index] = {n: outputs[n] for n in states[index]}
             probabilities.append(softmax(outputs["logits"]))
         assert np.abs(probabilities[0] - probabilities[1]).max() < QUANTIZED_TOLERANCE
+    # Seq2Seq: the same sources and target tokens through both pairs of graphs.
+    source = rng.integers(2, 10, size=(3, MAX_LENGTH)).astype(np.int32)
+    source[:, 5:] = 0
+    target_in = rng.integers(2, 10, size=(3, 6)).astype(np.int32)
+    probabilities = [
+        softmax(run_tflite_decoder({
+            graph: TFLiteModel(str(exported_seq2seq[0] / "tflite" / f"{graph}{suffix}.tflite"))
+            for graph in ("encoder", "decoder_step")}, source, target_in))
+        for suffix in ("", "_dynamic")
+    ]
+    assert np.abs(probabilities[0] - probabilities[1]).max() < QUANTIZED_TOLERANCE
 
 
 @pytest.mark.parametrize("kind", ["lm", "seq2seq"])

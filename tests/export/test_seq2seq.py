@@ -27,7 +27,9 @@ from tests.export.test_saved_model import run
 CASES = [
     ("lstm", "additive", True, 1),
     ("gru", "none", False, 2),
-    ("orthogonal", "dot", False, 1),  # W_h frozen as a constant
+    # W_h frozen as a constant: no matrix exponential or inverse.
+    ("orthogonal", "dot", False, 1),
+    ("unitary", "multiplicative", False, 1),
 ]
 TOLERANCE = 1e-4
 SOURCE_LENGTH = 10
