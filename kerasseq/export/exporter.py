@@ -13,9 +13,9 @@ It supplies
 Everything else (writing the SavedModel, converting and quantizing, the
 vocabulary files, `model_info.json`, the checks) is shared. Exporters are
 registered under the job name, so a new job adds a file with one
-`@register_exporter` class. The `seq2seq` exporter, say, returns two TFLite
-graphs, `{"encoder": ..., "decoder_step": ...}`, and a SavedModel endpoint
-that runs both with a sampler.
+`@register_exporter` class. (The `seq2seq` exporter has two TFLite graphs,
+`{"encoder": ..., "decoder_step": ...}`, and a SavedModel endpoint that runs
+the model's step decoder with a sampler.)
 """
 
 import dataclasses

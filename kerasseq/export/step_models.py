@@ -14,7 +14,9 @@ loop and no TensorList ops (which TFLite runs only with Flex kernels).
 
 `LanguageModelStep` is the streaming form of a language model: one token
 and the recurrent states in, the next-token logits and new states out, so
-the caller (an app) keeps the state between calls.
+the caller (an app) keeps the state between calls. `Seq2SeqSteps` does the
+same for a translation model, as two graphs: the encoder, run once per
+source, and one decoder step attending over the encoder outputs.
 """
 
 import contextlib
@@ -25,6 +27,7 @@ from keras import ops
 
 from kerasseq.layers import RecurrentCell
 from kerasseq.models.language_model import StatefulGenerator
+from kerasseq.models.seq2seq import Seq2SeqParts
 
 
 def _sublayers(layer):
@@ -248,8 +251,6 @@ class Seq2SeqSteps:
     """
 
     def __init__(self, model):
-        from kerasseq.models.seq2seq import Seq2SeqParts
-
         self.model = model
         self.parts = Seq2SeqParts.from_model(model)
         self.cells = self.parts.decoder_cells()
