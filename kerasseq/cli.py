@@ -143,6 +143,8 @@ def _add_train_options(parser, job):
 
 
 def _add_export_parser(commands):
+    from kerasseq.export.exporter import DECODINGS
+    from kerasseq.export.exporter import DEFAULT_MAX_NEW_TOKENS
     from kerasseq.export.exporter import FORMATS
     from kerasseq.export.exporter import QUANTIZATIONS
     from kerasseq.export.exporter import ExportOptions
@@ -168,6 +170,13 @@ def _add_export_parser(commands):
     export.add_argument(
         "--out", help="directory for saved_model/ and tflite/ (default: MODEL_DIR)"
     )
+    export.add_argument(
+        "--max-tokens", type=int,
+        help="language model: most tokens a request may generate, and the "
+        f"count of serving_default (default: {DEFAULT_MAX_NEW_TOKENS}); "
+        "seq2seq: most decoding steps of a translation, the end token "
+        "included (default: the trained max_length + 1)",
+    )
     group = export.add_argument_group("language model")
     group.add_argument(
         "--sampler", choices=("greedy", "random", "top_k", "top_p"),
@@ -176,16 +185,20 @@ def _add_export_parser(commands):
     )
     group.add_argument("--top-k", type=int, default=defaults.top_k)
     group.add_argument("--top-p", type=float, default=defaults.top_p)
-    group.add_argument(
-        "--max-tokens", type=int, default=defaults.max_new_tokens,
-        help="most tokens a request may generate, and the count of "
-        "serving_default (default: %(default)s)",
-    )
     group.add_argument("--seed", type=int, help="seed of a random sampler")
-    export.add_argument_group("classifier").add_argument(
+    export.add_argument_group("classifier and seq2seq").add_argument(
         "--max-length", type=int,
-        help="fixed input length of the TFLite model (default: the trained "
-        "max_length)",
+        help="fixed input length of the TFLite model (the seq2seq encoder) "
+        "(default: the trained max_length)",
+    )
+    group = export.add_argument_group("seq2seq")
+    group.add_argument(
+        "--decode", choices=DECODINGS, default=defaults.decode,
+        help="decoding inside the SavedModel (default: %(default)s)",
+    )
+    group.add_argument(
+        "--beam-width", type=int,
+        help="beams of --decode beam (default: the model's --beam)",
     )
 
 
@@ -200,6 +213,8 @@ def run_export(args):
         top_p=args.top_p,
         max_new_tokens=args.max_tokens,
         max_length=args.max_length,
+        decode=args.decode,
+        beam_width=args.beam_width,
         seed=args.seed,
     )
     export_model(args.model_dir, formats=args.format, out=args.out, options=options)

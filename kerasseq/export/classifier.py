@@ -29,6 +29,7 @@ from kerasseq.export.text_graph import encode_texts
 from kerasseq.export.text_graph import read_empty_as_oov
 from kerasseq.jobs.sentiment import LABELS_FILE
 from kerasseq.text.tokenizer import VOCABULARY_FILE
+from kerasseq.training import model_dir
 
 
 def class_probabilities(outputs):
@@ -43,6 +44,12 @@ class ClassifierExporter(Exporter):
     job_name = "sentiment"
     made_by = "kerasseq train sentiment"
     required_files = (VOCABULARY_FILE, LABELS_FILE)
+
+    def read_vocabularies(self, path):
+        return {
+            **super().read_vocabularies(path),
+            "class_names": model_dir.read_json(path, LABELS_FILE)["class_names"],
+        }
 
     def max_length(self, source, options):
         return options.max_length or source.config.options.max_length

@@ -13,10 +13,9 @@ It supplies
 Everything else (writing the SavedModel, converting and quantizing, the
 vocabulary files, `model_info.json`, the checks) is shared. Exporters are
 registered under the job name, so a new job adds a file with one
-`@register_exporter` class. A `seq2seq` exporter, say, would return two
-TFLite graphs, `{"encoder": ..., "decoder_step": ...}` (the decoder step
-taking the encoder outputs, its state and a token, and attending over the
-outputs), and a SavedModel endpoint that runs both with a sampler.
+`@register_exporter` class. (The `seq2seq` exporter has two TFLite graphs,
+`{"encoder": ..., "decoder_step": ...}`, and a SavedModel endpoint that runs
+the model's step decoder with a sampler.)
 """
 
 import dataclasses
@@ -35,6 +34,7 @@ from kerasseq.text.tokenizer import OOV_TOKEN
 from kerasseq.text.tokenizer import PAD_ID
 from kerasseq.text.tokenizer import PUNCTUATION_PATTERN
 from kerasseq.text.tokenizer import VOCABULARY_FILE
+from kerasseq.text.tokenizer import Tokenizer
 
 SAVED_MODEL_DIR = "saved_model"
 TFLITE_DIR = "tflite"
@@ -47,6 +47,10 @@ MODEL_INFO_FILE = "model_info.json"
 LABELS_TEXT_FILE = "labels.txt"
 FORMATS = ("saved_model", "tflite")
 QUANTIZATIONS = ("dynamic",)
+#: Decodings of a Seq2Seq SavedModel.
+DECODINGS = ("beam", "greedy")
+#: The language model's `max_new_tokens` when the export names none.
+DEFAULT_MAX_NEW_TOKENS = 200
 #: Largest |float TFLite - Keras| an export accepts (a wrong graph is far off).
 PARITY_TOLERANCE = 1e-3
 
@@ -60,10 +64,17 @@ class ExportOptions:
         sampler: Decoding of the language model's SavedModel: `"greedy"`,
             `"random"`, `"top_k"` or `"top_p"`.
         top_k, top_p: The sampler's `k` and `p`.
-        max_new_tokens: The most tokens one generation request may ask for,
-            and the count of `serving_default`.
-        max_length: Fixed input length of the classifier's TFLite model
-            (default: the `max_length` it was trained with).
+        max_new_tokens: Language model: the most tokens one generation
+            request may ask for, and the count of `serving_default` (default
+            `DEFAULT_MAX_NEW_TOKENS`). Seq2Seq: the most decoding steps of a
+            translation, the end token included (default: the trained
+            `max_length + 1`, as `kerasseq translate`).
+        max_length: Fixed input length of the classifier's TFLite model and
+            of the Seq2Seq TFLite encoder (default: the `max_length` it was
+            trained with).
+        decode: Decoding of the Seq2Seq SavedModel: `"beam"` or `"greedy"`.
+        beam_width: Beams of `decode="beam"` (default: the model's `--beam`;
+            1 is greedy).
         seed: Seed of a random sampler.
         samples: Sample inputs of the accuracy checks.
     """
@@ -72,8 +83,10 @@ class ExportOptions:
     sampler: str = "greedy"
     top_k: int = 10
     top_p: float = 0.9
-    max_new_tokens: int = 200
+    max_new_tokens: int | None = None
     max_length: int | None = None
+    decode: str = "beam"
+    beam_width: int | None = None
     seed: int | None = None
     samples: int = 32
 
@@ -88,9 +101,18 @@ class ExportOptions:
             raise ValueError(
                 f"Argument `top_p` must be in (0, 1]. Received: top_p={self.top_p}"
             )
-        validation.check_positive_int("max_new_tokens", self.max_new_tokens)
+        if self.max_new_tokens is not None:
+            validation.check_positive_int("max_new_tokens", self.max_new_tokens)
         if self.max_length is not None:
             validation.check_positive_int("max_length", self.max_length)
+        validation.check_choice("decode", self.decode, DECODINGS)
+        if self.beam_width is not None:
+            validation.check_positive_int("beam_width", self.beam_width)
+            if self.decode != "beam":
+                raise ValueError(
+                    "Argument `beam_width` applies to decode='beam'. Received: "
+                    f"beam_width={self.beam_width}, decode={self.decode!r}"
+                )
         validation.check_seed("seed", self.seed)
         validation.check_positive_int("samples", self.samples)
 
@@ -103,9 +125,11 @@ class TrainedModel:
         job: The registered job name (`"lm"`, `"sentiment"`, ...).
         config: Its `JobConfig`.
         model: The Keras model.
-        tokenizer: The `Tokenizer`, for text jobs.
+        tokenizer: The `Tokenizer` of the input text, for text jobs (the
+            source vocabulary of a Seq2Seq model).
         class_names: Class names, for classifiers.
         path: The model directory, or `None` for a model built in memory.
+        target_tokenizer: The `Tokenizer` of the output text (Seq2Seq).
     """
 
     job: str
@@ -114,6 +138,7 @@ class TrainedModel:
     tokenizer: object = None
     class_names: list = None
     path: str = None
+    target_tokenizer: object = None
 
 
 class Exporter:
@@ -128,6 +153,11 @@ class Exporter:
     def check_exportable(self, source, formats):
         """Raises `ValueError` before anything is written when `source`
         cannot be exported in `formats`; the default accepts every model."""
+
+    def read_vocabularies(self, path):
+        """The `TrainedModel` fields read from model directory `path`
+        besides the model: `{"tokenizer": ...}` by default."""
+        return {"tokenizer": Tokenizer.load(os.path.join(path, VOCABULARY_FILE))}
 
     def serving_endpoints(self, source, options):
         """`{name: (function, input_signature)}` of the SavedModel; the one
@@ -225,22 +255,24 @@ class Exporter:
             "signature": tflite.SIGNATURE_KEY,
             **self.tflite_info(source, options),
         }
-        if source.tokenizer is not None:
-            tokenizer = source.tokenizer
-            source.tokenizer.save(os.path.join(directory, VOCABULARY_FILE))
+        for prefix, tokenizer in vocabulary_files(source).items():
+            text_file = prefix + vocabulary.TEXT_FILE
+            json_file = prefix + VOCABULARY_FILE
+            tokenizer.save(os.path.join(directory, json_file))
             vocabulary.write_text(
-                os.path.join(directory, vocabulary.TEXT_FILE), tokenizer.vocabulary
+                os.path.join(directory, text_file), tokenizer.vocabulary
             )
-            info["vocabulary"] = {
-                "text_file": vocabulary.TEXT_FILE,
+            info[prefix + "vocabulary"] = {
+                "text_file": text_file,
                 "text_file_format": vocabulary.TEXT_FORMAT,
-                "json_file": VOCABULARY_FILE,
+                "json_file": json_file,
                 "size": tokenizer.vocabulary_size,
                 "pad_id": PAD_ID,
                 "oov_id": OOV_ID,
                 "oov_token": OOV_TOKEN,
             }
-            info["tokenizer"] = tokenizer_description(tokenizer.level)
+        if source.tokenizer is not None:
+            info["tokenizer"] = tokenizer_description(source.tokenizer.level)
         if source.class_names is not None:
             vocabulary.write_text(
                 os.path.join(directory, LABELS_TEXT_FILE), source.class_names
@@ -250,6 +282,17 @@ class Exporter:
                   encoding="utf-8") as handle:
             json.dump(info, handle, indent=2, ensure_ascii=False)
             handle.write("\n")
+
+
+def vocabulary_files(source):
+    """`{file name prefix: tokenizer}` of the vocabulary files an export
+    writes: `vocabulary.*`, or `source_vocabulary.*` and
+    `target_vocabulary.*` for a model with an output vocabulary."""
+    if source.tokenizer is None:
+        return {}
+    if source.target_tokenizer is None:
+        return {"": source.tokenizer}
+    return {"source_": source.tokenizer, "target_": source.target_tokenizer}
 
 
 def lookup_tables(tokenizer):

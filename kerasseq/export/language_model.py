@@ -35,6 +35,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from kerasseq.export.exporter import DEFAULT_MAX_NEW_TOKENS
 from kerasseq.export.exporter import Exporter
 from kerasseq.export.exporter import register_exporter
 from kerasseq.export.exporter import sample_ids
@@ -74,9 +75,8 @@ def generate_ids(generator, sampler, ids, lengths, max_new_tokens,
 
     `generator` is the model's `StatefulGenerator` or `WindowedGenerator`
     (`language_model_generator`). The loop is a `tf.while_loop` of at most
-    `limit` steps: the samplers' own loop writes its buffer with
-    `keras.ops.slice_update`, which becomes `XlaDynamicUpdateSlice` on
-    TensorFlow, an op TensorFlow Serving runs only with XLA JIT enabled.
+    `limit` steps: the samplers' own loop takes its step count and
+    temperature as Python numbers, and here both are inputs of the request.
     Each step picks the next token with the sampler's `get_next_token` (the
     one method a strategy defines) from
     `exp(log_softmax(logits / temperature))`, as `Sampler` does.
@@ -128,7 +128,7 @@ class LanguageModelExporter(Exporter):
         generator = language_model_generator(source.model)
         sampler = make_sampler(options)
         tokenizer = source.tokenizer
-        limit = options.max_new_tokens
+        limit = options.max_new_tokens or DEFAULT_MAX_NEW_TOKENS
         prefix = "" if tokenizer.level == "char" else " "
 
         text = tf.TensorSpec([None], tf.string, name="text")
@@ -177,18 +177,7 @@ class LanguageModelExporter(Exporter):
 
     def tflite_info(self, source, options):
         step = LanguageModelStep(source.model)
-        cells = step.generator.cells
-        states = [
-            {
-                "name": name,
-                "dtype": "float32",
-                "shape": [1, size],
-                "layer": int(name.split("_")[1]),
-                "cell": type(cells[int(name.split("_")[1])]).__name__,
-                "initial_value": 0.0,
-            }
-            for name, size in step.state_sizes.items()
-        ]
+        states = step.states.describe(batch_size=1, initial_value=0.0)
         vocabulary_size = step.vocabulary_size
         return {
             "model": "language_model_step",

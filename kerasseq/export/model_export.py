@@ -8,6 +8,10 @@ Writes, by default into the model directory:
     tflite/vocabulary.txt, vocabulary.json, model_info.json (and labels.txt
            for a classifier)
 
+A Seq2Seq model has two TFLite graphs instead, `encoder.tflite` and
+`decoder_step.tflite` (and their `_dynamic` variants), and two
+vocabularies, `source_vocabulary.*` and `target_vocabulary.*`.
+
 Each export is built in a temporary directory beside its destination and
 moved into place only once every requested format is complete and checked,
 so a failed or interrupted export leaves no half-written model behind and
@@ -33,9 +37,6 @@ def load_trained_model(path):
     """A `TrainedModel` of directory `path`; a `ValueError` names what can
     be exported when `path` holds another kind of model."""
     from kerasseq.jobs import get_job
-    from kerasseq.jobs.sentiment import LABELS_FILE
-    from kerasseq.text.tokenizer import VOCABULARY_FILE
-    from kerasseq.text.tokenizer import Tokenizer
     from kerasseq.training.trainer import load_trained
 
     job_name = model_dir.read_json(path, model_dir.CONFIG_FILE).get("job")
@@ -48,19 +49,15 @@ def load_trained_model(path):
             f"{path} holds a {job_name!r} model{kind}, which cannot be "
             f"exported; `kerasseq export` supports {describe_exportable()}."
         )
-    for name in get_exporter(job_name).required_files:
+    exporter = get_exporter(job_name)
+    for name in exporter.required_files:
         if not os.path.isfile(os.path.join(path, name)):
             raise model_dir.ModelDirError(
                 f"{path} has no {name}, which the export needs."
             )
     job, config, model = load_trained(path)
-    tokenizer = class_names = None
-    vocabulary = os.path.join(path, VOCABULARY_FILE)
-    if os.path.isfile(vocabulary):
-        tokenizer = Tokenizer.load(vocabulary)
-    if os.path.isfile(os.path.join(path, LABELS_FILE)):
-        class_names = model_dir.read_json(path, LABELS_FILE)["class_names"]
-    return TrainedModel(job.name, config, model, tokenizer, class_names, os.fspath(path))
+    return TrainedModel(job.name, config, model, path=os.fspath(path),
+                        **exporter.read_vocabularies(path))
 
 
 def check_formats(formats, options):
@@ -110,7 +107,8 @@ def export_model(path, formats=None, out=None, options=None, print_fn=print):
     """Exports the model directory `path` (see the module docstring).
 
     Args:
-        path: A directory written by `kerasseq train lm` or `sentiment`.
+        path: A directory written by `kerasseq train lm`, `sentiment` or
+            `seq2seq`.
         formats: Any of `"saved_model"`, `"tflite"`; default both.
         out: Directory that receives `saved_model/` and `tflite/`; default
             `path`.

@@ -14,7 +14,9 @@ loop and no TensorList ops (which TFLite runs only with Flex kernels).
 
 `LanguageModelStep` is the streaming form of a language model: one token
 and the recurrent states in, the next-token logits and new states out, so
-the caller (an app) keeps the state between calls.
+the caller (an app) keeps the state between calls. `Seq2SeqSteps` does the
+same for a translation model, as two graphs: the encoder, run once per
+source, and one decoder step attending over the encoder outputs.
 """
 
 import contextlib
@@ -25,6 +27,7 @@ from keras import ops
 
 from kerasseq.layers import RecurrentCell
 from kerasseq.models.language_model import StatefulGenerator
+from kerasseq.models.seq2seq import Seq2SeqParts
 
 
 def _sublayers(layer):
@@ -83,6 +86,64 @@ def frozen_recurrence(model, unroll=False):
             layer.unroll = setting
 
 
+class FlatStates:
+    """The recurrent states of stacked cells as flat, named tensors.
+
+    An exported step graph takes and returns each state as its own tensor,
+    named `state_{layer}_{index}` (an LSTM layer has `h` then `c`), so an
+    app passes them back by name.
+
+    Args:
+        cells: The stacked `RecurrentCell`s, first layer first.
+    """
+
+    def __init__(self, cells):
+        self.layout = []  # per layer: its state names
+        self.sizes = {}  # name -> size
+        self.cells = {}  # name -> the cell's class name
+        for index, cell in enumerate(cells):
+            sizes = cell.state_size
+            sizes = list(sizes) if isinstance(sizes, (list, tuple)) else [sizes]
+            names = [f"state_{index}_{j}" for j in range(len(sizes))]
+            self.layout.append(names)
+            self.sizes.update(zip(names, (int(s) for s in sizes)))
+            self.cells.update(dict.fromkeys(names, type(cell).__name__))
+
+    def nest(self, flat_states):
+        """Flat states to one list per layer."""
+        flat = iter(flat_states)
+        return [[next(flat) for _ in names] for names in self.layout]
+
+    def flatten(self, nested_states):
+        """One list per layer to `{name: state}`."""
+        flat = [state for layer in nested_states for state in layer]
+        return dict(zip(self.sizes, flat))
+
+    def specs(self, batch_size=None):
+        """Named float32 `tf.TensorSpec`s `(batch_size, size)`."""
+        import tensorflow as tf
+
+        return [
+            tf.TensorSpec([batch_size, size], tf.float32, name=name)
+            for name, size in self.sizes.items()
+        ]
+
+    def zeros(self, batch_size=1):
+        """Zero states as NumPy arrays, by name."""
+        return {
+            name: np.zeros((batch_size, size), np.float32)
+            for name, size in self.sizes.items()
+        }
+
+    def describe(self, batch_size=1, **fields):
+        """The states as `model_info.json` lists them."""
+        return [
+            {"name": name, "dtype": "float32", "shape": [batch_size, size],
+             "layer": int(name.split("_")[1]), "cell": self.cells[name], **fields}
+            for name, size in self.sizes.items()
+        ]
+
+
 class LanguageModelStep:
     """A language model as one step: `(token, states) -> (logits, states)`.
 
@@ -117,14 +178,9 @@ class LanguageModelStep:
         self.model = model
         self.generator = StatefulGenerator(model)
         self.vocabulary_size = int(model.get_layer("logits").units)
-        self.layout = []  # per layer: its state names
-        self.state_sizes = {}
-        for index, cell in enumerate(self.generator.cells):
-            sizes = cell.state_size
-            sizes = list(sizes) if isinstance(sizes, (list, tuple)) else [sizes]
-            names = [f"state_{index}_{j}" for j in range(len(sizes))]
-            self.layout.append(names)
-            self.state_sizes.update(zip(names, (int(s) for s in sizes)))
+        self.states = FlatStates(self.generator.cells)
+        self.layout = self.states.layout
+        self.state_sizes = self.states.sizes
 
     @property
     def state_names(self):
@@ -133,25 +189,114 @@ class LanguageModelStep:
     def input_signature(self, batch_size=1):
         import tensorflow as tf
 
-        return [tf.TensorSpec([batch_size], tf.int32, name="token")] + [
-            tf.TensorSpec([batch_size, size], tf.float32, name=name)
-            for name, size in self.state_sizes.items()
-        ]
+        return [tf.TensorSpec([batch_size], tf.int32, name="token")] + (
+            self.states.specs(batch_size)
+        )
 
     def nest(self, flat_states):
         """Flat states to the per-layer lists of `StatefulGenerator`."""
-        flat = iter(flat_states)
-        return [[next(flat) for _ in names] for names in self.layout]
+        return self.states.nest(flat_states)
 
     def initial_states(self, batch_size=1):
         """Zero states as NumPy arrays, by name."""
-        return {
-            name: np.zeros((batch_size, size), np.float32)
-            for name, size in self.state_sizes.items()
-        }
+        return self.states.zeros(batch_size)
 
     def __call__(self, token, *states):
         kernels = self.generator.recurrent_kernels()
         logits, new_states = self.generator.step(token, self.nest(states), kernels)
-        flat = [state for layer in new_states for state in layer]
-        return {"logits": logits, **dict(zip(self.state_names, flat))}
+        return {"logits": logits, **self.states.flatten(new_states)}
+
+
+class Seq2SeqSteps:
+    """A Seq2Seq model as the two graphs of an app's decoding loop.
+
+    `encoder(source)` reads the source once; `decoder_step(token,
+    encoder_outputs, source_mask, *states)` is one decoder step with its
+    attention over the encoder outputs (`Seq2SeqParts.step`, the step the
+    samplers run). The decoder states are flat and named as in
+    `FlatStates`. Call both inside `frozen_recurrence(model)` (the encoder
+    with `unroll=True` for a fixed source length).
+
+    Args:
+        model: A model from `kerasseq.models.build_seq2seq`.
+
+    Call arguments of `encoder`:
+        source: int32 `(batch, S)` source ids, right-padded with 0; a row
+            of padding only is read as one OOV token.
+
+    Returns of `encoder`: a dict: `encoder_outputs` float32
+        `(batch, S, encoder_width)`, `source_mask` int32 `(batch, S)` (1 for a
+        real token) and the decoder's initial states by name.
+
+    Call arguments of `decoder_step`:
+        token: int32 `(batch,)`, the previous target token (`[START]` first).
+        encoder_outputs, source_mask: As the encoder returned them.
+        *states: The flat decoder states.
+
+    Returns of `decoder_step`: a dict: `logits` float32 `(batch, vocab)`,
+        `attention` float32 `(batch, S)` (zeros without attention) and the
+        new states by name.
+
+    Example:
+
+    >>> model = build_seq2seq(30, 20, ModelConfig(cell="gru", units=8))
+    >>> steps = Seq2SeqSteps(model)
+    >>> with frozen_recurrence(model):
+    ...     encoded = steps.encoder(np.array([[5, 6, 7, 0]], "int32"))
+    ...     out = steps.decoder_step(np.array([2], "int32"),
+    ...                              encoded["encoder_outputs"],
+    ...                              encoded["source_mask"], encoded["state_0_0"])
+    >>> tuple(out["logits"].shape), tuple(out["attention"].shape)
+    ((1, 20), (1, 4))
+    """
+
+    def __init__(self, model):
+        self.model = model
+        self.parts = Seq2SeqParts.from_model(model)
+        self.cells = self.parts.decoder_cells()
+        self.states = FlatStates(self.cells)
+        self.vocabulary_size = int(self.parts.logits.units)
+        outputs, _ = self.parts.encode(np.ones((1, 1), np.int32), training=False)
+        self.encoder_width = int(outputs.shape[-1])  # units, 2 * bidirectional
+
+    def encoder_signature(self, source_length, batch_size=None):
+        import tensorflow as tf
+
+        return [tf.TensorSpec([batch_size, source_length], tf.int32, name="source")]
+
+    def decoder_step_signature(self, source_length, batch_size=None):
+        import tensorflow as tf
+
+        return [
+            tf.TensorSpec([batch_size], tf.int32, name="token"),
+            tf.TensorSpec([batch_size, source_length, self.encoder_width],
+                          tf.float32, name="encoder_outputs"),
+            tf.TensorSpec([batch_size, source_length], tf.int32, name="source_mask"),
+            *self.states.specs(batch_size),
+        ]
+
+    def encoder(self, source):
+        from kerasseq.export.text_graph import read_empty_as_oov
+        from kerasseq.text.tokenizer import PAD_ID
+
+        source = read_empty_as_oov(source)
+        encoder_outputs, states = self.parts.encode(source, training=False)
+        return {
+            "encoder_outputs": encoder_outputs,  # (batch, S, encoder_width)
+            "source_mask": ops.cast(ops.not_equal(source, PAD_ID), "int32"),
+            **self.states.flatten(states),
+        }
+
+    def decoder_step(self, token, encoder_outputs, source_mask, *states):
+        kernels = [cell.recurrent_matrix() for cell in self.cells]
+        state = {
+            "encoder_outputs": encoder_outputs,
+            "source_mask": ops.not_equal(source_mask, 0),  # (batch, S)
+            "decoder": self.states.nest(states),
+        }
+        logits, state, weights = self.parts.step(token, state, kernels)
+        return {
+            "logits": logits,  # (batch, vocab)
+            "attention": weights,  # (batch, S)
+            **self.states.flatten(state["decoder"]),
+        }

@@ -459,7 +459,18 @@ class Seq2SeqDecoder:
         banned[[PAD_ID, self.start_id]] = True
         return banned
 
-    def _decode(self, source, sampler, max_length):
+    def decode_tensors(self, source, sampler, max_length):
+        """The traceable body of `decode`: tensors in and out, no compiling.
+
+        Args:
+            source: int32 `(batch, S)` source ids, 0 padding.
+            sampler: A `kerasseq.samplers.Sampler` instance.
+            max_length: Positive Python int, decoding steps at most.
+
+        Returns:
+            The sampler's dict of tensors: `tokens`, `lengths`, `scores` and
+            `aux` (the attention weights), as in `decode`.
+        """
         kernels = [cell.recurrent_matrix() for cell in self.parts.decoder_cells()]
         state = self.initial_state(source)
 
@@ -497,7 +508,7 @@ class Seq2SeqDecoder:
         if key not in self._compiled:
 
             def decode(source):
-                return self._decode(source, sampler, max_length)
+                return self.decode_tensors(source, sampler, max_length)
 
             # The sampler is kept so that its id is not reused.
             self._compiled[key] = (sampler, compiled(decode))

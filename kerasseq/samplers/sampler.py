@@ -398,6 +398,15 @@ def _unpack(outputs):
 
 
 def _write_step(buffer, index, values):
-    """`buffer[:, index] = values` for a `(rows, max_length, ...)` buffer."""
-    start = [0, index] + [0] * (len(buffer.shape) - 2)
-    return ops.slice_update(buffer, start, ops.expand_dims(values, 1))
+    """`buffer[:, index] = values` for a `(rows, max_length, ...)` buffer.
+
+    A scatter, not `ops.slice_update`: on TensorFlow that becomes
+    `XlaDynamicUpdateSlice`, which TensorFlow Serving runs only with XLA JIT
+    enabled, and the exported Seq2Seq graphs run this loop.
+    """
+    rows = ops.shape(values)[0]
+    positions = ops.stack(
+        [ops.arange(rows, dtype="int32"), ops.full((rows,), index, "int32")],
+        axis=1,
+    )  # (rows, 2): (row, index)
+    return ops.scatter_update(buffer, positions, values)

@@ -9,11 +9,13 @@ from kerasseq import cli
 from kerasseq.jobs import JobConfig
 from kerasseq.jobs.language_model import LanguageModelOptions
 from kerasseq.jobs.sentiment import SentimentOptions
+from kerasseq.jobs.seq2seq import Seq2SeqOptions
 from kerasseq.training import trainer
 from kerasseq.training.config import ModelConfig
 from kerasseq.training.config import TrainConfig
 from tests.export import builders
 from tests.jobs.test_sentiment import write_reviews
+from tests.jobs.test_seq2seq import write_digit_pairs
 
 #: Big enough that dynamic-range quantization applies (weights of at
 #: least 1024 values), small enough to train in a few seconds.
@@ -61,6 +63,23 @@ def trained_classifier(tmp_path_factory):
     return config.out
 
 
+@pytest.fixture(scope="session")
+def trained_seq2seq(tmp_path_factory):
+    root = tmp_path_factory.mktemp("seq2seq")
+    write_digit_pairs(root / "digits.tsv", count=200)
+    config = JobConfig(
+        job="seq2seq",
+        out=str(root / "model"),
+        model=ModelConfig(cell="lstm", units=UNITS, embedding_dim=16,
+                          bidirectional=True),
+        train=TrainConfig(epochs=1, batch_size=32, learning_rate=1e-2),
+        options=Seq2SeqOptions(data=str(root / "digits.tsv"), attention="additive",
+                               max_length=MAX_LENGTH, beam=3),
+    )
+    trainer.train(config, print_fn=_quiet, verbose=0)
+    return config.out
+
+
 def cli_export(model_dir, out, *arguments):
     """`kerasseq export` in process: `(exit status, stdout)`."""
     stdout = io.StringIO()
@@ -82,5 +101,14 @@ def exported_lm(trained_lm, tmp_path_factory):
 def exported_classifier(trained_classifier, tmp_path_factory):
     out = tmp_path_factory.mktemp("classifier_export")
     status, report = cli_export(trained_classifier, out, "--quantize", "dynamic")
+    assert status == 0
+    return out, report
+
+
+@pytest.fixture(scope="session")
+def exported_seq2seq(trained_seq2seq, tmp_path_factory):
+    """Both formats, the SavedModel with the model's beam search."""
+    out = tmp_path_factory.mktemp("seq2seq_export")
+    status, report = cli_export(trained_seq2seq, out, "--quantize", "dynamic")
     assert status == 0
     return out, report

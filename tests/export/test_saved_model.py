@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -68,7 +69,26 @@ def test_saved_model_cli_shows_the_signatures(exported_lm, tmp_path):
         assert expected in shown
 
 
-@pytest.mark.parametrize("kind", ["lm", "classifier"])
+def test_saved_model_cli_runs_the_classifier(exported_classifier, tmp_path):
+    """What TF Serving's tooling sees: `saved_model_cli run` on raw text."""
+    texts = ["a superb brilliant film", "dull awful plot"]
+    directory = exported_classifier[0] / "saved_model"
+    result = run([SAVED_MODEL_CLI, "run", "--dir", str(directory), "--tag_set", "serve",
+                  "--signature_def", "serving_default",
+                  "--input_exprs", f"text={json.dumps(texts)}"], cwd=tmp_path)
+    # Each output prints as "Result for output key NAME:" and its NumPy value.
+    sections = dict(re.findall(r"Result for output key (\w+):\n(.*?)(?=Result|\Z)",
+                               result.stdout, flags=re.S))
+    assert set(sections) == {"labels", "probabilities", "truncated"}
+    assert sections["labels"].strip() == "[b'pos' b'neg']"  # as in a fresh process
+    assert sections["truncated"].strip() == "[False False]"
+    printed = np.array(re.findall(r"[-+.\de]+", sections["probabilities"]), float)
+    expected = tf.saved_model.load(str(directory)).signatures["serving_default"](
+        text=tf.constant(texts))["probabilities"].numpy()
+    np.testing.assert_allclose(printed.reshape(expected.shape), expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["lm", "classifier", "seq2seq"])
 def test_no_xla_only_ops_for_tensorflow_serving(kind, request):
     types = graph_op_types(request.getfixturevalue(f"exported_{kind}")[0] / "saved_model")
     assert "StringSplitV2" in types or "UnicodeDecode" in types  # tokenizes

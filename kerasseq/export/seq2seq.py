@@ -1,0 +1,235 @@
+"""Exports a translation model (`kerasseq train seq2seq`).
+
+SavedModel, signature `serving_default`:
+
+* input `text`: `tf.string` `(batch,)`, raw UTF-8 source texts;
+* output `translation`: `tf.string` `(batch,)`, the translation as
+  `kerasseq translate` prints it (words joined by spaces at word level);
+* output `token_ids`: int32 `(batch, max_new_tokens)`, the target ids of
+  the translation, without the end token, right-padded with 0;
+* output `length`: int32 `(batch,)`, the number of those ids;
+* output `score`: float32 `(batch,)`, the log-probability of the output
+  (the end token included; divided by the length penalty for beam search);
+* output `truncated`: bool `(batch,)`, whether the text had more tokens than
+  the trained `max_length` (it is cut to its first `max_length`; `kerasseq
+  translate` reads it whole).
+
+The decoding, beam search (width and length penalty of the model's
+`--beam` and `--length-penalty` unless `--beam-width` is given) or greedy,
+is chosen at export; it runs the samplers of `kerasseq translate` on the
+model's own step decoder (`Seq2SeqDecoder.decode_tensors`), for at most
+`max_new_tokens` steps (default the trained `max_length + 1`, as `kerasseq
+translate`). A text with no token at all (empty, or only punctuation at
+word level) is read as one `[UNK]` token.
+
+TFLite, two graphs of `step_models.Seq2SeqSteps` for the decoding loop of
+an app (batch of any size; the sources padded to a fixed length):
+
+* `encoder.tflite`: input `source` int32 `(batch, max_length)`; outputs
+  `encoder_outputs`, `source_mask` and the decoder's initial `state_*`;
+* `decoder_step.tflite`: inputs `token`, `encoder_outputs`, `source_mask`
+  and the `state_*`; outputs `logits`, `attention` and the new `state_*`.
+
+`model_info.json` lists the inputs and outputs of both, the special ids
+and how to loop; `source_vocabulary.txt` and `target_vocabulary.txt` are
+the two vocabularies.
+"""
+
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from kerasseq.export.exporter import Exporter
+from kerasseq.export.exporter import register_exporter
+from kerasseq.export.exporter import sample_ids
+from kerasseq.export.step_models import Seq2SeqSteps
+from kerasseq.export.text_graph import decode_ids
+from kerasseq.export.text_graph import encode_texts
+from kerasseq.export.text_graph import read_empty_as_oov
+from kerasseq.export.verify import softmax
+from kerasseq.jobs.seq2seq import SOURCE_VOCABULARY_FILE
+from kerasseq.jobs.seq2seq import TARGET_VOCABULARY_FILE
+from kerasseq.jobs.seq2seq import beam_sampler
+from kerasseq.jobs.seq2seq import load_vocabularies
+from kerasseq.jobs.seq2seq import special_ids
+from kerasseq.models.seq2seq import Seq2SeqDecoder
+from kerasseq.text.tokenizer import OOV_ID
+from kerasseq.text.tokenizer import PAD_ID
+
+#: Inputs of the decoder step besides its states.
+_STEP_INPUTS = ("token", "encoder_outputs", "source_mask")
+
+
+def make_sampler(source, options):
+    """The export's sampler: greedy, or beam search of the chosen width
+    with the model's length penalty (width 1 is greedy)."""
+    if options.decode == "greedy":
+        return beam_sampler(1, 0.0)
+    model_options = source.config.options
+    return beam_sampler(options.beam_width or model_options.beam,
+                        model_options.length_penalty)
+
+
+def max_steps(source, options):
+    """Decoding steps of a translation at most, the end token included."""
+    return options.max_new_tokens or source.config.options.max_length + 1
+
+
+def run_tflite_decoder(models, source, target_in):
+    """Teacher-forced TFLite decoding: the logits after each of `target_in`.
+
+    Args:
+        models: `verify.TFLiteModel`s by graph name, `encoder` and
+            `decoder_step`.
+        source: int32 `(batch, max_length)` source ids.
+        target_in: int32 `(batch, T)`, the token fed at each step.
+
+    Returns:
+        float32 `(batch, T, vocab)`.
+    """
+    encoded = models["encoder"].run(source=source)
+    names = [n for n in models["decoder_step"].input_shapes() if n not in _STEP_INPUTS]
+    states = {name: encoded[name] for name in names}
+    logits = []
+    for tokens in np.asarray(target_in, np.int32).T:
+        outputs = models["decoder_step"].run(
+            token=tokens, encoder_outputs=encoded["encoder_outputs"],
+            source_mask=encoded["source_mask"], **states,
+        )
+        states = {name: outputs[name] for name in names}
+        logits.append(outputs["logits"])
+    return np.stack(logits, axis=1)
+
+
+@register_exporter
+class Seq2SeqExporter(Exporter):
+    job_name = "seq2seq"
+    made_by = "kerasseq train seq2seq"
+    required_files = (SOURCE_VOCABULARY_FILE, TARGET_VOCABULARY_FILE)
+
+    def read_vocabularies(self, path):
+        vocabularies = load_vocabularies(path)
+        return {"tokenizer": vocabularies.source,
+                "target_tokenizer": vocabularies.target}
+
+    def max_length(self, source, options):
+        return options.max_length or source.config.options.max_length
+
+    def serving_endpoints(self, source, options):
+        target = source.target_tokenizer
+        start_id, end_id = special_ids(target)
+        decoder = Seq2SeqDecoder(source.model, start_id, end_id)
+        sampler = make_sampler(source, options)
+        steps = max_steps(source, options)
+        max_length = source.config.options.max_length
+
+        def translate(text):
+            ids, lengths = encode_texts(source.tokenizer, text, max_length)
+            result = decoder.decode_tensors(read_empty_as_oov(ids), sampler, steps)
+            tokens = result["tokens"]  # (batch, steps): ..., end, pad, ...
+            tokens = tf.where(tokens == end_id, PAD_ID, tokens)
+            return {
+                "translation": decode_ids(target, tokens),
+                "token_ids": tokens,
+                "length": tf.reduce_sum(tf.cast(tokens != PAD_ID, tf.int32), axis=1),
+                "score": result["scores"],
+                "truncated": lengths > max_length,
+            }
+
+        signature = [tf.TensorSpec([None], tf.string, name="text")]
+        return {"serving_default": (translate, signature)}
+
+    def tflite_graphs(self, source, options):
+        steps = Seq2SeqSteps(source.model)
+        length = self.max_length(source, options)
+        return {
+            "encoder": (steps.encoder, steps.encoder_signature(length)),
+            "decoder_step": (steps.decoder_step,
+                             steps.decoder_step_signature(length)),
+        }
+
+    def tflite_info(self, source, options):
+        steps = Seq2SeqSteps(source.model)
+        length = self.max_length(source, options)
+        start_id, end_id = special_ids(source.target_tokenizer)
+        states = steps.states.describe(batch_size=-1)
+        encoded = [
+            {"name": "encoder_outputs", "dtype": "float32",
+             "shape": [-1, length, steps.encoder_width],
+             "description": "the encoder's output at each source position"},
+            {"name": "source_mask", "dtype": "int32", "shape": [-1, length],
+             "description": "1 at a real source token, 0 at padding"},
+        ]
+        return {
+            "model": "seq2seq",
+            "graphs": {
+                "encoder": {
+                    "inputs": [{
+                        "name": "source", "dtype": "int32", "shape": [-1, length],
+                        "description": "source token ids (source vocabulary), "
+                        "right-padded with pad_id to max_source_length; longer "
+                        "texts cut to their first max_source_length tokens; a "
+                        "row of padding only is read as one oov token",
+                    }],
+                    "outputs": [*encoded, *states],
+                },
+                "decoder_step": {
+                    "inputs": [
+                        {"name": "token", "dtype": "int32", "shape": [-1],
+                         "description": "the previous target token id "
+                         "(start_id at the first step)"},
+                        *encoded,
+                        *states,
+                    ],
+                    "outputs": [
+                        {"name": "logits", "dtype": "float32",
+                         "shape": [-1, steps.vocabulary_size],
+                         "description": "unnormalized log-probabilities of the "
+                         "next target token"},
+                        {"name": "attention", "dtype": "float32",
+                         "shape": [-1, length],
+                         "description": "this step's attention weights over "
+                         "the source positions (zeros without attention)"},
+                        *states,
+                    ],
+                },
+            },
+            "states": states,
+            "special_ids": {"pad": PAD_ID, "oov": OOV_ID, "start": start_id,
+                            "end": end_id},
+            "never_emit_ids": [PAD_ID, start_id],
+            "max_source_length": length,
+            "max_output_length": max_steps(source, options),
+            "attention": source.config.options.attention,
+            "usage": "run encoder once on the padded source ids; then, from "
+            "token = start_id and the encoder's state_* outputs, run "
+            "decoder_step with encoder_outputs and source_mask as the encoder "
+            "returned them, pick the next token from logits (never an id of "
+            "never_emit_ids), feed it and the returned state_* back, and stop "
+            "at end_id or after max_output_length steps. The target ids "
+            "before end_id, looked up in target_vocabulary.txt and joined "
+            "by spaces (word level) or nothing (char level), are the "
+            "translation.",
+        }
+
+    def sample_inputs(self, source, options):
+        length = self.max_length(source, options)
+        rows = 2
+        rng = np.random.default_rng(0)
+        ids = sample_ids(source.tokenizer.vocabulary_size, (rows, length))
+        lengths = rng.integers(1, length + 1, size=rows)
+        ids[np.arange(length)[None, :] >= lengths[:, None]] = PAD_ID
+        steps = max(1, options.samples // rows)
+        target_in = sample_ids(source.target_tokenizer.vocabulary_size,
+                               (rows, steps), seed=1)
+        target_in[:, 0] = special_ids(source.target_tokenizer)[0]
+        return {"source": ids, "target_in": target_in}
+
+    def keras_probabilities(self, source, sample):
+        logits = source.model([sample["source"], sample["target_in"]], training=False)
+        logits = ops.convert_to_numpy(logits)  # (rows, T, vocab)
+        return softmax(logits.reshape(-1, logits.shape[-1]))
+
+    def tflite_probabilities(self, models, sample):
+        logits = run_tflite_decoder(models, sample["source"], sample["target_in"])
+        return softmax(logits.reshape(-1, logits.shape[-1]))
