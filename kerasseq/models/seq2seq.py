@@ -207,7 +207,7 @@ class Seq2SeqParts:
             layers["attention"] = type(preset).from_config(
                 {**preset.get_config(), "name": "attention"}
             )
-        state_count = _state_count(layer_class(units))
+        state_sizes = _state_sizes(layer_class(units))
         for index in range(depth):
             encoder = layer_class(
                 units, return_sequences=True, return_state=True,
@@ -218,9 +218,9 @@ class Seq2SeqParts:
                 encoder = keras.layers.Bidirectional(encoder, name=f"encoder_{index}")
                 bridges = [
                     keras.layers.Dense(
-                        units, activation="tanh", name=f"bridge_{index}_{j}"
+                        size, activation="tanh", name=f"bridge_{index}_{j}"
                     )
-                    for j in range(state_count)
+                    for j, size in enumerate(state_sizes)
                 ]
             layers["bridges"].append(bridges)
             layers["encoder"].append(encoder)
@@ -396,9 +396,10 @@ class Seq2SeqParts:
         return logits[:, 0], new_state, weights
 
 
-def _state_count(layer):
+def _state_sizes(layer):
+    """The width of each state of `layer`'s cell (`2 * units` for unitary)."""
     size = layer.cell.state_size
-    return len(size) if isinstance(size, (list, tuple)) else 1
+    return list(size) if isinstance(size, (list, tuple)) else [size]
 
 
 class Seq2SeqDecoder:

@@ -149,7 +149,8 @@ def _decoder_outputs(parts, target_in, states):
     "attention, cell, layers, bidirectional",
     [("additive", "lstm", 2, True), ("dot", "gru", 1, False),
      ("mean", "gru", 1, True), ("none", "lstm", 1, False),
-     ("none", "gru", 2, True), ("multiplicative", "simple_rnn", 2, False)],
+     ("none", "gru", 2, True), ("multiplicative", "simple_rnn", 2, False),
+     ("additive", "unitary", 1, True)],
 )
 def test_step_decoder_agrees_with_the_teacher_forced_model(
         attention, cell, layers, bidirectional):
