@@ -6,8 +6,8 @@ loss against training steps, per cell, at several delays T.
 Cells are given as registry names with optional layer arguments:
 `lstm`, `gru`, `simple_rnn`, `orthogonal:parametrization=cayley`,
 `orthogonal:parametrization=exp`, `unitary`. Every model sees the same
-seeded stream of batches. Writes `copy_memory.csv` (cell, T, step, loss,
-baseline) and `copy_memory.png` (one panel per T) into `--out`, and prints a
+seeded stream of batches. Writes `copy_memory.csv` (cell, T, step, loss =
+the mean training loss of the last `--every` steps, baseline) and `copy_memory.png` (one panel per T) into `--out`, and prints a
 Markdown table of the final losses against the memoryless baseline.
 """
 
@@ -46,30 +46,44 @@ def build(spec, units):
 
 
 class LossEvery(keras.callbacks.Callback):
+    """Records the mean loss of each window of `every` training steps.
+
+    Keras's batch logs hold the running mean since the start of the epoch
+    (the progress bar's number), which lags far behind the current loss in
+    a single long epoch; the window mean is recovered from two running
+    means: `(b * mean_b - a * mean_a) / (b - a)`.
+    """
+
     def __init__(self, every, rows, label, delay, baseline):
         super().__init__()
         self.every, self.rows = every, rows
         self.label, self.delay, self.baseline = label, delay, baseline
         self.started = time.perf_counter()
+        self.previous_total = 0.0
 
     def on_train_batch_end(self, batch, logs=None):
         if (batch + 1) % self.every == 0:
-            loss = float(logs["loss"])
+            total = (batch + 1) * float(logs["loss"])  # sum of all step losses
+            loss = (total - self.previous_total) / self.every
+            self.previous_total = total
             self.rows.append((self.label, self.delay, batch + 1, loss, self.baseline))
             print(f"  {self.label:<34} T={self.delay:<4} step {batch + 1:>5}  "
                   f"loss {loss:.4f}  (baseline {self.baseline:.4f}, "
                   f"{time.perf_counter() - self.started:.0f}s)", flush=True)
 
 
-def plot(rows, out, every):
+def plot(rows, out):
     """One `copy_memory_T{T}.png` per delay, one curve per cell."""
     for delay in sorted({r[1] for r in rows}):
-        curves = {spec: [r[3] for r in rows if r[0] == spec and r[1] == delay]
-                  for spec in dict.fromkeys(r[0] for r in rows if r[1] == delay)}
+        at_delay = [r for r in rows if r[1] == delay]
+        cells = list(dict.fromkeys(r[0] for r in at_delay))
+        steps = [r[2] for r in at_delay if r[0] == cells[0]]
+        curves = {spec: [r[3] for r in at_delay if r[0] == spec] for spec in cells}
         plot_curves(curves, os.path.join(out, f"copy_memory_T{delay}.png"),
-                    title=f"Copying memory, T={delay}", ylabel="cross-entropy",
+                    title=f"Copying memory, T={delay}",
+                    ylabel=f"cross-entropy (mean of {steps[0]} steps)",
                     baseline=copying_baseline_loss(delay), xlabel="training step",
-                    x_scale=every)
+                    x_values=steps)
 
 
 def main():
@@ -93,7 +107,7 @@ def main():
         with open(os.path.join(args.out, "copy_memory.csv"), newline="") as handle:
             rows = [(r["cell"], int(r["T"]), int(r["step"]), float(r["loss"]),
                      float(r["baseline"])) for r in csv.DictReader(handle)]
-        plot(rows, args.out, args.every)
+        plot(rows, args.out)
         return
     os.makedirs(args.out, exist_ok=True)
     rows, finals = [], []
@@ -118,8 +132,8 @@ def main():
         writer = csv.writer(handle)
         writer.writerow(["cell", "T", "step", "loss", "baseline"])
         writer.writerows(rows)
-    plot(rows, args.out, args.every)
-    print("\n| cell | T | final loss (mean of last 4 logs) | baseline | ratio | seconds |")
+    plot(rows, args.out)
+    print("\n| cell | T | final loss (mean of the last 4 windows) | baseline | ratio | seconds |")
     print("| --- | --- | --- | --- | --- | --- |")
     for spec, delay, final, baseline, seconds in finals:
         print(f"| {spec} | {delay} | {final:.4f} | {baseline:.4f} | "

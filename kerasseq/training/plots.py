@@ -39,7 +39,7 @@ def plot_curves(curves, path, title, ylabel, baseline=None, log_scale=True,
             axes.set_yscale("log")
         if log_x:
             axes.set_xscale("log")
-        if x_values is not None:  # label the measured points only
+        if x_values is not None and len(x_values) <= 12:  # label the points
             axes.set_xticks(list(x_values), [f"{x:g}" for x in x_values])
             axes.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
         axes.set_xlabel(xlabel)
