@@ -21,6 +21,7 @@ import keras
 from keras import ops
 
 from kerasseq.layers import validation
+from kerasseq.layers.fused_gradient import FusedRecurrence
 from kerasseq.layers.time_loop import run_recurrence
 
 
@@ -207,6 +208,37 @@ class RecurrentCell(keras.layers.Layer):
             f"{type(self).__name__} must implement `step`."
         )
 
+    # ------------------------------------------- fused gradient (optional)
+    # See `kerasseq.layers.fused_gradient` for the protocol. A cell that
+    # returns `True` here implements `forward_step` and `backward_step`.
+    def supports_fused_gradient(self):
+        """Whether the cell describes its fused gradient; default `False`."""
+        return False
+
+    def fused_parameters(self):
+        """Tensors besides `W_h` that `forward_step` uses; default none."""
+        return []
+
+    def forward_step(self, projected, states, recurrent_kernel, parameters):
+        """`step` without dropout, plus what `backward_step` needs.
+
+        Returns:
+            `(new_states, saved)`, `saved` a tuple of `(batch, ...)` tensors.
+        """
+        raise NotImplementedError(
+            f"{type(self).__name__} has no fused gradient."
+        )
+
+    def backward_step(self, d_states, saved, states, previous_states, parameters):
+        """Gradients of one step: `(d_recurrent, d_projected, d_previous)`."""
+        raise NotImplementedError(
+            f"{type(self).__name__} has no fused gradient."
+        )
+
+    def parameter_gradients(self, d_recurrent, d_projected, states, parameters):
+        """Gradients of `fused_parameters()` from `(time, batch, ...)` tensors."""
+        return []
+
     def call(self, inputs, states, training=False):
         states = list(states) if isinstance(states, (list, tuple)) else [states]
         if training and self.dropout > 0:
@@ -290,9 +322,20 @@ class RNN(keras.layers.RNN):
     the recurrent product. Other cells run through `keras.layers.RNN`
     unchanged. Dropout masks are drawn once per sequence.
 
+    On TensorFlow, a cell that supports it trains with the fused gradient of
+    `kerasseq.layers.fused_gradient` (one product with `W_h^T` per backward
+    step, the weight gradients as one product over all steps); with
+    `recurrent_dropout` active, `unroll`, or `fused_gradient=False`, the time
+    loop is differentiated by autodiff.
+
     Takes the arguments of `keras.layers.RNN`: `cell`, `return_sequences`,
     `return_state`, `go_backwards`, `stateful`, `unroll`,
-    `zero_output_for_mask`.
+    `zero_output_for_mask`, and:
+
+    Args:
+        fused_gradient: Whether to use the fused gradient where the cell
+            supports it. Default `True`; the two paths give the same
+            gradients (tested to 1e-5), so this is for comparison.
 
     Call arguments:
         sequences: `(batch, time, features)`.
@@ -310,6 +353,16 @@ class RNN(keras.layers.RNN):
     >>> layer(np.zeros((2, 5, 3))).shape
     (2, 5, 8)
     """
+
+    def __init__(self, cell, fused_gradient=True, **kwargs):
+        validation.check_choice("fused_gradient", fused_gradient, (True, False))
+        super().__init__(cell, **kwargs)
+        self.fused_gradient = fused_gradient
+
+    def get_config(self):
+        config = {"fused_gradient": self.fused_gradient}
+        base_config = super().get_config()
+        return {**base_config, **config}
 
     def inner_loop(self, sequences, initial_state, mask, training=False):
         cell = self.cell
@@ -336,6 +389,16 @@ class RNN(keras.layers.RNN):
         def step_fn(projected_t, states):
             return cell.step(projected_t, states, recurrent_kernel, recurrent_mask)
 
+        fused = None
+        if (
+            self.fused_gradient
+            and recurrent_mask is None
+            and cell.supports_fused_gradient()
+        ):
+            fused = FusedRecurrence(
+                cell, recurrent_kernel, tuple(cell.fused_parameters())
+            )
+
         return run_recurrence(
             step_fn,
             projected,
@@ -346,6 +409,7 @@ class RNN(keras.layers.RNN):
             return_sequences=self.return_sequences,
             zero_output_for_mask=self.zero_output_for_mask,
             unroll=self.unroll,
+            fused=fused,
         )
 
 

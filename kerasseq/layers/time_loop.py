@@ -8,6 +8,12 @@ the backend: on TensorFlow it runs `tf.while_loop` with `TensorArray`s and
 gradient accumulators need a bounded loop) nor lets the collected outputs
 differ from the carry; every other backend uses `keras.ops.scan`, which on
 JAX is `jax.lax.scan`. The step math itself stays in `keras.ops`.
+
+On TensorFlow, a cell that describes its fused gradient
+(`kerasseq.layers.fused_gradient`) runs under `tf.custom_gradient`: the
+forward loop stores the states and the cell's saved gates, the backward loop
+does one product with `W_h^T` per step, and the recurrent-kernel gradient is
+one product over all steps after the loop.
 """
 
 import keras
@@ -24,6 +30,7 @@ def run_recurrence(
     return_sequences=True,
     zero_output_for_mask=False,
     unroll=False,
+    fused=None,
 ):
     """Runs `step_fn` over the time axis.
 
@@ -41,12 +48,25 @@ def run_recurrence(
         zero_output_for_mask: see `mask`.
         unroll: unroll the loop (`keras.ops.scan`'s `unroll`; on TensorFlow,
             a Python loop over a static number of steps).
+        fused: optional `FusedRecurrence` of the same step. On TensorFlow
+            (not unrolled) the loop then runs with the fused gradient; the
+            step's output must be its first state. Other backends ignore it.
 
     Returns:
         `(last_output, outputs, final_states)`, with `outputs` of shape
         `(batch, time, output_size)` when `return_sequences` else
         `last_output`.
     """
+    if fused is not None and not unroll and keras.backend.backend() == "tensorflow":
+        return _tensorflow_fused_recurrence(
+            fused,
+            inputs,
+            initial_states,
+            mask,
+            go_backwards,
+            return_sequences,
+            zero_output_for_mask,
+        )
     xs = ops.transpose(inputs, (1, 0, 2))  # (time, batch, features)
     if mask is not None:
         # The mask rides along as one extra feature column, so the loop scans
@@ -143,3 +163,218 @@ def _tensorflow_scan(body, init, xs, return_sequences, unroll):
     outputs = outputs_array.stack()
     outputs.set_shape(xs.shape[:1].concatenate(init[0].shape))
     return carry, outputs
+
+
+def _tensorflow_fused_recurrence(
+    fused,
+    inputs,
+    initial_states,
+    mask,
+    go_backwards,
+    return_sequences,
+    zero_output_for_mask,
+):
+    """`run_recurrence` for a `FusedRecurrence`, with its fused gradient."""
+    import tensorflow as tf
+
+    cell = fused.cell
+    xs = tf.transpose(inputs, (1, 0, 2))  # (time, batch, gates * units)
+    keep = None
+    if mask is not None:
+        keep = tf.transpose(tf.cast(mask, tf.bool))[:, :, None]  # (time, batch, 1)
+    if go_backwards:
+        xs = tf.reverse(xs, [0])
+        keep = None if keep is None else tf.reverse(keep, [0])
+    recurrent_kernel = tf.cast(fused.recurrent_kernel, xs.dtype)
+    parameters = [tf.cast(p, xs.dtype) for p in fused.parameters]
+    initial_states = [tf.convert_to_tensor(s) for s in initial_states]
+    num_parameters, num_states = len(parameters), len(initial_states)
+    saved_specs = _saved_specs(cell, xs, initial_states, recurrent_kernel, parameters)
+    length = xs.shape[0] if xs.shape[0] is not None else tf.shape(xs)[0]
+    loop_kwargs = {"maximum_iterations": length, "parallel_iterations": 32}
+
+    def read_all(tensor):
+        return tf.TensorArray(
+            tensor.dtype,
+            size=length,
+            element_shape=tensor.shape[1:],
+            clear_after_read=False,  # the mask is read in both loops
+        ).unstack(tensor)
+
+    def new_arrays(specs):
+        return [
+            tf.TensorArray(
+                dtype, size=length, element_shape=shape, clear_after_read=False
+            )
+            for dtype, shape in specs
+        ]
+
+    keep_array = None if keep is None else read_all(keep)
+
+    @tf.custom_gradient
+    def recurrence(xs, recurrent_kernel, *rest):
+        parameters = list(rest[:num_parameters])
+        initial = list(rest[num_parameters:])
+        inputs_array = read_all(xs)
+        zero_output = tf.zeros_like(initial[0])
+        collect_outputs = return_sequences and keep is not None
+
+        def forward_body(time, output, states, state_arrays, saved_arrays, outputs):
+            new_states, saved = cell.forward_step(
+                inputs_array.read(time), states, recurrent_kernel, parameters
+            )
+            new_states = list(new_states)
+            if keep is not None:
+                keep_t = keep_array.read(time)
+                fallback = zero_output if zero_output_for_mask else output
+                output = tf.where(keep_t, new_states[0], fallback)
+                new_states = [
+                    tf.where(keep_t, new, old) for new, old in zip(new_states, states)
+                ]
+            else:
+                output = new_states[0]
+            return (
+                time + 1,
+                output,
+                new_states,
+                [a.write(time, s) for a, s in zip(state_arrays, new_states)],
+                [a.write(time, s) for a, s in zip(saved_arrays, saved)],
+                [a.write(time, output) for a in outputs],
+            )
+
+        state_specs = [(s.dtype, s.shape) for s in initial]
+        _, last_output, final_states, state_arrays, saved_arrays, outputs = (
+            tf.while_loop(
+                lambda time, *_: time < length,
+                forward_body,
+                (
+                    tf.constant(0),
+                    zero_output,
+                    initial,
+                    new_arrays(state_specs),
+                    new_arrays(saved_specs),
+                    new_arrays(state_specs[:1]) if collect_outputs else [],
+                ),
+                **loop_kwargs,
+            )
+        )
+        state_sequences = [a.stack() for a in state_arrays]  # (time, batch, units)
+        results = [last_output, *final_states]
+        if return_sequences:
+            results.insert(0, outputs[0].stack() if outputs else state_sequences[0])
+
+        def gradient(*upstream):
+            upstream = list(upstream)
+            d_outputs = upstream.pop(0) if return_sequences else None
+            d_last, d_final = upstream[0], upstream[1:]
+            previous_sequences = [
+                tf.concat([s[None], seq[:-1]], axis=0)
+                for s, seq in zip(initial, state_sequences)
+            ]
+            state_reads = [read_all(seq) for seq in state_sequences]
+            previous_reads = [read_all(seq) for seq in previous_sequences]
+            d_outputs_array = None if d_outputs is None else read_all(d_outputs)
+            transposed_kernel = tf.transpose(recurrent_kernel)
+            width = recurrent_kernel.shape[-1]
+            gradient_specs = [(xs.dtype, xs.shape[1:])]
+            separate_projected = [False]
+
+            def backward_body(time, d_states, d_output, d_recurrent_array, d_projected_array):
+                if d_outputs_array is not None:
+                    d_output = d_output + d_outputs_array.read(time)
+                d_h = d_output
+                if keep is not None:
+                    keep_t = keep_array.read(time)
+                    d_h = tf.where(keep_t, d_output, tf.zeros_like(d_output))
+                    d_output = (
+                        tf.zeros_like(d_output)
+                        if zero_output_for_mask
+                        else tf.where(keep_t, tf.zeros_like(d_output), d_output)
+                    )
+                else:
+                    d_output = tf.zeros_like(d_output)
+                d_new = [d_states[0] + d_h, *d_states[1:]]
+                d_recurrent, d_projected, d_direct = cell.backward_step(
+                    d_new,
+                    [a.read(time) for a in saved_arrays],
+                    [a.read(time) for a in state_reads],
+                    [a.read(time) for a in previous_reads],
+                    parameters,
+                )
+                d_previous = [
+                    tf.zeros_like(d) if direct is None else direct
+                    for d, direct in zip(d_new, d_direct)
+                ]
+                # The one matrix product of the backward step, all gates fused.
+                d_previous[0] = d_previous[0] + tf.matmul(d_recurrent, transposed_kernel)
+                if keep is not None:
+                    zeros = tf.zeros_like(d_recurrent)
+                    d_recurrent = tf.where(keep_t, d_recurrent, zeros)
+                    if d_projected is not None:
+                        d_projected = tf.where(keep_t, d_projected, zeros)
+                    d_previous = [
+                        tf.where(keep_t, d_prev, d_next)
+                        for d_prev, d_next in zip(d_previous, d_new)
+                    ]
+                d_recurrent_array = d_recurrent_array.write(time, d_recurrent)
+                if d_projected is not None:
+                    separate_projected[0] = True
+                    d_projected_array = d_projected_array.write(time, d_projected)
+                return time - 1, d_previous, d_output, d_recurrent_array, d_projected_array
+
+            _, d_initial, _, d_recurrent_array, d_projected_array = tf.while_loop(
+                lambda time, *_: time >= 0,
+                backward_body,
+                (
+                    length - 1,
+                    list(d_final),
+                    d_last,
+                    new_arrays(gradient_specs)[0],
+                    new_arrays(gradient_specs)[0],
+                ),
+                **loop_kwargs,
+            )
+            d_recurrent = d_recurrent_array.stack()  # (time, batch, width)
+            d_projected = (
+                d_projected_array.stack() if separate_projected[0] else d_recurrent
+            )
+            units = recurrent_kernel.shape[0]
+            # The recurrent-kernel gradient: one product over all steps,
+            # H_{0..T-1}^T dZ, (units, time * batch) @ (time * batch, width).
+            d_kernel = tf.matmul(
+                tf.reshape(previous_sequences[0], (-1, units)),
+                tf.reshape(d_recurrent, (-1, width)),
+                transpose_a=True,
+            )
+            d_parameters = cell.parameter_gradients(
+                d_recurrent, d_projected, state_sequences, parameters
+            )
+            return (d_projected, d_kernel, *d_parameters, *d_initial)
+
+        return tuple(results), gradient
+
+    results = list(recurrence(xs, recurrent_kernel, *parameters, *initial_states))
+    outputs = results.pop(0) if return_sequences else None
+    last_output, final_states = results[0], results[1 : 1 + num_states]
+    if return_sequences:
+        outputs = tf.transpose(outputs, (1, 0, 2))  # (batch, time, units)
+    else:
+        outputs = last_output
+    return last_output, outputs, final_states
+
+
+def _saved_specs(cell, xs, states, recurrent_kernel, parameters):
+    """Dtypes and shapes of what `cell.forward_step` saves, traced aside."""
+    import tensorflow as tf
+
+    with tf.Graph().as_default():
+        def placeholder(tensor, shape=None):
+            return tf.compat.v1.placeholder(tensor.dtype, tensor.shape if shape is None else shape)
+
+        _, saved = cell.forward_step(
+            placeholder(xs, xs.shape[1:]),
+            [placeholder(s) for s in states],
+            placeholder(recurrent_kernel),
+            [placeholder(p) for p in parameters],
+        )
+        return [(s.dtype, s.shape) for s in saved]
