@@ -9,8 +9,10 @@ from keras import ops
 
 from kerasseq.layers import validation
 from kerasseq.layers.fused_gradient import activation_derivative
+from kerasseq.layers.fused_gradient import column_sum
 from kerasseq.layers.rnn import RecurrentCell
 from kerasseq.layers.rnn import RecurrentLayer
+from kerasseq.layers.rnn import affine
 
 
 @keras.saving.register_keras_serializable(package="kerasseq")
@@ -82,10 +84,9 @@ class GRUCell(RecurrentCell):
         )
 
     def project_inputs(self, inputs):
-        projected = ops.matmul(inputs, self.kernel)
-        if self.use_bias:
-            projected = projected + (self.bias[0] if self.reset_after else self.bias)
-        return projected
+        if not self.use_bias:
+            return affine(inputs, self.kernel)
+        return affine(inputs, self.kernel, self.bias[0] if self.reset_after else self.bias)
 
     def step(self, projected, states, recurrent_kernel, recurrent_mask=None):
         h_tm1 = states[0]
@@ -136,7 +137,7 @@ class GRUCell(RecurrentCell):
         _, new_states, saved = self._reset_after_update(projected, rec, states[0])
         return new_states, saved
 
-    def backward_step(self, d_states, saved, states, previous_states, parameters):
+    def backward_step(self, d_states, saved, previous_states, parameters):
         d_h = d_states[0]
         u, r, g, rec_g = saved
         gate_derivative = activation_derivative(self.recurrent_activation)
@@ -147,8 +148,8 @@ class GRUCell(RecurrentCell):
         d_projected = ops.concatenate([d_u, d_r, d_g], axis=-1)
         return d_recurrent, d_projected, [d_h * u]
 
-    def parameter_gradients(self, d_recurrent, d_projected, states, parameters):
-        return [ops.sum(d_recurrent, axis=(0, 1))] if parameters else []
+    def parameter_gradients(self, d_recurrent, d_projected, saved, parameters):
+        return [column_sum(d_recurrent)] if parameters else []
 
     def get_config(self):
         config = {

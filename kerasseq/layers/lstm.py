@@ -113,7 +113,7 @@ class LSTMCell(RecurrentCell):
         h = o * activated_c
         return [h, c], (i, f, g, o, activated_c)
 
-    def backward_step(self, d_states, saved, states, previous_states, parameters):
+    def backward_step(self, d_states, saved, previous_states, parameters):
         d_h, d_c = d_states[0], d_states[1]
         i, f, g, o, activated_c = saved
         gate_derivative = activation_derivative(self.recurrent_activation)

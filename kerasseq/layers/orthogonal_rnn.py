@@ -12,6 +12,7 @@ from keras import ops
 from kerasseq.initializers import SKEW_INITIALIZERS
 from kerasseq.layers import validation
 from kerasseq.layers.fused_gradient import activation_derivative
+from kerasseq.layers.fused_gradient import column_sum
 from kerasseq.layers.modrelu import add_modrelu_bias
 from kerasseq.layers.modrelu import modrelu
 from kerasseq.layers.parametrizations import get_parametrization
@@ -145,10 +146,10 @@ class OrthogonalRNNCell(RecurrentCell):
     def forward_step(self, projected, states, recurrent_kernel, parameters):
         z = projected + ops.matmul(states[0], recurrent_kernel)  # (batch, units)
         h = modrelu(z, parameters[0]) if self.use_modrelu else self.activation(z)
-        return [h], ()
+        return [h], (h,)
 
-    def backward_step(self, d_states, saved, states, previous_states, parameters):
-        h = states[0]
+    def backward_step(self, d_states, saved, previous_states, parameters):
+        h = saved[0]
         if self.use_modrelu:
             # sign(z) relu(|z| + b) has slope 1 wherever it is not zero.
             slope = ops.cast(ops.not_equal(h, 0), h.dtype)
@@ -156,11 +157,11 @@ class OrthogonalRNNCell(RecurrentCell):
             slope = activation_derivative(self.activation)(h)
         return d_states[0] * slope, None, [None]
 
-    def parameter_gradients(self, d_recurrent, d_projected, states, parameters):
+    def parameter_gradients(self, d_recurrent, d_projected, saved, parameters):
         if not self.use_modrelu:
             return []
         # d h / d b = sign(z) = sign(h) where the unit is active, else 0.
-        return [ops.sum(d_projected * ops.sign(states[0]), axis=(0, 1))]
+        return [column_sum(d_projected * ops.sign(saved()[0]))]
 
     def get_config(self):
         config = {"parametrization": self.parametrization}

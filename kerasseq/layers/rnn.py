@@ -185,10 +185,7 @@ class RecurrentCell(keras.layers.Layer):
         Returns:
             The projection, `(..., gate_count * units)`.
         """
-        projected = ops.matmul(inputs, self.kernel)
-        if self.use_bias:
-            projected = projected + self.bias
-        return projected
+        return affine(inputs, self.kernel, self.bias if self.use_bias else None)
 
     def step(self, projected, states, recurrent_kernel, recurrent_mask=None):
         """One recurrent step on a projected input.
@@ -229,14 +226,17 @@ class RecurrentCell(keras.layers.Layer):
             f"{type(self).__name__} has no fused gradient."
         )
 
-    def backward_step(self, d_states, saved, states, previous_states, parameters):
+    def backward_step(self, d_states, saved, previous_states, parameters):
         """Gradients of one step: `(d_recurrent, d_projected, d_previous)`."""
         raise NotImplementedError(
             f"{type(self).__name__} has no fused gradient."
         )
 
-    def parameter_gradients(self, d_recurrent, d_projected, states, parameters):
-        """Gradients of `fused_parameters()` from `(time, batch, ...)` tensors."""
+    def parameter_gradients(self, d_recurrent, d_projected, saved, parameters):
+        """Gradients of `fused_parameters()` from `(time, batch, ...)` tensors.
+
+        `saved()` returns the stacked `saved` tensors of `forward_step`.
+        """
         return []
 
     def call(self, inputs, states, training=False):
@@ -372,9 +372,12 @@ class RNN(keras.layers.RNN):
             )
         if isinstance(mask, (list, tuple)):
             mask = mask[0]
+        # Time-major from here on: the narrow inputs are transposed, not the
+        # `gates * units`-wide projection (nor its gradient).
+        sequences = ops.transpose(sequences, (1, 0, 2))  # (time, batch, features)
         if training and cell.dropout > 0:
             input_mask = cell.dropout_mask(
-                (ops.shape(sequences)[0], 1, ops.shape(sequences)[2]),
+                (1, ops.shape(sequences)[1], ops.shape(sequences)[2]),
                 cell.dropout,
             )
             sequences = sequences * input_mask  # same mask at every step
@@ -383,7 +386,7 @@ class RNN(keras.layers.RNN):
             recurrent_mask = cell.dropout_mask(
                 ops.shape(initial_state[0]), cell.recurrent_dropout
             )
-        projected = cell.project_inputs(sequences)  # (batch, time, gates*units)
+        projected = cell.project_inputs(sequences)  # (time, batch, gates*units)
         recurrent_kernel = cell.recurrent_matrix()  # once per sequence
 
         def step_fn(projected_t, states):
@@ -410,7 +413,37 @@ class RNN(keras.layers.RNN):
             zero_output_for_mask=self.zero_output_for_mask,
             unroll=self.unroll,
             fused=fused,
+            time_major=True,
         )
+
+
+def affine(inputs, kernel, bias=None):
+    """`inputs @ kernel + bias`, for one step or a whole sequence.
+
+    On a sequence, the bias rides in the product as one more kernel row
+    against a column of ones: its gradient then comes out of the one
+    kernel-gradient product over all steps, where `inputs @ kernel + bias`
+    would sum the `(batch * time, width)` gradient over its rows, a
+    reduction TensorFlow's CPU kernels run about 8x slower than that product
+    (`tools/bench.py`).
+
+    Args:
+        inputs: `(batch, features)` or `(..., features)` of rank 3.
+        kernel: `(features, width)`.
+        bias: optional `(width,)`.
+
+    Returns:
+        `(..., width)`.
+    """
+    if bias is None:
+        return ops.matmul(inputs, kernel)
+    if len(inputs.shape) < 3:
+        return ops.matmul(inputs, kernel) + bias
+    ones = ops.ones_like(inputs[..., :1])
+    return ops.matmul(
+        ops.concatenate([inputs, ones], axis=-1),
+        ops.concatenate([kernel, ops.expand_dims(bias, 0)], axis=0),
+    )
 
 
 def _snake_case(name):

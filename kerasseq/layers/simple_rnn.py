@@ -56,11 +56,11 @@ class SimpleRNNCell(RecurrentCell):
 
     def forward_step(self, projected, states, recurrent_kernel, parameters):
         h, _ = self.step(projected, states, recurrent_kernel)
-        return [h], ()
+        return [h], (h,)
 
-    def backward_step(self, d_states, saved, states, previous_states, parameters):
+    def backward_step(self, d_states, saved, previous_states, parameters):
         derivative = activation_derivative(self.activation)
-        d_z = d_states[0] * derivative(states[0])  # (batch, units)
+        d_z = d_states[0] * derivative(saved[0])  # (batch, units)
         return d_z, None, [None]
 
 

@@ -31,6 +31,7 @@ def run_recurrence(
     zero_output_for_mask=False,
     unroll=False,
     fused=None,
+    time_major=False,
 ):
     """Runs `step_fn` over the time axis.
 
@@ -51,6 +52,8 @@ def run_recurrence(
         fused: optional `FusedRecurrence` of the same step. On TensorFlow
             (not unrolled) the loop then runs with the fused gradient; the
             step's output must be its first state. Other backends ignore it.
+        time_major: whether `inputs` is `(time, batch, features)`; the
+            outputs are batch-major either way.
 
     Returns:
         `(last_output, outputs, final_states)`, with `outputs` of shape
@@ -66,8 +69,9 @@ def run_recurrence(
             go_backwards,
             return_sequences,
             zero_output_for_mask,
+            time_major,
         )
-    xs = ops.transpose(inputs, (1, 0, 2))  # (time, batch, features)
+    xs = inputs if time_major else ops.transpose(inputs, (1, 0, 2))  # (time, batch, features)
     if mask is not None:
         # The mask rides along as one extra feature column, so the loop scans
         # a single tensor.
@@ -77,7 +81,7 @@ def run_recurrence(
         xs = ops.flip(xs, axis=0)
 
     num_states = len(initial_states)
-    batch = ops.shape(inputs)[0]
+    batch = ops.shape(xs)[1]
     zero_output = ops.zeros((batch, output_size), dtype=initial_states[0].dtype)
 
     def body(carry, x_t):
@@ -173,15 +177,22 @@ def _tensorflow_fused_recurrence(
     go_backwards,
     return_sequences,
     zero_output_for_mask,
+    time_major,
 ):
-    """`run_recurrence` for a `FusedRecurrence`, with its fused gradient."""
+    """`run_recurrence` for a `FusedRecurrence`, with its fused gradient.
+
+    The forward loop stores, per step, the states it starts from and what
+    the cell saves (references into `TensorArray`s, no copies); the backward
+    loop reads them back in reverse, does the one product `dz_t W_h^T`, and
+    writes `dz_t`; after it, `W_h`'s gradient is `H_{0..T-1}^T dZ`.
+    """
     import tensorflow as tf
 
     cell = fused.cell
-    xs = tf.transpose(inputs, (1, 0, 2))  # (time, batch, gates * units)
-    keep = None
+    xs = inputs if time_major else tf.transpose(inputs, (1, 0, 2))
+    keep = None  # (time, batch, 1) bool
     if mask is not None:
-        keep = tf.transpose(tf.cast(mask, tf.bool))[:, :, None]  # (time, batch, 1)
+        keep = tf.transpose(tf.cast(mask, tf.bool))[:, :, None]
     if go_backwards:
         xs = tf.reverse(xs, [0])
         keep = None if keep is None else tf.reverse(keep, [0])
@@ -193,15 +204,8 @@ def _tensorflow_fused_recurrence(
     length = xs.shape[0] if xs.shape[0] is not None else tf.shape(xs)[0]
     loop_kwargs = {"maximum_iterations": length, "parallel_iterations": 32}
 
-    def read_all(tensor):
-        return tf.TensorArray(
-            tensor.dtype,
-            size=length,
-            element_shape=tensor.shape[1:],
-            clear_after_read=False,  # the mask is read in both loops
-        ).unstack(tensor)
-
-    def new_arrays(specs):
+    def arrays(specs):
+        # Read in both loops, so never cleared after a read (eager mode).
         return [
             tf.TensorArray(
                 dtype, size=length, element_shape=shape, clear_after_read=False
@@ -209,17 +213,21 @@ def _tensorflow_fused_recurrence(
             for dtype, shape in specs
         ]
 
-    keep_array = None if keep is None else read_all(keep)
+    def unstacked(tensor):
+        return arrays([(tensor.dtype, tensor.shape[1:])])[0].unstack(tensor)
+
+    keep_array = None if keep is None else unstacked(keep)
 
     @tf.custom_gradient
     def recurrence(xs, recurrent_kernel, *rest):
         parameters = list(rest[:num_parameters])
         initial = list(rest[num_parameters:])
-        inputs_array = read_all(xs)
+        inputs_array = unstacked(xs)
         zero_output = tf.zeros_like(initial[0])
-        collect_outputs = return_sequences and keep is not None
+        state_specs = [(s.dtype, s.shape) for s in initial]
 
-        def forward_body(time, output, states, state_arrays, saved_arrays, outputs):
+        def forward_body(time, output, states, previous, saved_arrays, outputs):
+            previous = [a.write(time, s) for a, s in zip(previous, states)]
             new_states, saved = cell.forward_step(
                 inputs_array.read(time), states, recurrent_kernel, parameters
             )
@@ -237,68 +245,57 @@ def _tensorflow_fused_recurrence(
                 time + 1,
                 output,
                 new_states,
-                [a.write(time, s) for a, s in zip(state_arrays, new_states)],
+                previous,
                 [a.write(time, s) for a, s in zip(saved_arrays, saved)],
                 [a.write(time, output) for a in outputs],
             )
 
-        state_specs = [(s.dtype, s.shape) for s in initial]
-        _, last_output, final_states, state_arrays, saved_arrays, outputs = (
-            tf.while_loop(
-                lambda time, *_: time < length,
-                forward_body,
-                (
-                    tf.constant(0),
-                    zero_output,
-                    initial,
-                    new_arrays(state_specs),
-                    new_arrays(saved_specs),
-                    new_arrays(state_specs[:1]) if collect_outputs else [],
-                ),
-                **loop_kwargs,
-            )
+        _, last_output, final_states, previous, saved_arrays, outputs = tf.while_loop(
+            lambda time, *_: time < length,
+            forward_body,
+            (
+                tf.constant(0),
+                zero_output,
+                initial,
+                arrays(state_specs),
+                arrays(saved_specs),
+                arrays(state_specs[:1]) if return_sequences else [],
+            ),
+            **loop_kwargs,
         )
-        state_sequences = [a.stack() for a in state_arrays]  # (time, batch, units)
         results = [last_output, *final_states]
         if return_sequences:
-            results.insert(0, outputs[0].stack() if outputs else state_sequences[0])
+            results.insert(0, outputs[0].stack())  # (time, batch, units)
 
         def gradient(*upstream):
             upstream = list(upstream)
             d_outputs = upstream.pop(0) if return_sequences else None
             d_last, d_final = upstream[0], upstream[1:]
-            previous_sequences = [
-                tf.concat([s[None], seq[:-1]], axis=0)
-                for s, seq in zip(initial, state_sequences)
-            ]
-            state_reads = [read_all(seq) for seq in state_sequences]
-            previous_reads = [read_all(seq) for seq in previous_sequences]
-            d_outputs_array = None if d_outputs is None else read_all(d_outputs)
+            d_outputs_array = None if d_outputs is None else unstacked(d_outputs)
             transposed_kernel = tf.transpose(recurrent_kernel)
-            width = recurrent_kernel.shape[-1]
-            gradient_specs = [(xs.dtype, xs.shape[1:])]
-            separate_projected = [False]
+            gradient_spec = [(xs.dtype, xs.shape[1:])]
+            separate_projected = []
 
-            def backward_body(time, d_states, d_output, d_recurrent_array, d_projected_array):
+            def backward_body(time, d_states, d_output, d_recurrents, d_projecteds):
                 if d_outputs_array is not None:
                     d_output = d_output + d_outputs_array.read(time)
-                d_h = d_output
-                if keep is not None:
-                    keep_t = keep_array.read(time)
-                    d_h = tf.where(keep_t, d_output, tf.zeros_like(d_output))
-                    d_output = (
-                        tf.zeros_like(d_output)
-                        if zero_output_for_mask
-                        else tf.where(keep_t, tf.zeros_like(d_output), d_output)
-                    )
+                if keep is None:
+                    d_h, d_output = d_output, tf.zeros_like(d_output)
                 else:
-                    d_output = tf.zeros_like(d_output)
+                    # A masked step passes the output's gradient back to the
+                    # previous output it repeated (or drops it if it was 0).
+                    keep_t = keep_array.read(time)
+                    zeros = tf.zeros_like(d_output)
+                    d_h = tf.where(keep_t, d_output, zeros)
+                    if zero_output_for_mask:
+                        d_output = zeros
+                    else:
+                        d_output = tf.where(keep_t, zeros, d_output)
                 d_new = [d_states[0] + d_h, *d_states[1:]]
                 d_recurrent, d_projected, d_direct = cell.backward_step(
                     d_new,
                     [a.read(time) for a in saved_arrays],
-                    [a.read(time) for a in state_reads],
-                    [a.read(time) for a in previous_reads],
+                    [a.read(time) for a in previous],
                     parameters,
                 )
                 d_previous = [
@@ -306,8 +303,9 @@ def _tensorflow_fused_recurrence(
                     for d, direct in zip(d_new, d_direct)
                 ]
                 # The one matrix product of the backward step, all gates fused.
-                d_previous[0] = d_previous[0] + tf.matmul(d_recurrent, transposed_kernel)
+                d_previous[0] += tf.matmul(d_recurrent, transposed_kernel)
                 if keep is not None:
+                    # A masked step kept its states: their gradients pass through.
                     zeros = tf.zeros_like(d_recurrent)
                     d_recurrent = tf.where(keep_t, d_recurrent, zeros)
                     if d_projected is not None:
@@ -316,38 +314,39 @@ def _tensorflow_fused_recurrence(
                         tf.where(keep_t, d_prev, d_next)
                         for d_prev, d_next in zip(d_previous, d_new)
                     ]
-                d_recurrent_array = d_recurrent_array.write(time, d_recurrent)
+                d_recurrents = [a.write(time, d_recurrent) for a in d_recurrents]
                 if d_projected is not None:
-                    separate_projected[0] = True
-                    d_projected_array = d_projected_array.write(time, d_projected)
-                return time - 1, d_previous, d_output, d_recurrent_array, d_projected_array
+                    separate_projected.append(True)
+                    d_projecteds = [a.write(time, d_projected) for a in d_projecteds]
+                return time - 1, d_previous, d_output, d_recurrents, d_projecteds
 
-            _, d_initial, _, d_recurrent_array, d_projected_array = tf.while_loop(
+            _, d_initial, _, d_recurrents, d_projecteds = tf.while_loop(
                 lambda time, *_: time >= 0,
                 backward_body,
                 (
                     length - 1,
                     list(d_final),
                     d_last,
-                    new_arrays(gradient_specs)[0],
-                    new_arrays(gradient_specs)[0],
+                    arrays(gradient_spec),
+                    arrays(gradient_spec),
                 ),
                 **loop_kwargs,
             )
-            d_recurrent = d_recurrent_array.stack()  # (time, batch, width)
-            d_projected = (
-                d_projected_array.stack() if separate_projected[0] else d_recurrent
-            )
-            units = recurrent_kernel.shape[0]
-            # The recurrent-kernel gradient: one product over all steps,
+            d_recurrent = d_recurrents[0].stack()  # (time, batch, width)
+            d_projected = d_projecteds[0].stack() if separate_projected else d_recurrent
+            units, width = recurrent_kernel.shape
+            # W_h's gradient, one product over all steps:
             # H_{0..T-1}^T dZ, (units, time * batch) @ (time * batch, width).
             d_kernel = tf.matmul(
-                tf.reshape(previous_sequences[0], (-1, units)),
+                tf.reshape(previous[0].stack(), (-1, units)),
                 tf.reshape(d_recurrent, (-1, width)),
                 transpose_a=True,
             )
             d_parameters = cell.parameter_gradients(
-                d_recurrent, d_projected, state_sequences, parameters
+                d_recurrent,
+                d_projected,
+                lambda: [a.stack() for a in saved_arrays],
+                parameters,
             )
             return (d_projected, d_kernel, *d_parameters, *d_initial)
 
@@ -367,10 +366,11 @@ def _saved_specs(cell, xs, states, recurrent_kernel, parameters):
     """Dtypes and shapes of what `cell.forward_step` saves, traced aside."""
     import tensorflow as tf
 
-    with tf.Graph().as_default():
-        def placeholder(tensor, shape=None):
-            return tf.compat.v1.placeholder(tensor.dtype, tensor.shape if shape is None else shape)
+    def placeholder(tensor, shape=None):
+        shape = tensor.shape if shape is None else shape
+        return tf.compat.v1.placeholder(tensor.dtype, shape)
 
+    with tf.Graph().as_default():
         _, saved = cell.forward_step(
             placeholder(xs, xs.shape[1:]),
             [placeholder(s) for s in states],
