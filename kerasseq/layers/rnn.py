@@ -322,11 +322,11 @@ class RNN(keras.layers.RNN):
     the recurrent product. Other cells run through `keras.layers.RNN`
     unchanged. Dropout masks are drawn once per sequence.
 
-    On TensorFlow, a cell that supports it trains with the fused gradient of
-    `kerasseq.layers.fused_gradient` (one product with `W_h^T` per backward
-    step, the weight gradients as one product over all steps); with
-    `recurrent_dropout` active, `unroll`, or `fused_gradient=False`, the time
-    loop is differentiated by autodiff.
+    On TensorFlow, a cell that supports it trains (`training=True`) with the
+    fused gradient of `kerasseq.layers.fused_gradient` (one product with
+    `W_h^T` per backward step, the weight gradients as one product over all
+    steps); with `recurrent_dropout` active, `unroll`, `training=False` or
+    `fused_gradient=False`, the time loop is differentiated by autodiff.
 
     Takes the arguments of `keras.layers.RNN`: `cell`, `return_sequences`,
     `return_state`, `go_backwards`, `stateful`, `unroll`,
@@ -395,6 +395,7 @@ class RNN(keras.layers.RNN):
         fused = None
         if (
             self.fused_gradient
+            and training  # inference needs no saved gates
             and recurrent_mask is None
             and cell.supports_fused_gradient()
         ):

@@ -201,27 +201,30 @@ def _tensorflow_fused_recurrence(
     initial_states = [tf.convert_to_tensor(s) for s in initial_states]
     num_parameters, num_states = len(parameters), len(initial_states)
     saved_specs = _saved_specs(cell, xs, initial_states, recurrent_kernel, parameters)
-    length = xs.shape[0] if xs.shape[0] is not None else tf.shape(xs)[0]
-    loop_kwargs = {"maximum_iterations": length, "parallel_iterations": 32}
 
-    def arrays(specs):
-        # Read in both loops, so never cleared after a read (eager mode).
-        return [
-            tf.TensorArray(
-                dtype, size=length, element_shape=shape, clear_after_read=False
-            )
-            for dtype, shape in specs
-        ]
-
-    def unstacked(tensor):
-        return arrays([(tensor.dtype, tensor.shape[1:])])[0].unstack(tensor)
-
-    keep_array = None if keep is None else unstacked(keep)
-
+    # Everything the custom gradient uses is an argument (nothing captured
+    # from outside), so a SavedModel export can trace and keep it.
     @tf.custom_gradient
     def recurrence(xs, recurrent_kernel, *rest):
         parameters = list(rest[:num_parameters])
-        initial = list(rest[num_parameters:])
+        initial = list(rest[num_parameters : num_parameters + num_states])
+        keep = rest[-1] if masked else None  # (time, batch, 1) bool
+        length = xs.shape[0] if xs.shape[0] is not None else tf.shape(xs)[0]
+        loop_kwargs = {"maximum_iterations": length, "parallel_iterations": 32}
+
+        def arrays(specs):
+            # Read in both loops, so never cleared after a read (eager mode).
+            return [
+                tf.TensorArray(
+                    dtype, size=length, element_shape=shape, clear_after_read=False
+                )
+                for dtype, shape in specs
+            ]
+
+        def unstacked(tensor):
+            return arrays([(tensor.dtype, tensor.shape[1:])])[0].unstack(tensor)
+
+        keep_array = None if keep is None else unstacked(keep)
         inputs_array = unstacked(xs)
         zero_output = tf.zeros_like(initial[0])
         state_specs = [(s.dtype, s.shape) for s in initial]
@@ -348,11 +351,21 @@ def _tensorflow_fused_recurrence(
                 lambda: [a.stack() for a in saved_arrays],
                 parameters,
             )
-            return (d_projected, d_kernel, *d_parameters, *d_initial)
+            d_keep = [None] if masked else []
+            return (d_projected, d_kernel, *d_parameters, *d_initial, *d_keep)
 
         return tuple(results), gradient
 
-    results = list(recurrence(xs, recurrent_kernel, *parameters, *initial_states))
+    masked = keep is not None
+    results = list(
+        recurrence(
+            xs,
+            recurrent_kernel,
+            *parameters,
+            *initial_states,
+            *([keep] if masked else []),
+        )
+    )
     outputs = results.pop(0) if return_sequences else None
     last_output, final_states = results[0], results[1 : 1 + num_states]
     if return_sequences:

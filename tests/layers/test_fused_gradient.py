@@ -13,6 +13,7 @@ import tensorflow as tf
 
 import keras
 from kerasseq import layers
+from kerasseq.layers import time_loop
 from kerasseq.layers.fused_gradient import activation_derivative
 from tests.layers.masks import right_padded_mask
 
@@ -50,7 +51,7 @@ def padding_mask(rng, kind):
     return mask if kind == "right" else mask[:, ::-1].copy()
 
 
-def gradients(layer, x, initial_state, mask, probes, training=False):
+def gradients(layer, x, initial_state, mask, probes, training=True):
     """Gradients of `sum(outputs * probes)`: inputs, weights, initial state."""
     x = tf.Variable(x)
     initial_state = [tf.Variable(s) for s in initial_state]
@@ -99,19 +100,23 @@ def test_fused_gradient_equals_autodiff(name, masking, go_backwards, return_sequ
 
 
 @pytest.mark.parametrize("name", ["simple_rnn", "lstm", "gru"])
-def test_fused_gradient_equals_autodiff_in_a_compiled_float32_step(name):
-    """The `model.fit` setting: float32, inside `tf.function`, to 1e-5."""
+@pytest.mark.parametrize("jit_compile", [False, True], ids=["graph", "xla"])
+def test_fused_gradient_equals_autodiff_in_a_compiled_float32_step(name, jit_compile):
+    """The `model.fit` setting: float32, inside `tf.function` (with XLA: it
+    must compile, `jit_compile=True` does not fall back), to 1e-5."""
     rng = np.random.default_rng(3)
     fused, plain = twin_layers(name, rng, dtype="float32", return_sequences=True)
     x = tf.constant(rng.standard_normal((BATCH, STEPS, FEATURES)), tf.float32)
+    mask = tf.constant(padding_mask(rng, "right"))
     probe = tf.constant(rng.standard_normal((BATCH, STEPS, UNITS)), tf.float32)
 
     def compiled_gradients(layer):
-        @tf.function
+        @tf.function(jit_compile=jit_compile)
         def run():
             with tf.GradientTape() as tape:
                 tape.watch(x)
-                loss = tf.reduce_sum(layer(x) * probe)
+                outputs = layer(x, mask=mask, training=True)
+                loss = tf.reduce_sum(outputs * probe)
             return tape.gradient(loss, [x, *layer.trainable_weights])
 
         return [g.numpy() for g in run()]
@@ -142,7 +147,7 @@ def test_the_layers_use_the_fused_gradient_by_default(monkeypatch):
     calls = count_backward_steps(monkeypatch, layers.LSTMCell)
     layer = layers.LSTM(UNITS)
     assert layer.fused_gradient is True
-    loss_gradient(layer, np.ones((2, STEPS, FEATURES), "float32"))
+    loss_gradient(layer, np.ones((2, STEPS, FEATURES), "float32"), training=True)
     assert calls  # the backward loop ran the cell's backward step
 
 
@@ -161,6 +166,29 @@ def test_autodiff_where_the_fused_gradient_does_not_apply(monkeypatch, make_laye
     grads = loss_gradient(make_layer(), np.ones((2, STEPS, FEATURES), "float32"), True)
     assert not calls
     assert all(g is not None for g in grads)
+
+
+def test_inference_runs_the_plain_loop(monkeypatch):
+    calls = []
+    original = time_loop._tensorflow_fused_recurrence
+    monkeypatch.setattr(
+        time_loop, "_tensorflow_fused_recurrence",
+        lambda *args: calls.append(1) or original(*args),
+    )
+    layer = layers.LSTM(UNITS)
+    layer(np.ones((2, STEPS, FEATURES), "float32"), training=False)
+    assert not calls
+    layer(np.ones((2, STEPS, FEATURES), "float32"), training=True)
+    assert calls
+
+
+def test_model_fit_trains_with_the_fused_gradient(monkeypatch):
+    calls = count_backward_steps(monkeypatch, layers.GRUCell)
+    inputs = keras.Input((STEPS, FEATURES))
+    model = keras.Model(inputs, layers.GRU(UNITS)(inputs))
+    model.compile("sgd", "mse")
+    model.fit(np.ones((4, STEPS, FEATURES)), np.ones((4, UNITS)), verbose=0)
+    assert calls
 
 
 def test_input_dropout_keeps_the_fused_gradient(monkeypatch):
