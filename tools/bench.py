@@ -1,0 +1,459 @@
+"""Every speed comparison of issue 7, side by side, written to BENCHMARKS.md.
+
+Sections (each measured interleaved, repeat after repeat, so machine noise
+hits the variants of one table alike; medians with min-max, and ratios as
+the median of the per-repeat ratios):
+
+* `ceiling`: a 2048^3 float32 matmul and a chain of 100 dependent
+  (64x256)@(256x1024) products (the recurrent step's shape), graph and XLA;
+* `layers`: the char LM of `bench_layers.py` (hidden 256, sequence 100,
+  batch 64): Keras's SimpleRNN, LSTM, GRU against kerasseq's with the fused
+  gradient and with autodiff (`fused_gradient=False`), GFLOP/s beside the
+  ceiling;
+* `shapes`: the same pairs at hidden 128 and 512, sequence 50 and 200, and
+  with padded (masked) inputs;
+* `xla`: the char LM under `jit_compile=True` against graph mode;
+* `orthogonal`: OrthogonalRNN (exp and Cayley) and UnitaryRNN against a
+  SimpleRNN with the same state size, per training step;
+* `pipeline`: `bench_pipeline.py`, `fit` from `tf.data` against memory;
+* `generation`: `generate_ids` tokens/s of the default language model, and
+  the TFLite one-step model against calling the Keras model for one step;
+* `profile`: where one training step of the LSTM layer (hidden 256, sequence
+  100, batch 64, forward and backward) spends its time, per TensorFlow op
+  type (`tf.profiler`), Keras's layer against kerasseq's.
+
+    .venv/bin/python tools/bench.py                 # about 10 minutes
+    .venv/bin/python tools/bench.py --quick         # about 2 minutes, rough
+    .venv/bin/python tools/bench.py --sections layers,xla --no-write
+"""
+
+import argparse
+import datetime
+import os
+import platform
+import statistics
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from bench_layers import PAIRS  # noqa: E402
+from bench_layers import build  # noqa: E402
+from bench_layers import char_lm_data  # noqa: E402
+from bench_layers import interleaved  # noqa: E402
+from bench_layers import summary  # noqa: E402
+from bench_layers import time_fit  # noqa: E402
+from bench_layers import train_flops_per_token  # noqa: E402
+from bench_pipeline import measure_pipeline  # noqa: E402
+from kerasseq import layers  # noqa: E402
+
+SECTIONS = ("ceiling", "layers", "shapes", "xla", "orthogonal", "pipeline", "generation",
+            "profile")
+BATCH = 64
+
+
+def median(values):
+    return statistics.median(values)
+
+
+def ratio_summary(ours, theirs):
+    """Median (min-max) of the per-repeat ratios `ours / theirs`."""
+    ratios = [a / b for a, b in zip(ours, theirs)]
+    return f"{median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f})", median(ratios)
+
+
+# ------------------------------------------------------------------ ceiling
+def measure_ceiling(repeats):
+    """GFLOP/s of a 2048^3 matmul and of the 100-product chain."""
+    a = tf.random.normal((2048, 2048))
+    h0 = tf.random.normal((64, 256))
+    w = tf.random.normal((256, 1024)) * 0.03
+
+    @tf.function
+    def big():
+        return tf.matmul(a, a)
+
+    def chain(h):
+        for _ in range(100):
+            h = tf.matmul(h, w)[:, :256]  # each product needs the previous
+        return h
+
+    runs = {
+        "2048^3 matmul": (big, 2 * 2048**3),
+        "chain, graph": (tf.function(lambda: chain(h0)), 100 * 2 * 64 * 256 * 1024),
+        "chain, XLA": (
+            tf.function(lambda: chain(h0), jit_compile=True),
+            100 * 2 * 64 * 256 * 1024,
+        ),
+    }
+
+    def rate(function, flops):
+        def run():
+            function().numpy()  # warm
+            start = time.perf_counter()
+            for _ in range(5):
+                function().numpy()
+            return 5 * flops / (time.perf_counter() - start) / 1e9
+        return run
+
+    return interleaved({name: rate(*spec) for name, spec in runs.items()}, repeats)
+
+
+# ------------------------------------------------------------------- layers
+def autodiff_layer(layer_class):
+    def make(units, **kwargs):
+        return layer_class(units, fused_gradient=False, **kwargs)
+    return make
+
+
+def measure_layers(names, units, seq_len, steps, repeats, jit_compile=False,
+                   padded=False, with_autodiff=False):
+    """`{(layer, variant): [tokens/s]}` of Keras vs kerasseq on one shape."""
+    x, y = char_lm_data(BATCH, steps, seq_len, padded=padded)
+    runs = {}
+    for name in names:
+        keras_class, ours = PAIRS[name]
+        variants = {"keras": keras_class, "kerasseq": ours}
+        if with_autodiff:
+            variants["kerasseq autodiff"] = autodiff_layer(ours)
+        for variant, make in variants.items():
+            model = build(make, units, seq_len, jit_compile, mask_zero=padded)
+            runs[(name, variant)] = (
+                lambda model=model: time_fit(model, x, y, BATCH, steps)
+            )
+    return interleaved(runs, repeats)
+
+
+def layer_rows(results, names, units, chain_ceiling, label=""):
+    rows = []
+    for name in names:
+        theirs = results[(name, "keras")]
+        flops = train_flops_per_token(name, units)
+        for variant in ("keras", "kerasseq", "kerasseq autodiff"):
+            if (name, variant) not in results:
+                continue
+            values = results[(name, variant)]
+            ratio = "1.00x" if variant == "keras" else ratio_summary(values, theirs)[0]
+            gflops = median(values) * flops / 1e9
+            share = f"{100 * gflops / chain_ceiling:.0f}%" if chain_ceiling else "-"
+            rows.append(f"| {label}{name} | {variant} | {summary(values)} | {ratio} | "
+                        f"{gflops:.0f} | {share} |")
+    return rows
+
+
+LAYER_HEADER = ["| layer | variant | tokens/s median (min-max) | ratio to Keras | "
+                "GFLOP/s | of chain ceiling |", "| --- | --- | --- | --- | --- | --- |"]
+
+
+# --------------------------------------------------------------- orthogonal
+def measure_orthogonal(state_size, seq_len, steps, repeats):
+    """tokens/s of same-state-size SimpleRNN, OrthogonalRNN, UnitaryRNN."""
+    makers = {
+        "SimpleRNN": lambda units, **kw: layers.SimpleRNN(units, **kw),
+        "OrthogonalRNN exp": lambda units, **kw: layers.OrthogonalRNN(units, **kw),
+        "OrthogonalRNN cayley": lambda units, **kw: layers.OrthogonalRNN(
+            units, parametrization="cayley", **kw),
+        "OrthogonalRNN exp modrelu": lambda units, **kw: layers.OrthogonalRNN(
+            units, activation="modrelu", **kw),
+        "UnitaryRNN": lambda units, **kw: layers.UnitaryRNN(units // 2, **kw),
+    }
+    x, y = char_lm_data(BATCH, steps, seq_len)
+    runs = {}
+    for name, make in makers.items():
+        model = build(make, state_size, seq_len, False)
+        runs[name] = lambda model=model: time_fit(model, x, y, BATCH, steps)
+    return interleaved(runs, repeats)
+
+
+# --------------------------------------------------------------- generation
+def measure_generation(tokens, repeats):
+    """Generation and per-token step rates of the default language model.
+
+    `generate_ids` traces its decoding loop at each call (`tf.function` of a
+    new closure), so one call's rate includes that; the marginal rate,
+    `(tokens - 100) / (t(tokens) - t(100))`, is the compiled loop's own.
+    """
+    from ai_edge_litert.interpreter import Interpreter
+
+    from kerasseq.export import tflite
+    from kerasseq.export.step_models import LanguageModelStep
+    from kerasseq.models import build_language_model
+    from kerasseq.models.language_model import generate_ids
+    from kerasseq.samplers import get_sampler
+    from kerasseq.training.config import ModelConfig
+
+    model = build_language_model(65, ModelConfig())
+    sampler = get_sampler("top_k", seed=0)
+    prompt = np.array([[1, 2, 3]], "int32")
+    step = LanguageModelStep(model)
+    blob = tflite.convert(model, step, step.input_signature())["float32"]
+    runner = Interpreter(model_content=blob).get_signature_runner()
+    states = step.initial_states()
+    token, one = np.array([5], "int32"), np.array([[5]], "int32")
+    calls = 200
+    timings = {}
+
+    def generate(count):
+        start = time.perf_counter()
+        generate_ids(model, prompt, count, sampler)
+        timings[count] = time.perf_counter() - start
+        return count / timings[count]
+
+    def marginal():
+        generate(100)
+        return (tokens - 100) / (timings[tokens] - timings[100])
+
+    def tflite_step():
+        start = time.perf_counter()
+        for _ in range(calls):
+            runner(token=token, **states)
+        return calls / (time.perf_counter() - start)
+
+    def keras_call():
+        start = time.perf_counter()
+        for _ in range(calls // 10):
+            model(one)
+        return (calls // 10) / (time.perf_counter() - start)
+
+    return interleaved({f"generate_ids, one call of {tokens} tokens (tokens/s)":
+                        lambda: generate(tokens),
+                        "generate_ids, marginal (tokens/s)": marginal,
+                        "TFLite one step (calls/s)": tflite_step,
+                        "Keras model(one token) (calls/s)": keras_call}, repeats)
+
+
+# ------------------------------------------------------------------ profile
+CONTROL_FLOW = {"While", "StatelessWhile", "PartitionedCall", "StatefulPartitionedCall",
+                "If", "StatelessIf"}
+
+
+def profile_layer(make_layer, units=256, seq_len=100, steps=3):
+    """`{op type: ms per step}` of a layer's forward and backward pass."""
+    import collections
+    import glob
+    import tempfile
+
+    from tensorflow.tsl.profiler.protobuf import xplane_pb2
+
+    layer = make_layer(units, return_sequences=True)
+    x = tf.random.normal((BATCH, seq_len, 64))
+
+    @tf.function
+    def train_step():
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            loss = tf.reduce_sum(tf.square(layer(x, training=True)))
+        return tape.gradient(loss, [x, *layer.trainable_weights])
+
+    for _ in range(2):
+        train_step()
+    with tempfile.TemporaryDirectory() as directory:
+        tf.profiler.experimental.start(directory)
+        for _ in range(steps):
+            [g.numpy() for g in train_step()]
+        tf.profiler.experimental.stop()
+        space = xplane_pb2.XSpace()
+        path = glob.glob(f"{directory}/**/*.xplane.pb", recursive=True)[0]
+        with open(path, "rb") as handle:
+            space.ParseFromString(handle.read())
+    totals, executions = collections.Counter(), 0
+    for plane in space.planes:
+        for line in plane.lines:
+            for event in line.events:
+                name = plane.event_metadata[event.metadata_id].name
+                if ":" not in name or "::" in name:
+                    continue  # runtime frames, not ops
+                op_type = name.rsplit(":", 1)[1]
+                if op_type.isidentifier() and op_type not in CONTROL_FLOW:
+                    totals[op_type.lstrip("_").replace("Mkl", "")] += (
+                        event.duration_ps / 1e9 / steps)
+                    executions += 1
+    return totals, executions // steps
+
+
+def profile_rows(profiles, top=10):
+    counts = {name: count for name, (_, count) in profiles.items()}
+    profiles = {name: totals for name, (totals, _) in profiles.items()}
+    kinds = {}
+    for totals in profiles.values():
+        for op_type, _ in totals.most_common(top):
+            kinds.setdefault(op_type, None)
+    rows = ["| op type | " + " | ".join(f"{name} ms (share)" for name in profiles) + " |",
+            "| --- |" + " --- |" * len(profiles)]
+    for op_type in kinds:
+        cells = []
+        for totals in profiles.values():
+            total = sum(totals.values())
+            cells.append(f"{totals[op_type]:.1f} ({100 * totals[op_type] / total:.0f}%)")
+        rows.append(f"| {op_type} | " + " | ".join(cells) + " |")
+    rows.append("| all ops | " + " | ".join(
+        f"{sum(t.values()):.1f}" for t in profiles.values()) + " |")
+    rows.append("| op executions per step | " + " | ".join(
+        f"{count:,}" for count in counts.values()) + " |")
+    return rows
+
+
+# -------------------------------------------------------------------- main
+def machine_lines(command):
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    load = os.getloadavg() if hasattr(os, "getloadavg") else ("?",) * 3
+    return [
+        f"- date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}",
+        f"- machine: {cpu}, {os.cpu_count()} cores visible, {platform.platform()}",
+        f"- versions: Python {platform.python_version()}, TensorFlow "
+        f"{tf.__version__}, Keras {keras.__version__}, backend "
+        f"{keras.backend.backend()}, NumPy {np.__version__}",
+        f"- load average at start (1, 5, 15 min): "
+        + ", ".join(f"{v:.2f}" if isinstance(v, float) else v for v in load),
+        f"- command: `{command}`",
+    ]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sections", default=",".join(SECTIONS),
+                        help=f"comma-separated subset of {', '.join(SECTIONS)}")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--steps", type=int, default=16,
+                        help="batches per timed fit on the main shape")
+    parser.add_argument("--quick", action="store_true",
+                        help="2 repeats, 5 steps, fewer shapes: direction only")
+    parser.add_argument("--output", default="BENCHMARKS.md")
+    parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--note", default="", help="a line for the report")
+    args = parser.parse_args()
+    sections = args.sections.split(",")
+    for section in sections:
+        if section not in SECTIONS:
+            parser.error(f"--sections: {section!r} is not one of {SECTIONS}")
+    repeats, steps = (2, 5) if args.quick else (args.repeats, args.steps)
+    small_repeats, small_steps = max(2, repeats - 2), max(4, steps // 2)
+    names = list(PAIRS)
+    command = "python tools/bench.py " + " ".join(sys.argv[1:])
+    out = ["# Benchmarks", "", "Written by `tools/bench.py` (issue 7). CPU only, "
+           "float32, TensorFlow backend.", "", *machine_lines(command)]
+    if args.note:
+        out += [f"- note: {args.note}"]
+
+    def log(line):
+        print(line, flush=True)
+
+    chain_ceiling = None
+    if "ceiling" in sections:
+        log("ceiling ...")
+        ceiling = measure_ceiling(repeats)
+        chain_ceiling = median(ceiling["chain, graph"])
+        out += ["", "## Matmul ceilings", "", "| kernel | GFLOP/s median (min-max) |",
+                "| --- | --- |"]
+        out += [f"| {name} | {summary(values)} |" for name, values in ceiling.items()]
+
+    if "layers" in sections:
+        log("layers ...")
+        results = measure_layers(names, 256, 100, steps, repeats, with_autodiff=True)
+        out += ["", "## Char LM, hidden 256, sequence 100, batch 64 (`model.fit`)", "",
+                f"{steps} batches per timing, {repeats} repeats. `kerasseq` uses the "
+                "fused gradient (default); `kerasseq autodiff` is the same layer "
+                "with `fused_gradient=False`. GFLOP/s counts 3x the forward "
+                "multiply-adds of the recurrent layer and the head per token.", "",
+                *LAYER_HEADER, *layer_rows(results, names, 256, chain_ceiling)]
+
+    if "shapes" in sections:
+        shapes = [(128, 100, False), (512, 100, False), (256, 50, False),
+                  (256, 200, False), (256, 100, True)]
+        if args.quick:
+            shapes = [(128, 100, False), (256, 100, True)]
+        out += ["", "## Other shapes (Keras vs kerasseq)", "",
+                f"{small_repeats} repeats; batches per timing scaled to "
+                f"{small_steps} at sequence 100. Masked: `Embedding(mask_zero=True)`, "
+                "each row zero-padded after a random length in [50, 100].", "",
+                *LAYER_HEADER]
+        for units, seq_len, padded in shapes:
+            log(f"shape {units} {seq_len} {padded} ...")
+            shape_steps = max(2, small_steps * 100 // seq_len)
+            results = measure_layers(names, units, seq_len, shape_steps, small_repeats,
+                                     padded=padded)
+            label = f"h{units} s{seq_len}{' masked' if padded else ''} "
+            out += layer_rows(results, names, units, chain_ceiling, label)
+
+    if "xla" in sections:
+        log("xla ...")
+        xla_names = ["LSTM"] if args.quick else names
+        graph = measure_layers(xla_names, 256, 100, small_steps, small_repeats)
+        xla = measure_layers(xla_names, 256, 100, small_steps, small_repeats,
+                             jit_compile=True)
+        out += ["", "## XLA (`jit_compile=True`) against graph mode, hidden 256", "",
+                "| layer | variant | graph tokens/s | XLA tokens/s | XLA / graph |",
+                "| --- | --- | --- | --- | --- |"]
+        for key in graph:
+            out.append(f"| {key[0]} | {key[1]} | {summary(graph[key])} | "
+                       f"{summary(xla[key])} | {median(xla[key]) / median(graph[key]):.2f}x |")
+
+    if "orthogonal" in sections:
+        log("orthogonal ...")
+        results = measure_orthogonal(256, 100, small_steps, small_repeats)
+        base = results["SimpleRNN"]
+        out += ["", "## Orthogonal and unitary cells against SimpleRNN (state 256)", "",
+                "Cost per training step = SimpleRNN tokens/s / cell tokens/s "
+                "(goal: at most 1.3x).", "",
+                "| layer | tokens/s median (min-max) | cost vs SimpleRNN |",
+                "| --- | --- | --- |"]
+        for name, values in results.items():
+            cost = [b / v for b, v in zip(base, values)]
+            out.append(f"| {name} | {summary(values)} | {median(cost):.2f}x |")
+
+    if "pipeline" in sections:
+        log("pipeline ...")
+        results = measure_pipeline(steps=2 * steps, repeats=small_repeats)
+        ratio = [a / b for a, b in zip(results["fit from tf.data"],
+                                       results["fit from memory"])]
+        out += ["", "## Input pipeline (default LM, LSTM 256, shakespeare)", "",
+                "| variant | tokens/s median (min-max) |", "| --- | --- |"]
+        out += [f"| {name} | {summary(values)} |" for name, values in results.items()]
+        out += ["", f"fit from tf.data / fit from memory: {median(ratio):.3f} "
+                f"({min(ratio):.3f}-{max(ratio):.3f})"]
+
+    if "generation" in sections:
+        log("generation ...")
+        results = measure_generation(1000 if args.quick else 2000, small_repeats)
+        speedup = [a / b for a, b in zip(results["TFLite one step (calls/s)"],
+                                         results["Keras model(one token) (calls/s)"])]
+        out += ["", "## Generation (default LM: LSTM 128, embedding 32, vocabulary 65)",
+                "", "| measure | rate median (min-max) |", "| --- | --- |"]
+        out += [f"| {name} | {summary(values)} |" for name, values in results.items()]
+        out += ["", f"TFLite step / Keras one-step call: {median(speedup):.1f}x"]
+
+    if "profile" in sections:
+        log("profile ...")
+        profiles = {
+            "keras LSTM": profile_layer(keras.layers.LSTM),
+            "kerasseq LSTM": profile_layer(layers.LSTM),
+            "kerasseq LSTM autodiff": profile_layer(autodiff_layer(layers.LSTM)),
+        }
+        out += ["", "## Profile: one LSTM layer step, forward and backward", "",
+                "Hidden 256, sequence 100, batch 64, `tf.function` graph mode, "
+                "`tf.profiler` op time summed over threads (the profiler adds "
+                "a few microseconds to each op, so small ops look larger than "
+                "they are; the total is not a wall time).", "",
+                *profile_rows(profiles)]
+
+    text = "\n".join(out) + "\n"
+    print("\n" + text)
+    if not args.no_write:
+        with open(args.output, "w") as handle:
+            handle.write(text)
+
+
+if __name__ == "__main__":
+    main()
