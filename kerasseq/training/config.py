@@ -108,8 +108,13 @@ class ModelConfig:
 def resolve_jit_compile(setting):
     """`True`/`False` for `model.compile(jit_compile=...)` from a setting.
 
-    `"auto"` turns XLA on only when a GPU is visible: on CPUs, XLA runs
-    Keras's recurrent time loops about 2x slower (issue 7's measurements).
+    `"auto"` turns XLA on only when a GPU is visible. On CPUs, XLA trains
+    Keras's own recurrent layers about 1.25x slower, and kerasseq's layers
+    (fused gradient) within about 10% of graph mode while evaluating them
+    about 20% slower (LSTM, GRU 256; `tools/bench.py` and BENCHMARKS.md), so
+    graph mode is the choice there. `"on"` always compiles: the trainer
+    raises if Keras declines (`compile_model`), and the fused gradient
+    compiles under XLA (tested).
     """
     validation.check_choice("jit_compile", setting, JIT_COMPILE_CHOICES)
     if setting != "auto":
