@@ -279,40 +279,43 @@ def _tensorflow_fused_recurrence(
             gradient_spec = [(xs.dtype, xs.shape[1:])]
             separate_projected = []
 
+            zero = tf.zeros((), xs.dtype)
+
             def backward_body(time, d_states, d_output, d_recurrents, d_projecteds):
-                if d_outputs_array is not None:
-                    d_output = d_output + d_outputs_array.read(time)
+                d_new = list(d_states)
                 if keep is None:
-                    d_h, d_output = d_output, tf.zeros_like(d_output)
+                    # Each output is the new state (`d_last` joined `d_final`).
+                    if d_outputs_array is not None:
+                        d_new[0] += d_outputs_array.read(time)
                 else:
+                    if d_outputs_array is not None:
+                        d_output += d_outputs_array.read(time)
                     # A masked step passes the output's gradient back to the
                     # previous output it repeated (or drops it if it was 0).
                     keep_t = keep_array.read(time)
-                    zeros = tf.zeros_like(d_output)
-                    d_h = tf.where(keep_t, d_output, zeros)
-                    if zero_output_for_mask:
-                        d_output = zeros
-                    else:
-                        d_output = tf.where(keep_t, zeros, d_output)
-                d_new = [d_states[0] + d_h, *d_states[1:]]
+                    d_new[0] += tf.where(keep_t, d_output, zero)
+                    d_output = zero * d_output if zero_output_for_mask else (
+                        tf.where(keep_t, zero, d_output)
+                    )
                 d_recurrent, d_projected, d_direct = cell.backward_step(
                     d_new,
                     [a.read(time) for a in saved_arrays],
                     [a.read(time) for a in previous],
                     parameters,
                 )
-                d_previous = [
-                    tf.zeros_like(d) if direct is None else direct
-                    for d, direct in zip(d_new, d_direct)
-                ]
                 # The one matrix product of the backward step, all gates fused.
-                d_previous[0] += tf.matmul(d_recurrent, transposed_kernel)
+                d_previous = [tf.matmul(d_recurrent, transposed_kernel)]
+                if d_direct[0] is not None:
+                    d_previous[0] += d_direct[0]
+                d_previous += [
+                    tf.zeros_like(d) if direct is None else direct
+                    for d, direct in zip(d_new[1:], d_direct[1:])
+                ]
                 if keep is not None:
                     # A masked step kept its states: their gradients pass through.
-                    zeros = tf.zeros_like(d_recurrent)
-                    d_recurrent = tf.where(keep_t, d_recurrent, zeros)
+                    d_recurrent = tf.where(keep_t, d_recurrent, zero)
                     if d_projected is not None:
-                        d_projected = tf.where(keep_t, d_projected, zeros)
+                        d_projected = tf.where(keep_t, d_projected, zero)
                     d_previous = [
                         tf.where(keep_t, d_prev, d_next)
                         for d_prev, d_next in zip(d_previous, d_new)
@@ -328,7 +331,7 @@ def _tensorflow_fused_recurrence(
                 backward_body,
                 (
                     length - 1,
-                    list(d_final),
+                    [d_final[0] + d_last, *d_final[1:]] if keep is None else list(d_final),
                     d_last,
                     arrays(gradient_spec),
                     arrays(gradient_spec),
