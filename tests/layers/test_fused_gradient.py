@@ -29,6 +29,8 @@ FUSED_LAYERS = {
     "orthogonal_modrelu": lambda **kw: layers.OrthogonalRNN(
         UNITS, activation="modrelu", parametrization="cayley", **kw
     ),
+    "unitary": lambda **kw: layers.UnitaryRNN(UNITS, **kw),
+    "unitary_linear": lambda **kw: layers.UnitaryRNN(UNITS, activation="linear", **kw),
 }
 
 
@@ -38,7 +40,10 @@ def twin_layers(name, rng, dtype="float64", **kwargs):
     plain = FUSED_LAYERS[name](fused_gradient=False, dtype=dtype, **kwargs)
     for layer in (fused, plain):
         layer.build((None, STEPS, FEATURES))
-    weights = [0.6 * rng.standard_normal(w.shape) for w in fused.get_weights()]
+    weights = [
+        0.6 * rng.standard_normal(w.shape) if w.dtype.kind == "f" else w
+        for w in fused.get_weights()
+    ]  # (UnitaryRNN's integer permutation is kept)
     fused.set_weights(weights)
     plain.set_weights(weights)
     return fused, plain
@@ -204,9 +209,8 @@ def test_input_dropout_keeps_the_fused_gradient(monkeypatch):
         layers.GRU(UNITS, reset_after=False),
         layers.SimpleRNN(UNITS, activation="selu"),
         layers.LSTM(UNITS, recurrent_activation="hard_sigmoid"),
-        layers.UnitaryRNN(UNITS),
     ],
-    ids=["gru_reset_before", "selu", "hard_sigmoid", "unitary"],
+    ids=["gru_reset_before", "selu", "hard_sigmoid"],
 )
 def test_cells_without_a_fused_gradient_say_so(layer):
     assert not layer.cell.supports_fused_gradient()
@@ -230,3 +234,26 @@ def test_fused_gradient_config_round_trip():
     assert layers.GRU.from_config(layer.get_config()).fused_gradient is False
     with pytest.raises(ValueError, match="fused_gradient"):
         layers.LSTM(UNITS, fused_gradient="yes")
+
+
+def test_bidirectional_fused_gradient_equals_autodiff():
+    rng = np.random.default_rng(8)
+    x = tf.constant(rng.standard_normal((BATCH, STEPS, FEATURES)))
+    mask = tf.constant(padding_mask(rng, "left"))
+    weights, results = None, []
+    for fused in (True, False):
+        layer = keras.layers.Bidirectional(
+            layers.LSTM(UNITS, return_sequences=True, fused_gradient=fused,
+                        dtype="float64"),
+            dtype="float64",
+        )
+        layer.build((None, STEPS, FEATURES))
+        weights = weights or [rng.standard_normal(w.shape) for w in layer.get_weights()]
+        layer.set_weights(weights)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            outputs = layer(x, mask=mask, training=True)
+            loss = tf.reduce_sum(outputs * tf.sin(outputs))
+        results.append(tape.gradient(loss, [x, *layer.trainable_weights]))
+    for got, want in zip(*results):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
