@@ -91,11 +91,8 @@ def run_recurrence(
         output, new_states = step_fn(x_t, states)
         new_states = list(keras.tree.flatten(new_states))
         if mask is not None:
-            new_states = [
-                ops.where(keep, new, old) for new, old in zip(new_states, states)
-            ]
             fallback = zero_output if zero_output_for_mask else previous_output
-            output = ops.where(keep, output, fallback)
+            output, new_states = _hold_masked(keep, output, new_states, fallback, states)
         return [output] + new_states, output
 
     init = [zero_output] + list(initial_states)
@@ -109,6 +106,13 @@ def run_recurrence(
     else:
         outputs = last_output
     return last_output, outputs, final_states
+
+
+def _hold_masked(keep, output, new_states, fallback, states):
+    """Where `keep` (`(batch, 1)` bool) is false, the step holds its states
+    and outputs `fallback` (zeros or the previous output)."""
+    new_states = [ops.where(keep, new, old) for new, old in zip(new_states, states)]
+    return ops.where(keep, output, fallback), new_states
 
 
 def _keras_scan(body, init, xs, return_sequences, unroll):
@@ -235,15 +239,13 @@ def _tensorflow_fused_recurrence(
                 inputs_array.read(time), states, recurrent_kernel, parameters
             )
             new_states = list(new_states)
+            output, fallback = new_states[0], (
+                zero_output if zero_output_for_mask else output
+            )
             if keep is not None:
-                keep_t = keep_array.read(time)
-                fallback = zero_output if zero_output_for_mask else output
-                output = tf.where(keep_t, new_states[0], fallback)
-                new_states = [
-                    tf.where(keep_t, new, old) for new, old in zip(new_states, states)
-                ]
-            else:
-                output = new_states[0]
+                output, new_states = _hold_masked(
+                    keep_array.read(time), output, new_states, fallback, states
+                )
             return (
                 time + 1,
                 output,
