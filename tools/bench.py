@@ -110,8 +110,11 @@ def autodiff_layer(layer_class):
     return make
 
 
+CLOCK = {"wall": time.perf_counter, "cpu": time.process_time}
+
+
 def measure_layers(names, units, seq_len, steps, repeats, jit_compile=False,
-                   padded=False, with_autodiff=False):
+                   padded=False, with_autodiff=False, clock="wall"):
     """`{(layer, variant): [tokens/s]}` of Keras vs kerasseq on one shape."""
     x, y = char_lm_data(BATCH, steps, seq_len, padded=padded)
     runs = {}
@@ -123,7 +126,7 @@ def measure_layers(names, units, seq_len, steps, repeats, jit_compile=False,
         for variant, make in variants.items():
             model = build(make, units, seq_len, jit_compile, mask_zero=padded)
             runs[(name, variant)] = (
-                lambda model=model: time_fit(model, x, y, BATCH, steps)
+                lambda model=model: time_fit(model, x, y, BATCH, steps, CLOCK[clock])
             )
     return interleaved(runs, repeats)
 
@@ -150,7 +153,7 @@ LAYER_HEADER = ["| layer | variant | tokens/s median (min-max) | ratio to Keras 
 
 
 # --------------------------------------------------------------- orthogonal
-def measure_orthogonal(state_size, seq_len, steps, repeats):
+def measure_orthogonal(state_size, seq_len, steps, repeats, clock="wall"):
     """tokens/s of same-state-size SimpleRNN, OrthogonalRNN, UnitaryRNN."""
     makers = {
         "SimpleRNN": lambda units, **kw: layers.SimpleRNN(units, **kw),
@@ -165,7 +168,8 @@ def measure_orthogonal(state_size, seq_len, steps, repeats):
     runs = {}
     for name, make in makers.items():
         model = build(make, state_size, seq_len, False)
-        runs[name] = lambda model=model: time_fit(model, x, y, BATCH, steps)
+        runs[name] = lambda model=model: time_fit(model, x, y, BATCH, steps,
+                                                  CLOCK[clock])
     return interleaved(runs, repeats)
 
 
@@ -330,10 +334,20 @@ def main():
                         help="batches per timed fit on the main shape")
     parser.add_argument("--quick", action="store_true",
                         help="2 repeats, 5 steps, fewer shapes: direction only")
+    parser.add_argument("--cpu-time", action="store_true",
+                        help="one TensorFlow thread, process CPU time instead of "
+                             "wall time: the work per token, robust to other load "
+                             "(layers, shapes, xla and orthogonal sections)")
+    parser.add_argument("--append", action="store_true",
+                        help="append the tables to --output instead of replacing it")
     parser.add_argument("--output", default="BENCHMARKS.md")
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--note", default="", help="a line for the report")
     args = parser.parse_args()
+    clock = "cpu" if args.cpu_time else "wall"
+    if args.cpu_time:
+        tf.config.threading.set_intra_op_parallelism_threads(1)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
     sections = args.sections.split(",")
     for section in sections:
         if section not in SECTIONS:
@@ -342,8 +356,12 @@ def main():
     small_repeats, small_steps = max(2, repeats - 2), max(4, steps // 2)
     names = list(PAIRS)
     command = "python tools/bench.py " + " ".join(sys.argv[1:])
+    timing = ("one TensorFlow thread, tokens per second of process CPU time (work, "
+              "not wall time)" if args.cpu_time else "default threads, wall time")
     out = ["# Benchmarks", "", "Written by `tools/bench.py` (issue 7). CPU only, "
-           "float32, TensorFlow backend.", "", *machine_lines(command)]
+           f"float32, TensorFlow backend; {timing}.", "", *machine_lines(command)]
+    if args.append:
+        out[0] = f"# Second run: {timing}"
     if args.note:
         out += [f"- note: {args.note}"]
 
@@ -364,7 +382,8 @@ def main():
 
     if "layers" in sections:
         log("layers ...")
-        results = measure_layers(names, 256, 100, steps, repeats, with_autodiff=True)
+        results = measure_layers(names, 256, 100, steps, repeats, with_autodiff=True,
+                                 clock=clock)
         out += ["", "## Char LM, hidden 256, sequence 100, batch 64 (`model.fit`)", "",
                 f"{steps} batches per timing, {repeats} repeats. `kerasseq` uses the "
                 "fused gradient (default); `kerasseq autodiff` is the same layer "
@@ -390,7 +409,7 @@ def main():
             log(f"shape {units} {seq_len} {padded} ...")
             shape_steps = max(2, small_steps * 100 // seq_len)
             results = measure_layers(names, units, seq_len, shape_steps, small_repeats,
-                                     padded=padded)
+                                     padded=padded, clock=clock)
             label = f"h{units} s{seq_len}{' masked' if padded else ''} "
             out += layer_rows(results, names, units, chain_ceiling, label)
             shape_ratios += [
@@ -404,9 +423,10 @@ def main():
     if "xla" in sections:
         log("xla ...")
         xla_names = ["LSTM"] if args.quick else names
-        graph = measure_layers(xla_names, 256, 100, small_steps, small_repeats)
+        graph = measure_layers(xla_names, 256, 100, small_steps, small_repeats,
+                               clock=clock)
         xla = measure_layers(xla_names, 256, 100, small_steps, small_repeats,
-                             jit_compile=True)
+                             jit_compile=True, clock=clock)
         out += ["", "## XLA (`jit_compile=True`) against graph mode, hidden 256", "",
                 "| layer | variant | graph tokens/s | XLA tokens/s | XLA / graph |",
                 "| --- | --- | --- | --- | --- |"]
@@ -424,7 +444,7 @@ def main():
 
     if "orthogonal" in sections:
         log("orthogonal ...")
-        results = measure_orthogonal(256, 100, small_steps, small_repeats)
+        results = measure_orthogonal(256, 100, small_steps, small_repeats, clock)
         base = results["SimpleRNN"]
         out += ["", "## Orthogonal and unitary cells against SimpleRNN (state 256)", "",
                 "Cost per training step = SimpleRNN tokens/s / cell tokens/s "
@@ -508,7 +528,9 @@ def main():
     text = "\n".join(out) + "\n"
     print("\n" + text)
     if not args.no_write:
-        with open(args.output, "w") as handle:
+        with open(args.output, "a" if args.append else "w") as handle:
+            if args.append:
+                handle.write("\n")
             handle.write(text)
 
 

@@ -66,13 +66,17 @@ def train_flops_per_token(layer_name, units, embedding=EMBEDDING, vocab=VOCAB):
     return 3 * forward
 
 
-def time_fit(model, x, y, batch, steps):
-    """Tokens per second of one `fit` epoch over `steps` batches (warmed up)."""
+def time_fit(model, x, y, batch, steps, clock=time.perf_counter):
+    """Tokens per second of one `fit` epoch over `steps` batches (warmed up).
+
+    `clock=time.process_time` (with one TensorFlow thread) measures the work
+    done rather than the wall time, which other processes on the machine
+    distort."""
     model.fit(x[: 2 * batch], y[: 2 * batch], batch_size=batch, epochs=1, verbose=0)
-    start = time.perf_counter()
+    start = clock()
     model.fit(x[: steps * batch], y[: steps * batch], batch_size=batch, epochs=1,
               verbose=0, shuffle=False)
-    return steps * batch * x.shape[1] / (time.perf_counter() - start)
+    return steps * batch * x.shape[1] / (clock() - start)
 
 
 def interleaved(runs, repeats, progress=None):
