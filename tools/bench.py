@@ -20,7 +20,11 @@ the median of the per-repeat ratios):
   the TFLite one-step model against calling the Keras model for one step;
 * `profile`: where one training step of the LSTM layer (hidden 256, sequence
   100, batch 64, forward and backward) spends its time, per TensorFlow op
-  type (`tf.profiler`), Keras's layer against kerasseq's.
+  type (`tf.profiler`), Keras's layer against kerasseq's;
+* `work` (with `--cpu-time`): CPU milliseconds per training batch of the char
+  LM, split into the part without the recurrent layer and the recurrent
+  layer's own, beside the time its matrix products take at the measured
+  one-thread matmul rate.
 
     .venv/bin/python tools/bench.py                 # about 10 minutes
     .venv/bin/python tools/bench.py --quick         # about 2 minutes, rough
@@ -52,8 +56,9 @@ from bench_pipeline import measure_pipeline  # noqa: E402
 from kerasseq import layers  # noqa: E402
 
 SECTIONS = ("ceiling", "layers", "shapes", "xla", "orthogonal", "pipeline", "generation",
-            "profile")
+            "profile", "work")
 BATCH = 64
+CLOCK = {"wall": time.perf_counter, "cpu": time.process_time}
 
 
 def median(values):
@@ -67,7 +72,7 @@ def ratio_summary(ours, theirs):
 
 
 # ------------------------------------------------------------------ ceiling
-def measure_ceiling(repeats):
+def measure_ceiling(repeats, clock="wall"):
     """GFLOP/s of a 2048^3 matmul and of the 100-product chain."""
     a = tf.random.normal((2048, 2048))
     h0 = tf.random.normal((64, 256))
@@ -94,10 +99,10 @@ def measure_ceiling(repeats):
     def rate(function, flops):
         def run():
             function().numpy()  # warm
-            start = time.perf_counter()
+            start = CLOCK[clock]()
             for _ in range(5):
                 function().numpy()
-            return 5 * flops / (time.perf_counter() - start) / 1e9
+            return 5 * flops / (CLOCK[clock]() - start) / 1e9
         return run
 
     return interleaved({name: rate(*spec) for name, spec in runs.items()}, repeats)
@@ -108,9 +113,6 @@ def autodiff_layer(layer_class):
     def make(units, **kwargs):
         return layer_class(units, fused_gradient=False, **kwargs)
     return make
-
-
-CLOCK = {"wall": time.perf_counter, "cpu": time.process_time}
 
 
 def measure_layers(names, units, seq_len, steps, repeats, jit_compile=False,
@@ -228,6 +230,31 @@ def measure_generation(tokens, repeats):
                         "generate_ids, marginal (tokens/s)": marginal,
                         "TFLite one step (calls/s)": tflite_step,
                         "Keras model(one token) (calls/s)": keras_call}, repeats)
+
+
+# --------------------------------------------------------------------- work
+def measure_work(names, repeats, steps):
+    """CPU ms per batch: the LM without its recurrent layer, and with each."""
+    def no_recurrence(units, **kwargs):
+        return keras.layers.Dense(units)  # same width into the head, no loop
+
+    x, y = char_lm_data(BATCH, steps, 100)
+    makers = {"without recurrent layer": no_recurrence}
+    for name in names:
+        makers[f"keras {name}"] = PAIRS[name][0]
+        makers[f"kerasseq {name}"] = PAIRS[name][1]
+    runs = {}
+    for key, make in makers.items():
+        model = build(make, 256, 100, False)
+        runs[key] = lambda model=model: 1e3 * BATCH * 100 / time_fit(
+            model, x, y, BATCH, steps, time.process_time)
+    return interleaved(runs, repeats)
+
+
+def matmul_flops_per_batch(name, units=256, seq_len=100, embedding=64):
+    """The recurrent layer's forward + backward matrix-product FLOPs."""
+    gates = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}[name]
+    return 3 * 2 * BATCH * seq_len * (embedding + units) * gates * units
 
 
 # ------------------------------------------------------------------ profile
@@ -374,7 +401,7 @@ def main():
     chain_ceiling = None
     if "ceiling" in sections:
         log("ceiling ...")
-        ceiling = measure_ceiling(repeats)
+        ceiling = measure_ceiling(repeats, clock)
         chain_ceiling = median(ceiling["chain, graph"])
         out += ["", "## Matmul ceilings", "", "| kernel | GFLOP/s median (min-max) |",
                 "| --- | --- |"]
@@ -517,13 +544,37 @@ def main():
                 "the embedding, the dense head, the loss and the optimizer cost the "
                 "same in both models."]
 
+    if "work" in sections:
+        if not args.cpu_time:
+            log("work: skipped, it needs --cpu-time")
+        else:
+            log("work ...")
+            work = measure_work(names, small_repeats, small_steps)
+            single = measure_ceiling(small_repeats, clock)["2048^3 matmul"]
+            rate = median(single) * 1e9  # FLOP/s of one thread
+            base = median(work["without recurrent layer"])
+            out += ["", "## Work per training batch (one thread, CPU ms)", "",
+                    f"The char LM without its recurrent layer costs {base:.1f} ms per "
+                    "batch; the rest is the recurrent layer's. Its matrix products "
+                    f"alone, at the 2048^3 matmul's rate per CPU second ({median(single):.0f} "
+                    "GFLOP/s), would take the last column.", "",
+                    "| layer | Keras layer ms | kerasseq layer ms | Keras / kerasseq | "
+                    "matmul FLOPs at the matmul rate, ms |",
+                    "| --- | --- | --- | --- | --- |"]
+            for name in names:
+                theirs = median(work[f"keras {name}"]) - base
+                ours = median(work[f"kerasseq {name}"]) - base
+                bound = 1e3 * matmul_flops_per_batch(name) / rate
+                out.append(f"| {name} | {theirs:.1f} | {ours:.1f} | {theirs / ours:.2f}x | "
+                           f"{bound:.1f} |")
+
     goals.append(("6. GPU: JAX/XLA layers vs cuDNN `keras.layers.LSTM`",
                   "not measured: no GPU in this session", "report", None))
     status = {True: "met", False: "missed", None: "-"}
     summary_rows = ["", "## Goals of issue 7 in this run", "",
                     "| goal | measured | target | status |", "| --- | --- | --- | --- |"]
     summary_rows += [f"| {g} | {m} | {t} | {status[ok]} |" for g, m, t, ok in goals]
-    position = next(i for i, line in enumerate(out) if line.startswith("## "))
+    position = next((i for i, line in enumerate(out) if line.startswith("## ")), len(out) + 1)
     out[position - 1:position - 1] = summary_rows
     text = "\n".join(out) + "\n"
     print("\n" + text)
