@@ -9,7 +9,10 @@ over all steps, `H_{0..T-1}^T dZ`, the way cuDNN's RNN kernels do. The
 gradient of the input projection is `dZ` itself, so autodiff turns it into
 the kernel and bias gradients with one batched product, again over all steps.
 
-A cell takes part by implementing, in `keras.ops`:
+A cell takes part by returning `True` from `supports_fused_gradient()`
+(when its activations have known derivatives, `activation_derivative`),
+listing in `fused_parameters()` the weights its step uses besides `W_h`, and
+implementing, in `keras.ops`:
 
 * `forward_step(projected, states, recurrent_kernel, parameters)` ->
   `(new_states, saved)`: the step of `cell.step` without dropout, plus the
