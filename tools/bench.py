@@ -568,6 +568,27 @@ def main():
                 out.append(f"| {name} | {theirs:.1f} | {ours:.1f} | {theirs / ours:.2f}x | "
                            f"{bound:.1f} |")
 
+    if not args.append:
+        out += ["", "## Notes", "",
+                "- On a 2-core machine shared with other processes, wall-time "
+                "throughputs cluster at fractions of the free-machine rate (one "
+                "timing gets both cores, the next one): read medians with their "
+                "min-max. `--cpu-time` measures work (one thread, CPU seconds) "
+                "and is steady under load; its tables are appended below when run.",
+                "- The fused gradient removes, per backward step, the weight-gradient "
+                "product, its accumulation (`AddN`) and the bias sums; the matrix "
+                "products left are the same FLOPs in both implementations, and on "
+                "this CPU Keras's small per-step products already run close to the "
+                "matmul rate (work table). What remains is the gate arithmetic, "
+                "about twenty small elementwise ops per step and direction, which "
+                "graph-mode TensorFlow runs one kernel each; cuDNN fuses it into one "
+                "kernel, and XLA fuses it too (XLA table).",
+                "- `--jit-compile auto` is graph mode on CPUs: with the fused "
+                "gradient, XLA trains kerasseq's layers about as fast per CPU second "
+                "(faster in wall time on a loaded machine), evaluates them about "
+                "20% slower, recompiles for each new batch shape, and trains "
+                "Keras's own layers slower; on GPUs it turns XLA on (not measured "
+                "here)."]
     goals.append(("6. GPU: JAX/XLA layers vs cuDNN `keras.layers.LSTM`",
                   "not measured: no GPU in this session", "report", None))
     status = {True: "met", False: "missed", None: "-"}
