@@ -577,9 +577,9 @@ def main():
                 "and is steady under load; its tables are appended below when run.",
                 "- The fused gradient removes, per backward step, the weight-gradient "
                 "product, its accumulation (`AddN`) and the bias sums; the matrix "
-                "products left are the same FLOPs in both implementations, and on "
-                "this CPU Keras's small per-step products already run close to the "
-                "matmul rate (work table). What remains is the gate arithmetic, "
+                "products left are the same FLOPs in both implementations and, even "
+                "at the full matmul rate, take more than half of the layer's time "
+                "(work table). What remains is the gate arithmetic, "
                 "about twenty small elementwise ops per step and direction, which "
                 "graph-mode TensorFlow runs one kernel each; cuDNN fuses it into one "
                 "kernel, and XLA fuses it too (XLA table).",
