@@ -257,3 +257,20 @@ def test_bidirectional_fused_gradient_equals_autodiff():
         results.append(tape.gradient(loss, [x, *layer.trainable_weights]))
     for got, want in zip(*results):
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("jit_compile", [False, True], ids=["graph", "xla"])
+def test_fit_with_unknown_sequence_length_and_masks(monkeypatch, jit_compile):
+    calls = count_backward_steps(monkeypatch, layers.LSTMCell)
+    rng = np.random.default_rng(9)
+    inputs = keras.Input((None,), dtype="int32")
+    x = keras.layers.Embedding(9, FEATURES, mask_zero=True)(inputs)
+    x = layers.LSTM(UNITS, return_sequences=True, dropout=0.1, seed=1)(x)
+    model = keras.Model(inputs, keras.layers.Dense(1)(x))
+    model.compile("adam", "mse", jit_compile=jit_compile)
+    for steps in (6, 9):  # two lengths, one model
+        history = model.fit(rng.integers(0, 9, size=(8, steps)),
+                            rng.standard_normal((8, steps, 1)), verbose=0)
+        assert np.all(np.isfinite(history.history["loss"]))
+    assert model.jit_compile is jit_compile
+    assert calls
