@@ -26,7 +26,9 @@ the median of the per-repeat ratios):
   layer's own, beside the time its matrix products take at the measured
   one-thread matmul rate.
 
-    .venv/bin/python tools/bench.py                 # about 10 minutes
+    .venv/bin/python tools/bench.py                 # about 7 minutes (2 cores)
+    .venv/bin/python tools/bench.py --cpu-time --append \
+        --sections ceiling,layers,xla,orthogonal,work  # work, robust to load
     .venv/bin/python tools/bench.py --quick         # about 2 minutes, rough
     .venv/bin/python tools/bench.py --sections layers,xla --no-write
 """
