@@ -37,6 +37,7 @@ import argparse
 import datetime
 import os
 import platform
+import shlex
 import statistics
 import sys
 import time
@@ -384,13 +385,13 @@ def main():
     repeats, steps = (2, 5) if args.quick else (args.repeats, args.steps)
     small_repeats, small_steps = max(2, repeats - 2), max(4, steps // 2)
     names = list(PAIRS)
-    command = "python tools/bench.py " + " ".join(sys.argv[1:])
+    command = "python tools/bench.py " + shlex.join(sys.argv[1:])
     timing = ("one TensorFlow thread, tokens per second of process CPU time (work, "
               "not wall time)" if args.cpu_time else "default threads, wall time")
     out = ["# Benchmarks", "", "Written by `tools/bench.py` (issue 7). CPU only, "
            f"float32, TensorFlow backend; {timing}.", "", *machine_lines(command)]
     if args.append:
-        out[0] = f"# Second run: {timing}"
+        out[0] = f"# Appended run: {timing}"
     if args.note:
         out += [f"- note: {args.note}"]
 
