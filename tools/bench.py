@@ -587,11 +587,11 @@ def main():
                 "graph-mode TensorFlow runs one kernel each; cuDNN fuses it into one "
                 "kernel, and XLA fuses it too (XLA table).",
                 "- `--jit-compile auto` is graph mode on CPUs: with the fused "
-                "gradient, XLA trains kerasseq's layers about as fast per CPU second "
-                "(faster in wall time on a loaded machine), evaluates them about "
-                "20% slower, recompiles for each new batch shape, and trains "
-                "Keras's own layers slower; on GPUs it turns XLA on (not measured "
-                "here)."]
+                "gradient, XLA trains kerasseq's layers at the same work per token "
+                "(CPU-time XLA table) and faster in wall time on fixed shapes, but "
+                "evaluates them about 20% slower and recompiles for each new batch "
+                "shape; it trains Keras's own layers slower. On GPUs `auto` turns "
+                "XLA on (not measured here)."]
     goals.append(("6. GPU: JAX/XLA layers vs cuDNN `keras.layers.LSTM`",
                   "not measured: no GPU in this session", "report", None))
     status = {True: "met", False: "missed", None: "-"}
