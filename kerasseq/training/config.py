@@ -112,7 +112,8 @@ def resolve_jit_compile(setting):
     2 cores): XLA trains Keras's own recurrent layers 1.2-1.7x slower per
     CPU second; kerasseq's layers (fused gradient) train at the same work
     per token (1.00-1.05x) and in wall time up to 1.45x faster on
-    fixed-shape batches, but evaluate about 20% slower and recompile for
+    fixed-shape batches, but evaluate LSTM and GRU about 20% slower (one-off
+    measurement, not in the bench) and recompile for
     every new batch shape (bucketed classifier batches, last partial
     batches), so graph mode stays the default there. `"on"` always
     compiles: the trainer raises if Keras declines (`compile_model`), and
