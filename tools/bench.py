@@ -589,7 +589,8 @@ def main():
                 "- `--jit-compile auto` is graph mode on CPUs: with the fused "
                 "gradient, XLA trains kerasseq's layers at the same work per token "
                 "(CPU-time XLA table) and faster in wall time on fixed shapes, but "
-                "evaluates them about 20% slower and recompiles for each new batch "
+                "(one-off measurement) evaluates LSTM and GRU about 20% slower and "
+                "recompiles for each new batch "
                 "shape; it trains Keras's own layers slower. On GPUs `auto` turns "
                 "XLA on (not measured here)."]
     goals.append(("6. GPU: JAX/XLA layers vs cuDNN `keras.layers.LSTM`",
