@@ -4,6 +4,7 @@ Character-LM shape from issue 7: Embedding(96, 64) -> recurrent(units) ->
 Dense(96) on every step, batch 64, `model.fit` on in-memory data. Variants run
 interleaved, repeat after repeat, so machine noise hits all of them alike;
 the table reports median tokens/s (min-max) and the ratio to Keras.
+`tools/bench.py` runs this with the other comparisons of issue 7.
 
     .venv/bin/python tools/bench_layers.py --repeats 5 --steps 20
 """
@@ -21,18 +22,21 @@ import numpy as np  # noqa: E402
 from kerasseq import layers  # noqa: E402
 
 VOCAB = 96
+EMBEDDING = 64
 PAIRS = {
     "SimpleRNN": (keras.layers.SimpleRNN, layers.SimpleRNN),
     "LSTM": (keras.layers.LSTM, layers.LSTM),
     "GRU": (keras.layers.GRU, layers.GRU),
 }
+GATES = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}
 
 
-def build(layer_class, units, seq_len, jit_compile):
+def build(make_layer, units, seq_len, jit_compile, mask_zero=False):
+    """The char LM around `make_layer(units, return_sequences=True)`."""
     keras.utils.set_random_seed(0)
     inputs = keras.Input((seq_len,), dtype="int32")
-    x = keras.layers.Embedding(VOCAB, 64)(inputs)
-    x = layer_class(units, return_sequences=True)(x)
+    x = keras.layers.Embedding(VOCAB, EMBEDDING, mask_zero=mask_zero)(inputs)
+    x = make_layer(units, return_sequences=True)(x)
     model = keras.Model(inputs, keras.layers.Dense(VOCAB)(x))
     model.compile(
         optimizer="adam",
@@ -42,11 +46,54 @@ def build(layer_class, units, seq_len, jit_compile):
     return model
 
 
-def time_fit(model, x, y, batch, steps):
+def char_lm_data(batch, steps, seq_len, padded=False, seed=0):
+    """Random token windows; `padded` zero-pads each row after a random length
+    in `[seq_len / 2, seq_len]` (the mask of `mask_zero=True`)."""
+    rng = np.random.default_rng(seed)
+    x = rng.integers(1, VOCAB, size=(steps * batch, seq_len))
+    if padded:
+        lengths = rng.integers(seq_len // 2, seq_len + 1, size=len(x))
+        x[np.arange(seq_len)[None, :] >= lengths[:, None]] = 0
+    y = rng.integers(0, VOCAB, size=x.shape)
+    return x, y
+
+
+def train_flops_per_token(layer_name, units, embedding=EMBEDDING, vocab=VOCAB):
+    """Multiply-adds x 2 of one trained token: forward plus a backward of
+    twice its cost (input and weight gradients), recurrent layer and head."""
+    gates = GATES.get(layer_name, 1)
+    forward = 2 * (embedding + units) * gates * units + 2 * units * vocab
+    return 3 * forward
+
+
+def time_fit(model, x, y, batch, steps, clock=time.perf_counter):
+    """Tokens per second of one `fit` epoch over `steps` batches (warmed up).
+
+    `clock=time.process_time` (with one TensorFlow thread) measures the work
+    done rather than the wall time, which other processes on the machine
+    distort."""
     model.fit(x[: 2 * batch], y[: 2 * batch], batch_size=batch, epochs=1, verbose=0)
-    start = time.perf_counter()
-    model.fit(x[: steps * batch], y[: steps * batch], batch_size=batch, epochs=1, verbose=0)
-    return steps * batch * x.shape[1] / (time.perf_counter() - start)
+    start = clock()
+    model.fit(x[: steps * batch], y[: steps * batch], batch_size=batch, epochs=1,
+              verbose=0, shuffle=False)
+    return steps * batch * x.shape[1] / (clock() - start)
+
+
+def interleaved(runs, repeats, progress=None):
+    """`{key: [value per repeat]}` of `runs[key]()`, interleaved by repeat."""
+    results = {key: [] for key in runs}
+    for repeat in range(repeats):
+        for key, run in runs.items():
+            results[key].append(run())
+        if progress:
+            progress(f"repeat {repeat + 1}/{repeats} done")
+    return results
+
+
+def summary(values):
+    """`median (min-max)` of a list of rates."""
+    return (f"{statistics.median(values):,.0f} "
+            f"({min(values):,.0f}-{max(values):,.0f})")
 
 
 def main():
@@ -60,22 +107,17 @@ def main():
     parser.add_argument("--jit-compile", action="store_true")
     args = parser.parse_args()
 
-    rng = np.random.default_rng(0)
-    x = rng.integers(0, VOCAB, size=(args.steps * args.batch, args.seq_len))
-    y = rng.integers(0, VOCAB, size=x.shape)
+    x, y = char_lm_data(args.batch, args.steps, args.seq_len)
     names = args.layers.split(",")
-    models = {}
+    runs = {}
     for name in names:
         keras_class, ours_class = PAIRS[name]
         for source, layer_class in (("keras", keras_class), ("kerasseq", ours_class)):
-            models[(name, source)] = build(
-                layer_class, args.units, args.seq_len, args.jit_compile
+            model = build(layer_class, args.units, args.seq_len, args.jit_compile)
+            runs[(name, source)] = (
+                lambda model=model: time_fit(model, x, y, args.batch, args.steps)
             )
-    results = {key: [] for key in models}
-    for repeat in range(args.repeats):
-        for key, model in models.items():
-            results[key].append(time_fit(model, x, y, args.batch, args.steps))
-        print(f"repeat {repeat + 1}/{args.repeats} done", flush=True)
+    results = interleaved(runs, args.repeats, lambda line: print(line, flush=True))
 
     print(
         f"\nunits {args.units}, seq {args.seq_len}, batch {args.batch}, "
@@ -85,9 +127,8 @@ def main():
     print("| --- | --- | --- | --- |")
     for name in names:
         theirs, ours = results[(name, "keras")], results[(name, "kerasseq")]
-        fmt = lambda r: f"{statistics.median(r):,.0f} ({min(r):,.0f}-{max(r):,.0f})"
         print(
-            f"| {name} | {fmt(theirs)} | {fmt(ours)} | "
+            f"| {name} | {summary(theirs)} | {summary(ours)} | "
             f"{statistics.median(ours) / statistics.median(theirs):.2f}x |"
         )
 

@@ -18,11 +18,53 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
+from bench_layers import interleaved  # noqa: E402
+from bench_layers import summary  # noqa: E402
 from kerasseq import data as corpora  # noqa: E402
 from kerasseq.data.pipelines import language_model_datasets  # noqa: E402
 from kerasseq.models import build_language_model  # noqa: E402
 from kerasseq.text import Tokenizer  # noqa: E402
 from kerasseq.training.config import ModelConfig  # noqa: E402
+
+
+def measure_pipeline(data="shakespeare", seq_len=100, batch_size=64, steps=40,
+                     repeats=3):
+    """`{variant: [tokens/s per repeat]}` of the three variants above."""
+    text = corpora.load_text(data)
+    tokenizer = Tokenizer.fit([text], level="char")
+    ids = tokenizer.encode([text])[0].numpy()
+    train = language_model_datasets(ids, seq_len, batch_size, seed=0)["train"]
+    batches = [(x.numpy(), y.numpy()) for x, y in train.take(steps)]
+    x_memory = np.concatenate([b[0] for b in batches])
+    y_memory = np.concatenate([b[1] for b in batches])
+    tokens = steps * batch_size * seq_len
+
+    model = build_language_model(tokenizer.vocabulary_size, ModelConfig(units=256, embedding_dim=64))
+    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.fit(x_memory[: 2 * batch_size], y_memory[: 2 * batch_size],
+              batch_size=batch_size, verbose=0)  # trace once
+
+    def timed(run):
+        def rate():
+            start = time.perf_counter()
+            run()
+            return tokens / (time.perf_counter() - start)
+        return rate
+
+    def pipeline_alone():
+        for _ in train.take(steps):
+            pass
+
+    def fit_pipeline():
+        model.fit(train.take(steps), verbose=0)
+
+    def fit_memory():
+        model.fit(x_memory, y_memory, batch_size=batch_size, shuffle=False, verbose=0)
+
+    fit_pipeline()  # trace the dataset signature once
+    return interleaved({"tf.data pipeline alone": timed(pipeline_alone),
+                        "fit from tf.data": timed(fit_pipeline),
+                        "fit from memory": timed(fit_memory)}, repeats)
 
 
 def main():
@@ -34,46 +76,14 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
-    text = corpora.load_text(args.data)
-    tokenizer = Tokenizer.fit([text], level="char")
-    ids = tokenizer.encode([text])[0].numpy()
-    train = language_model_datasets(ids, args.seq_len, args.batch_size, seed=0)["train"]
-    batches = [(x.numpy(), y.numpy()) for x, y in train.take(args.steps)]
-    x_memory = np.concatenate([b[0] for b in batches])
-    y_memory = np.concatenate([b[1] for b in batches])
-    tokens = args.steps * args.batch_size * args.seq_len
-
-    model = build_language_model(tokenizer.vocabulary_size, ModelConfig(units=256, embedding_dim=64))
-    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    model.fit(x_memory[: 2 * args.batch_size], y_memory[: 2 * args.batch_size],
-              batch_size=args.batch_size, verbose=0)  # trace once
-
-    def pipeline_alone():
-        for _ in train.take(args.steps):
-            pass
-
-    def fit_pipeline():
-        model.fit(train.take(args.steps), verbose=0)
-
-    def fit_memory():
-        model.fit(x_memory, y_memory, batch_size=args.batch_size, shuffle=False, verbose=0)
-
-    variants = {"tf.data pipeline alone": pipeline_alone,
-                "fit from tf.data": fit_pipeline,
-                "fit from memory": fit_memory}
-    results = {name: [] for name in variants}
-    for _ in range(args.repeats):
-        for name, run in variants.items():
-            start = time.perf_counter()
-            run()
-            results[name].append(tokens / (time.perf_counter() - start))
+    results = measure_pipeline(args.data, args.seq_len, args.batch_size, args.steps,
+                               args.repeats)
     print(f"\n{args.data}, batch {args.batch_size} x {args.seq_len}, {args.steps} steps, "
           f"{args.repeats} repeats\n")
     print("| variant | tokens/s median (min-max) |")
     print("| --- | --- |")
     for name, values in results.items():
-        print(f"| {name} | {statistics.median(values):,.0f} "
-              f"({min(values):,.0f}-{max(values):,.0f}) |")
+        print(f"| {name} | {summary(values)} |")
     ratio = statistics.median(results["fit from tf.data"]) / statistics.median(
         results["fit from memory"])
     print(f"\nfit from tf.data / fit from memory = {ratio:.3f}")

@@ -8,8 +8,11 @@ import keras
 from keras import ops
 
 from kerasseq.layers import validation
+from kerasseq.layers.fused_gradient import activation_derivative
+from kerasseq.layers.fused_gradient import column_sum
 from kerasseq.layers.rnn import RecurrentCell
 from kerasseq.layers.rnn import RecurrentLayer
+from kerasseq.layers.rnn import affine
 
 
 @keras.saving.register_keras_serializable(package="kerasseq")
@@ -81,34 +84,72 @@ class GRUCell(RecurrentCell):
         )
 
     def project_inputs(self, inputs):
-        projected = ops.matmul(inputs, self.kernel)
-        if self.use_bias:
-            projected = projected + (self.bias[0] if self.reset_after else self.bias)
-        return projected
+        if not self.use_bias:
+            return affine(inputs, self.kernel)
+        return affine(inputs, self.kernel, self.bias[0] if self.reset_after else self.bias)
 
     def step(self, projected, states, recurrent_kernel, recurrent_mask=None):
         h_tm1 = states[0]
         h_rec = h_tm1 if recurrent_mask is None else h_tm1 * recurrent_mask
-        x_u, x_r, x_g = ops.split(projected, 3, axis=-1)
-        units = self.units
         if self.reset_after:
             rec = ops.matmul(h_rec, recurrent_kernel)  # (batch, 3u)
             if self.use_bias:
                 rec = rec + self.bias[1]
-            rec_u, rec_r, rec_g = ops.split(rec, 3, axis=-1)
-            u = self.recurrent_activation(x_u + rec_u)
-            r = self.recurrent_activation(x_r + rec_r)
-            g = self.activation(x_g + r * rec_g)
-        else:
-            rec = ops.matmul(h_rec, recurrent_kernel[:, : 2 * units])
-            rec_u, rec_r = ops.split(rec, 2, axis=-1)
-            u = self.recurrent_activation(x_u + rec_u)
-            r = self.recurrent_activation(x_r + rec_r)
-            g = self.activation(
-                x_g + ops.matmul(r * h_rec, recurrent_kernel[:, 2 * units :])
-            )
+            return self._reset_after_update(projected, rec, h_tm1)[:2]
+        units = self.units
+        x_u, x_r, x_g = ops.split(projected, 3, axis=-1)
+        rec = ops.matmul(h_rec, recurrent_kernel[:, : 2 * units])
+        rec_u, rec_r = ops.split(rec, 2, axis=-1)
+        u = self.recurrent_activation(x_u + rec_u)
+        r = self.recurrent_activation(x_r + rec_r)
+        g = self.activation(
+            x_g + ops.matmul(r * h_rec, recurrent_kernel[:, 2 * units :])
+        )
         h = u * h_tm1 + (1.0 - u) * g
         return h, [h]
+
+    def _reset_after_update(self, projected, rec, h_tm1):
+        """`h_t` from the input and recurrent projections (`reset_after`)."""
+        x_u, x_r, x_g = ops.split(projected, 3, axis=-1)
+        rec_u, rec_r, rec_g = ops.split(rec, 3, axis=-1)
+        u = self.recurrent_activation(x_u + rec_u)
+        r = self.recurrent_activation(x_r + rec_r)
+        g = self.activation(x_g + r * rec_g)
+        h = u * h_tm1 + (1.0 - u) * g
+        return h, [h], (u, r, g, rec_g)
+
+    # The fused gradient covers `reset_after=True` (Keras's and cuDNN's
+    # default), where the step has one recurrent product.
+    def supports_fused_gradient(self):
+        return (
+            self.reset_after
+            and activation_derivative(self.activation) is not None
+            and activation_derivative(self.recurrent_activation) is not None
+        )
+
+    def fused_parameters(self):
+        return [self.bias[1]] if self.use_bias else []  # the recurrent bias
+
+    def forward_step(self, projected, states, recurrent_kernel, parameters):
+        rec = ops.matmul(states[0], recurrent_kernel)  # (batch, 3u)
+        if parameters:
+            rec = rec + parameters[0]
+        _, new_states, saved = self._reset_after_update(projected, rec, states[0])
+        return new_states, saved
+
+    def backward_step(self, d_states, saved, previous_states, parameters):
+        d_h = d_states[0]
+        u, r, g, rec_g = saved
+        gate_derivative = activation_derivative(self.recurrent_activation)
+        d_g = d_h * (1.0 - u) * activation_derivative(self.activation)(g)
+        d_u = d_h * (previous_states[0] - g) * gate_derivative(u)
+        d_r = d_g * rec_g * gate_derivative(r)
+        d_recurrent = ops.concatenate([d_u, d_r, d_g * r], axis=-1)  # (batch, 3u)
+        d_projected = ops.concatenate([d_u, d_r, d_g], axis=-1)
+        return d_recurrent, d_projected, [d_h * u]
+
+    def parameter_gradients(self, d_recurrent, d_projected, saved, parameters):
+        return [column_sum(d_recurrent)] if parameters else []
 
     def get_config(self):
         config = {

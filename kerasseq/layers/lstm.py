@@ -8,6 +8,7 @@ import keras
 from keras import ops
 
 from kerasseq.layers import validation
+from kerasseq.layers.fused_gradient import activation_derivative
 from kerasseq.layers.rnn import RecurrentCell
 from kerasseq.layers.rnn import RecurrentLayer
 
@@ -90,14 +91,44 @@ class LSTMCell(RecurrentCell):
         h_tm1, c_tm1 = states[0], states[1]
         if recurrent_mask is not None:
             h_tm1 = h_tm1 * recurrent_mask
+        (h, c), _ = self.forward_step(projected, [h_tm1, c_tm1], recurrent_kernel, [])
+        return h, [h, c]
+
+    def supports_fused_gradient(self):
+        return (
+            activation_derivative(self.activation) is not None
+            and activation_derivative(self.recurrent_activation) is not None
+        )
+
+    def forward_step(self, projected, states, recurrent_kernel, parameters):
+        h_tm1, c_tm1 = states[0], states[1]
         z = projected + ops.matmul(h_tm1, recurrent_kernel)  # (batch, 4u)
         z_i, z_f, z_g, z_o = ops.split(z, 4, axis=-1)
         i = self.recurrent_activation(z_i)
         f = self.recurrent_activation(z_f)
+        g = self.activation(z_g)
         o = self.recurrent_activation(z_o)
-        c = f * c_tm1 + i * self.activation(z_g)
-        h = o * self.activation(c)
-        return h, [h, c]
+        c = f * c_tm1 + i * g
+        activated_c = self.activation(c)
+        h = o * activated_c
+        return [h, c], (i, f, g, o, activated_c)
+
+    def backward_step(self, d_states, saved, previous_states, parameters):
+        d_h, d_c = d_states[0], d_states[1]
+        i, f, g, o, activated_c = saved
+        gate_derivative = activation_derivative(self.recurrent_activation)
+        derivative = activation_derivative(self.activation)
+        d_c = d_c + d_h * o * derivative(activated_c)
+        d_z = ops.concatenate(
+            [
+                d_c * g * gate_derivative(i),
+                d_c * previous_states[1] * gate_derivative(f),
+                d_c * i * derivative(g),
+                d_h * activated_c * gate_derivative(o),
+            ],
+            axis=-1,
+        )  # (batch, 4u)
+        return d_z, None, [None, d_c * f]
 
     def get_config(self):
         config = {

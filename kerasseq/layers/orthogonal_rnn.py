@@ -11,6 +11,8 @@ from keras import ops
 
 from kerasseq.initializers import SKEW_INITIALIZERS
 from kerasseq.layers import validation
+from kerasseq.layers.fused_gradient import activation_derivative
+from kerasseq.layers.fused_gradient import column_sum
 from kerasseq.layers.modrelu import add_modrelu_bias
 from kerasseq.layers.modrelu import modrelu
 from kerasseq.layers.parametrizations import get_parametrization
@@ -131,9 +133,38 @@ class OrthogonalRNNCell(RecurrentCell):
         h_tm1 = states[0]
         if recurrent_mask is not None:
             h_tm1 = h_tm1 * recurrent_mask
-        z = projected + ops.matmul(h_tm1, recurrent_kernel)  # (batch, units)
-        h = modrelu(z, self.modrelu_bias) if self.use_modrelu else self.activation(z)
+        (h,), _ = self.forward_step(
+            projected, [h_tm1], recurrent_kernel, self.fused_parameters()
+        )
         return h, [h]
+
+    # The fused gradient: `W_h` stays a function of `skew_kernel`, so autodiff
+    # carries the one `dW_h` product of the loop back through the map.
+    def supports_fused_gradient(self):
+        return self.use_modrelu or activation_derivative(self.activation) is not None
+
+    def fused_parameters(self):
+        return [self.modrelu_bias] if self.use_modrelu else []
+
+    def forward_step(self, projected, states, recurrent_kernel, parameters):
+        z = projected + ops.matmul(states[0], recurrent_kernel)  # (batch, units)
+        h = modrelu(z, parameters[0]) if self.use_modrelu else self.activation(z)
+        return [h], (h,)
+
+    def backward_step(self, d_states, saved, previous_states, parameters):
+        h = saved[0]
+        if self.use_modrelu:
+            # sign(z) relu(|z| + b) has slope 1 wherever it is not zero.
+            slope = ops.cast(ops.not_equal(h, 0), h.dtype)
+        else:
+            slope = activation_derivative(self.activation)(h)
+        return d_states[0] * slope, None, [None]
+
+    def parameter_gradients(self, d_recurrent, d_projected, saved, parameters):
+        if not self.use_modrelu:
+            return []
+        # d h / d b = sign(z) = sign(h) where the unit is active, else 0.
+        return [column_sum(d_projected * ops.sign(saved()[0]))]
 
     def get_config(self):
         config = {"parametrization": self.parametrization}

@@ -21,6 +21,7 @@ import keras
 from keras import ops
 
 from kerasseq.layers import validation
+from kerasseq.layers.fused_gradient import FusedRecurrence
 from kerasseq.layers.time_loop import run_recurrence
 
 
@@ -184,10 +185,7 @@ class RecurrentCell(keras.layers.Layer):
         Returns:
             The projection, `(..., gate_count * units)`.
         """
-        projected = ops.matmul(inputs, self.kernel)
-        if self.use_bias:
-            projected = projected + self.bias
-        return projected
+        return affine(inputs, self.kernel, self.bias if self.use_bias else None)
 
     def step(self, projected, states, recurrent_kernel, recurrent_mask=None):
         """One recurrent step on a projected input.
@@ -206,6 +204,40 @@ class RecurrentCell(keras.layers.Layer):
         raise NotImplementedError(
             f"{type(self).__name__} must implement `step`."
         )
+
+    # ------------------------------------------- fused gradient (optional)
+    # See `kerasseq.layers.fused_gradient` for the protocol. A cell that
+    # returns `True` here implements `forward_step` and `backward_step`.
+    def supports_fused_gradient(self):
+        """Whether the cell describes its fused gradient; default `False`."""
+        return False
+
+    def fused_parameters(self):
+        """Tensors besides `W_h` that `forward_step` uses; default none."""
+        return []
+
+    def forward_step(self, projected, states, recurrent_kernel, parameters):
+        """`step` without dropout, plus what `backward_step` needs.
+
+        Returns:
+            `(new_states, saved)`, `saved` a tuple of `(batch, ...)` tensors.
+        """
+        raise NotImplementedError(
+            f"{type(self).__name__} has no fused gradient."
+        )
+
+    def backward_step(self, d_states, saved, previous_states, parameters):
+        """Gradients of one step: `(d_recurrent, d_projected, d_previous)`."""
+        raise NotImplementedError(
+            f"{type(self).__name__} has no fused gradient."
+        )
+
+    def parameter_gradients(self, d_recurrent, d_projected, saved, parameters):
+        """Gradients of `fused_parameters()` from `(time, batch, ...)` tensors.
+
+        `saved()` returns the stacked `saved` tensors of `forward_step`.
+        """
+        return []
 
     def call(self, inputs, states, training=False):
         states = list(states) if isinstance(states, (list, tuple)) else [states]
@@ -290,9 +322,20 @@ class RNN(keras.layers.RNN):
     the recurrent product. Other cells run through `keras.layers.RNN`
     unchanged. Dropout masks are drawn once per sequence.
 
+    On TensorFlow, a cell that supports it trains (`training=True`) with the
+    fused gradient of `kerasseq.layers.fused_gradient` (one product with
+    `W_h^T` per backward step, the weight gradients as one product over all
+    steps); with `recurrent_dropout` active, `unroll`, `training=False` or
+    `fused_gradient=False`, the time loop is differentiated by autodiff.
+
     Takes the arguments of `keras.layers.RNN`: `cell`, `return_sequences`,
     `return_state`, `go_backwards`, `stateful`, `unroll`,
-    `zero_output_for_mask`.
+    `zero_output_for_mask`, and:
+
+    Args:
+        fused_gradient: Whether to use the fused gradient where the cell
+            supports it. Default `True`; the two paths give the same
+            gradients (tested to 1e-5), so this is for comparison.
 
     Call arguments:
         sequences: `(batch, time, features)`.
@@ -311,6 +354,16 @@ class RNN(keras.layers.RNN):
     (2, 5, 8)
     """
 
+    def __init__(self, cell, fused_gradient=True, **kwargs):
+        validation.check_choice("fused_gradient", fused_gradient, (True, False))
+        super().__init__(cell, **kwargs)
+        self.fused_gradient = fused_gradient
+
+    def get_config(self):
+        config = {"fused_gradient": self.fused_gradient}
+        base_config = super().get_config()
+        return {**base_config, **config}
+
     def inner_loop(self, sequences, initial_state, mask, training=False):
         cell = self.cell
         if not isinstance(cell, RecurrentCell):
@@ -319,9 +372,12 @@ class RNN(keras.layers.RNN):
             )
         if isinstance(mask, (list, tuple)):
             mask = mask[0]
+        # Time-major from here on: the narrow inputs are transposed, not the
+        # `gates * units`-wide projection (nor its gradient).
+        sequences = ops.transpose(sequences, (1, 0, 2))  # (time, batch, features)
         if training and cell.dropout > 0:
             input_mask = cell.dropout_mask(
-                (ops.shape(sequences)[0], 1, ops.shape(sequences)[2]),
+                (1, ops.shape(sequences)[1], ops.shape(sequences)[2]),
                 cell.dropout,
             )
             sequences = sequences * input_mask  # same mask at every step
@@ -330,11 +386,22 @@ class RNN(keras.layers.RNN):
             recurrent_mask = cell.dropout_mask(
                 ops.shape(initial_state[0]), cell.recurrent_dropout
             )
-        projected = cell.project_inputs(sequences)  # (batch, time, gates*units)
+        projected = cell.project_inputs(sequences)  # (time, batch, gates*units)
         recurrent_kernel = cell.recurrent_matrix()  # once per sequence
 
         def step_fn(projected_t, states):
             return cell.step(projected_t, states, recurrent_kernel, recurrent_mask)
+
+        fused = None
+        if (
+            self.fused_gradient
+            and training  # inference needs no saved gates
+            and recurrent_mask is None
+            and cell.supports_fused_gradient()
+        ):
+            fused = FusedRecurrence(
+                cell, recurrent_kernel, tuple(cell.fused_parameters())
+            )
 
         return run_recurrence(
             step_fn,
@@ -346,7 +413,38 @@ class RNN(keras.layers.RNN):
             return_sequences=self.return_sequences,
             zero_output_for_mask=self.zero_output_for_mask,
             unroll=self.unroll,
+            fused=fused,
+            time_major=True,
         )
+
+
+def affine(inputs, kernel, bias=None):
+    """`inputs @ kernel + bias`, for one step or a whole sequence.
+
+    On a sequence, the bias rides in the product as one more kernel row
+    against a column of ones: its gradient then comes out of the one
+    kernel-gradient product over all steps, where `inputs @ kernel + bias`
+    would sum the `(batch * time, width)` gradient over its rows, a
+    reduction TensorFlow's CPU kernels run about 8x slower than that product
+    (`tools/bench.py`).
+
+    Args:
+        inputs: `(batch, features)` or `(..., features)` of rank 3.
+        kernel: `(features, width)`.
+        bias: optional `(width,)`.
+
+    Returns:
+        `(..., width)`.
+    """
+    if bias is None:
+        return ops.matmul(inputs, kernel)
+    if len(inputs.shape) < 3:
+        return ops.matmul(inputs, kernel) + bias
+    ones = ops.ones_like(inputs[..., :1])
+    return ops.matmul(
+        ops.concatenate([inputs, ones], axis=-1),
+        ops.concatenate([kernel, ops.expand_dims(bias, 0)], axis=0),
+    )
 
 
 def _snake_case(name):

@@ -6,6 +6,7 @@ Reference: Elman, "Finding structure in time", Cognitive Science 1990.
 import keras
 from keras import ops
 
+from kerasseq.layers.fused_gradient import activation_derivative
 from kerasseq.layers.rnn import RecurrentCell
 from kerasseq.layers.rnn import RecurrentLayer
 
@@ -49,6 +50,18 @@ class SimpleRNNCell(RecurrentCell):
             h_tm1 = h_tm1 * recurrent_mask
         h = self.activation(projected + ops.matmul(h_tm1, recurrent_kernel))
         return h, [h]
+
+    def supports_fused_gradient(self):
+        return activation_derivative(self.activation) is not None
+
+    def forward_step(self, projected, states, recurrent_kernel, parameters):
+        h, _ = self.step(projected, states, recurrent_kernel)
+        return [h], (h,)
+
+    def backward_step(self, d_states, saved, previous_states, parameters):
+        derivative = activation_derivative(self.activation)
+        d_z = d_states[0] * derivative(saved[0])  # (batch, units)
+        return d_z, None, [None]
 
 
 @keras.saving.register_keras_serializable(package="kerasseq")

@@ -8,6 +8,12 @@ the backend: on TensorFlow it runs `tf.while_loop` with `TensorArray`s and
 gradient accumulators need a bounded loop) nor lets the collected outputs
 differ from the carry; every other backend uses `keras.ops.scan`, which on
 JAX is `jax.lax.scan`. The step math itself stays in `keras.ops`.
+
+On TensorFlow, a cell that describes its fused gradient
+(`kerasseq.layers.fused_gradient`) runs under `tf.custom_gradient`: the
+forward loop stores the states and the cell's saved gates, the backward loop
+does one product with `W_h^T` per step, and the recurrent-kernel gradient is
+one product over all steps after the loop.
 """
 
 import keras
@@ -24,6 +30,8 @@ def run_recurrence(
     return_sequences=True,
     zero_output_for_mask=False,
     unroll=False,
+    fused=None,
+    time_major=False,
 ):
     """Runs `step_fn` over the time axis.
 
@@ -41,13 +49,29 @@ def run_recurrence(
         zero_output_for_mask: see `mask`.
         unroll: unroll the loop (`keras.ops.scan`'s `unroll`; on TensorFlow,
             a Python loop over a static number of steps).
+        fused: optional `FusedRecurrence` of the same step. On TensorFlow
+            (not unrolled) the loop then runs with the fused gradient; the
+            step's output must be its first state. Other backends ignore it.
+        time_major: whether `inputs` is `(time, batch, features)`; the
+            outputs are batch-major either way.
 
     Returns:
         `(last_output, outputs, final_states)`, with `outputs` of shape
         `(batch, time, output_size)` when `return_sequences` else
         `last_output`.
     """
-    xs = ops.transpose(inputs, (1, 0, 2))  # (time, batch, features)
+    if fused is not None and not unroll and keras.backend.backend() == "tensorflow":
+        return _tensorflow_fused_recurrence(
+            fused,
+            inputs,
+            initial_states,
+            mask,
+            go_backwards,
+            return_sequences,
+            zero_output_for_mask,
+            time_major,
+        )
+    xs = inputs if time_major else ops.transpose(inputs, (1, 0, 2))  # (time, batch, features)
     if mask is not None:
         # The mask rides along as one extra feature column, so the loop scans
         # a single tensor.
@@ -57,7 +81,7 @@ def run_recurrence(
         xs = ops.flip(xs, axis=0)
 
     num_states = len(initial_states)
-    batch = ops.shape(inputs)[0]
+    batch = ops.shape(xs)[1]
     zero_output = ops.zeros((batch, output_size), dtype=initial_states[0].dtype)
 
     def body(carry, x_t):
@@ -67,11 +91,8 @@ def run_recurrence(
         output, new_states = step_fn(x_t, states)
         new_states = list(keras.tree.flatten(new_states))
         if mask is not None:
-            new_states = [
-                ops.where(keep, new, old) for new, old in zip(new_states, states)
-            ]
             fallback = zero_output if zero_output_for_mask else previous_output
-            output = ops.where(keep, output, fallback)
+            output, new_states = _hold_masked(keep, output, new_states, fallback, states)
         return [output] + new_states, output
 
     init = [zero_output] + list(initial_states)
@@ -85,6 +106,13 @@ def run_recurrence(
     else:
         outputs = last_output
     return last_output, outputs, final_states
+
+
+def _hold_masked(keep, output, new_states, fallback, states):
+    """Where `keep` (`(batch, 1)` bool) is false, the step holds its states
+    and outputs `fallback` (zeros or the previous output)."""
+    new_states = [ops.where(keep, new, old) for new, old in zip(new_states, states)]
+    return ops.where(keep, output, fallback), new_states
 
 
 def _keras_scan(body, init, xs, return_sequences, unroll):
@@ -143,3 +171,228 @@ def _tensorflow_scan(body, init, xs, return_sequences, unroll):
     outputs = outputs_array.stack()
     outputs.set_shape(xs.shape[:1].concatenate(init[0].shape))
     return carry, outputs
+
+
+def _tensorflow_fused_recurrence(
+    fused,
+    inputs,
+    initial_states,
+    mask,
+    go_backwards,
+    return_sequences,
+    zero_output_for_mask,
+    time_major,
+):
+    """`run_recurrence` for a `FusedRecurrence`, with its fused gradient.
+
+    The forward loop stores, per step, the states it starts from and what
+    the cell saves (references into `TensorArray`s, no copies); the backward
+    loop reads them back in reverse, does the one product `dz_t W_h^T`, and
+    writes `dz_t`; after it, `W_h`'s gradient is `H_{0..T-1}^T dZ`.
+    """
+    import tensorflow as tf
+
+    cell = fused.cell
+    xs = inputs if time_major else tf.transpose(inputs, (1, 0, 2))
+    keep = None  # (time, batch, 1) bool
+    if mask is not None:
+        keep = tf.transpose(tf.cast(mask, tf.bool))[:, :, None]
+    if go_backwards:
+        xs = tf.reverse(xs, [0])
+        keep = None if keep is None else tf.reverse(keep, [0])
+    recurrent_kernel = tf.cast(fused.recurrent_kernel, xs.dtype)
+    parameters = [tf.cast(p, xs.dtype) for p in fused.parameters]
+    initial_states = [tf.convert_to_tensor(s) for s in initial_states]
+    num_parameters, num_states = len(parameters), len(initial_states)
+    saved_specs = _saved_specs(cell, xs, initial_states, recurrent_kernel, parameters)
+
+    # Everything the custom gradient uses is an argument (nothing captured
+    # from outside), so a SavedModel export can trace and keep it.
+    @tf.custom_gradient
+    def recurrence(xs, recurrent_kernel, *rest):
+        parameters = list(rest[:num_parameters])
+        initial = list(rest[num_parameters : num_parameters + num_states])
+        keep = rest[-1] if masked else None  # (time, batch, 1) bool
+        length = xs.shape[0] if xs.shape[0] is not None else tf.shape(xs)[0]
+        loop_kwargs = {"maximum_iterations": length, "parallel_iterations": 32}
+
+        def arrays(specs):
+            # Read in both loops, so never cleared after a read (eager mode).
+            return [
+                tf.TensorArray(
+                    dtype, size=length, element_shape=shape, clear_after_read=False
+                )
+                for dtype, shape in specs
+            ]
+
+        def unstacked(tensor):
+            return arrays([(tensor.dtype, tensor.shape[1:])])[0].unstack(tensor)
+
+        keep_array = None if keep is None else unstacked(keep)
+        inputs_array = unstacked(xs)
+        zero_output = tf.zeros_like(initial[0])
+        state_specs = [(s.dtype, s.shape) for s in initial]
+
+        def forward_body(time, output, states, previous, saved_arrays, outputs):
+            previous = [a.write(time, s) for a, s in zip(previous, states)]
+            new_states, saved = cell.forward_step(
+                inputs_array.read(time), states, recurrent_kernel, parameters
+            )
+            new_states = list(new_states)
+            output, fallback = new_states[0], (
+                zero_output if zero_output_for_mask else output
+            )
+            if keep is not None:
+                output, new_states = _hold_masked(
+                    keep_array.read(time), output, new_states, fallback, states
+                )
+            return (
+                time + 1,
+                output,
+                new_states,
+                previous,
+                [a.write(time, s) for a, s in zip(saved_arrays, saved)],
+                [a.write(time, output) for a in outputs],
+            )
+
+        _, last_output, final_states, previous, saved_arrays, outputs = tf.while_loop(
+            lambda time, *_: time < length,
+            forward_body,
+            (
+                tf.constant(0),
+                zero_output,
+                initial,
+                arrays(state_specs),
+                arrays(saved_specs),
+                arrays(state_specs[:1]) if return_sequences else [],
+            ),
+            **loop_kwargs,
+        )
+        results = [last_output, *final_states]
+        if return_sequences:
+            results.insert(0, outputs[0].stack())  # (time, batch, units)
+
+        def gradient(*upstream):
+            upstream = list(upstream)
+            d_outputs = upstream.pop(0) if return_sequences else None
+            d_last, d_final = upstream[0], upstream[1:]
+            d_outputs_array = None if d_outputs is None else unstacked(d_outputs)
+            transposed_kernel = tf.transpose(recurrent_kernel)
+            gradient_spec = [(xs.dtype, xs.shape[1:])]
+            separate_projected = []
+
+            zero = tf.zeros((), xs.dtype)
+
+            def backward_body(time, d_states, d_output, d_recurrents, d_projecteds):
+                d_new = list(d_states)
+                if keep is None:
+                    # Each output is the new state (`d_last` joined `d_final`).
+                    if d_outputs_array is not None:
+                        d_new[0] += d_outputs_array.read(time)
+                else:
+                    if d_outputs_array is not None:
+                        d_output += d_outputs_array.read(time)
+                    # A masked step passes the output's gradient back to the
+                    # previous output it repeated (or drops it if it was 0).
+                    keep_t = keep_array.read(time)
+                    d_new[0] += tf.where(keep_t, d_output, zero)
+                    d_output = zero * d_output if zero_output_for_mask else (
+                        tf.where(keep_t, zero, d_output)
+                    )
+                d_recurrent, d_projected, d_direct = cell.backward_step(
+                    d_new,
+                    [a.read(time) for a in saved_arrays],
+                    [a.read(time) for a in previous],
+                    parameters,
+                )
+                # The one matrix product of the backward step, all gates fused.
+                d_previous = [tf.matmul(d_recurrent, transposed_kernel)]
+                if d_direct[0] is not None:
+                    d_previous[0] += d_direct[0]
+                d_previous += [
+                    tf.zeros_like(d) if direct is None else direct
+                    for d, direct in zip(d_new[1:], d_direct[1:])
+                ]
+                if keep is not None:
+                    # A masked step kept its states: their gradients pass through.
+                    d_recurrent = tf.where(keep_t, d_recurrent, zero)
+                    if d_projected is not None:
+                        d_projected = tf.where(keep_t, d_projected, zero)
+                    d_previous = [
+                        tf.where(keep_t, d_prev, d_next)
+                        for d_prev, d_next in zip(d_previous, d_new)
+                    ]
+                d_recurrents = [a.write(time, d_recurrent) for a in d_recurrents]
+                if d_projected is not None:
+                    separate_projected.append(True)
+                    d_projecteds = [a.write(time, d_projected) for a in d_projecteds]
+                return time - 1, d_previous, d_output, d_recurrents, d_projecteds
+
+            _, d_initial, _, d_recurrents, d_projecteds = tf.while_loop(
+                lambda time, *_: time >= 0,
+                backward_body,
+                (
+                    length - 1,
+                    [d_final[0] + d_last, *d_final[1:]] if keep is None else list(d_final),
+                    d_last,
+                    arrays(gradient_spec),
+                    arrays(gradient_spec),
+                ),
+                **loop_kwargs,
+            )
+            d_recurrent = d_recurrents[0].stack()  # (time, batch, width)
+            d_projected = d_projecteds[0].stack() if separate_projected else d_recurrent
+            units, width = recurrent_kernel.shape
+            # W_h's gradient, one product over all steps:
+            # H_{0..T-1}^T dZ, (units, time * batch) @ (time * batch, width).
+            d_kernel = tf.matmul(
+                tf.reshape(previous[0].stack(), (-1, units)),
+                tf.reshape(d_recurrent, (-1, width)),
+                transpose_a=True,
+            )
+            d_parameters = cell.parameter_gradients(
+                d_recurrent,
+                d_projected,
+                lambda: [a.stack() for a in saved_arrays],
+                parameters,
+            )
+            d_keep = [None] if masked else []
+            return (d_projected, d_kernel, *d_parameters, *d_initial, *d_keep)
+
+        return tuple(results), gradient
+
+    masked = keep is not None
+    results = list(
+        recurrence(
+            xs,
+            recurrent_kernel,
+            *parameters,
+            *initial_states,
+            *([keep] if masked else []),
+        )
+    )
+    outputs = results.pop(0) if return_sequences else None
+    last_output, final_states = results[0], results[1 : 1 + num_states]
+    if return_sequences:
+        outputs = tf.transpose(outputs, (1, 0, 2))  # (batch, time, units)
+    else:
+        outputs = last_output
+    return last_output, outputs, final_states
+
+
+def _saved_specs(cell, xs, states, recurrent_kernel, parameters):
+    """Dtypes and shapes of what `cell.forward_step` saves, traced aside."""
+    import tensorflow as tf
+
+    def placeholder(tensor, shape=None):
+        shape = tensor.shape if shape is None else shape
+        return tf.compat.v1.placeholder(tensor.dtype, shape)
+
+    with tf.Graph().as_default():
+        _, saved = cell.forward_step(
+            placeholder(xs, xs.shape[1:]),
+            [placeholder(s) for s in states],
+            placeholder(recurrent_kernel),
+            [placeholder(p) for p in parameters],
+        )
+        return [(s.dtype, s.shape) for s in saved]

@@ -12,6 +12,8 @@ from keras import ops
 from kerasseq.layers import validation
 from kerasseq.layers.modrelu import add_modrelu_bias
 from kerasseq.layers.modrelu import complex_modrelu
+from kerasseq.layers.modrelu import complex_modrelu_gradient
+from kerasseq.layers.modrelu import modrelu_bias_gradient
 from kerasseq.layers.rnn import RecurrentCell
 from kerasseq.layers.rnn import RecurrentLayer
 
@@ -187,10 +189,34 @@ class UnitaryRNNCell(RecurrentCell):
         h_tm1 = states[0]
         if recurrent_mask is not None:
             h_tm1 = h_tm1 * recurrent_mask
-        z = projected + ops.matmul(h_tm1, recurrent_kernel)  # (batch, 2 units)
-        if self.use_modrelu:
-            z = complex_modrelu(z, self.modrelu_bias)
-        return z, [z]
+        (h,), _ = self.forward_step(
+            projected, [h_tm1], recurrent_kernel, self.fused_parameters()
+        )
+        return h, [h]
+
+    # The fused gradient: `K` stays a function of phases and reflections, so
+    # autodiff carries the one `dK` product of the loop back through them.
+    def supports_fused_gradient(self):
+        return True
+
+    def fused_parameters(self):
+        return [self.modrelu_bias] if self.use_modrelu else []
+
+    def forward_step(self, projected, states, recurrent_kernel, parameters):
+        z = projected + ops.matmul(states[0], recurrent_kernel)  # (batch, 2 units)
+        h = complex_modrelu(z, parameters[0]) if parameters else z
+        return [h], (z,)
+
+    def backward_step(self, d_states, saved, previous_states, parameters):
+        d_h = d_states[0]
+        if parameters:
+            d_h = complex_modrelu_gradient(d_h, saved[0], parameters[0])
+        return d_h, None, [None]
+
+    def parameter_gradients(self, d_recurrent, d_projected, saved, parameters):
+        if not parameters:
+            return []
+        return [modrelu_bias_gradient(d_projected, saved()[0], parameters[0])]
 
     def get_config(self):
         base_config = super().get_config()

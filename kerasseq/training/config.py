@@ -122,8 +122,16 @@ def cell_names():
 def resolve_jit_compile(setting):
     """`True`/`False` for `model.compile(jit_compile=...)` from a setting.
 
-    `"auto"` turns XLA on only when a GPU is visible: on CPUs, XLA runs
-    Keras's recurrent time loops about 2x slower (issue 7's measurements).
+    `"auto"` turns XLA on only when a GPU is visible. On CPUs (BENCHMARKS.md,
+    2 cores): XLA trains Keras's own recurrent layers 1.2-1.7x slower per
+    CPU second; kerasseq's layers (fused gradient) train at the same work
+    per token (1.00-1.05x) and in wall time up to 1.45x faster on
+    fixed-shape batches, but evaluate LSTM and GRU about 20% slower (one-off
+    measurement, not in the bench) and recompile for
+    every new batch shape (bucketed classifier batches, last partial
+    batches), so graph mode stays the default there. `"on"` always
+    compiles: the trainer raises if Keras declines (`compile_model`), and
+    the fused gradient compiles under XLA (tested).
     """
     validation.check_choice("jit_compile", setting, JIT_COMPILE_CHOICES)
     if setting != "auto":

@@ -289,7 +289,7 @@ def test_input_projection_is_one_batched_product(spec, monkeypatch):
     monkeypatch.setattr(layer.cell, "project_inputs", spy)
     x = rng.standard_normal((BATCH, 12, FEATURES))
     layer(x)
-    assert calls == [(BATCH, 12, FEATURES)]
+    assert calls == [(12, BATCH, FEATURES)]  # time-major, all steps at once
 
 
 # ------------------------------------------------------------------ dropout

@@ -1,0 +1,276 @@
+"""The fused (cuDNN-style) gradient equals autodiff through the time loop.
+
+For every cell that supports it, a layer with `fused_gradient=True` and its
+twin with `fused_gradient=False` (same weights) give the same gradients with
+respect to the inputs, every weight and the initial state, with masks (left
+and right padding, both `zero_output_for_mask`), `go_backwards`,
+`return_sequences` and `return_state`.
+"""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import keras
+from kerasseq import layers
+from kerasseq.layers import time_loop
+from kerasseq.layers.fused_gradient import activation_derivative
+from tests.layers.masks import right_padded_mask
+
+UNITS, FEATURES, BATCH, STEPS = 5, 3, 4, 6
+
+FUSED_LAYERS = {
+    "simple_rnn": lambda **kw: layers.SimpleRNN(UNITS, **kw),
+    "simple_rnn_relu": lambda **kw: layers.SimpleRNN(UNITS, activation="relu", **kw),
+    "lstm": lambda **kw: layers.LSTM(UNITS, **kw),
+    "gru": lambda **kw: layers.GRU(UNITS, **kw),
+    "gru_no_bias": lambda **kw: layers.GRU(UNITS, use_bias=False, **kw),
+    "orthogonal_tanh": lambda **kw: layers.OrthogonalRNN(UNITS, **kw),
+    "orthogonal_modrelu": lambda **kw: layers.OrthogonalRNN(
+        UNITS, activation="modrelu", parametrization="cayley", **kw
+    ),
+    "unitary": lambda **kw: layers.UnitaryRNN(UNITS, **kw),
+    "unitary_linear": lambda **kw: layers.UnitaryRNN(UNITS, activation="linear", **kw),
+}
+
+
+def twin_layers(name, rng, dtype="float64", **kwargs):
+    """The layer with and without the fused gradient, equal random weights."""
+    fused = FUSED_LAYERS[name](fused_gradient=True, dtype=dtype, **kwargs)
+    plain = FUSED_LAYERS[name](fused_gradient=False, dtype=dtype, **kwargs)
+    for layer in (fused, plain):
+        layer.build((None, STEPS, FEATURES))
+    weights = [
+        0.6 * rng.standard_normal(w.shape) if w.dtype.kind == "f" else w
+        for w in fused.get_weights()
+    ]  # (UnitaryRNN's integer permutation is kept)
+    fused.set_weights(weights)
+    plain.set_weights(weights)
+    return fused, plain
+
+
+def padding_mask(rng, kind):
+    if kind == "none":
+        return None
+    mask, _ = right_padded_mask(rng, BATCH, STEPS)
+    return mask if kind == "right" else mask[:, ::-1].copy()
+
+
+def gradients(layer, x, initial_state, mask, probes, training=True):
+    """Gradients of `sum(outputs * probes)`: inputs, weights, initial state."""
+    x = tf.Variable(x)
+    initial_state = [tf.Variable(s) for s in initial_state]
+    with tf.GradientTape() as tape:
+        outputs = layer(
+            x, initial_state=list(initial_state), mask=mask, training=training
+        )
+        outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+        loss = sum(tf.reduce_sum(o * p) for o, p in zip(outputs, probes))
+    sources = [x, *initial_state, *layer.trainable_weights]
+    return [np.asarray(g) for g in tape.gradient(loss, sources)], outputs
+
+
+def initial_states(layer, rng):
+    sizes = layer.cell.state_size
+    sizes = sizes if isinstance(sizes, (list, tuple)) else [sizes]
+    return [rng.standard_normal((BATCH, size)) for size in sizes]
+
+
+@pytest.mark.parametrize("name", sorted(FUSED_LAYERS))
+@pytest.mark.parametrize("masking", ["none", "right", "left"])
+@pytest.mark.parametrize("go_backwards", [False, True], ids=["forward", "backwards"])
+@pytest.mark.parametrize("return_sequences", [False, True], ids=["last", "sequences"])
+def test_fused_gradient_equals_autodiff(name, masking, go_backwards, return_sequences):
+    rng = np.random.default_rng(len(name) + 7 * go_backwards + 3 * return_sequences)
+    options = dict(
+        return_sequences=return_sequences,
+        return_state=True,
+        go_backwards=go_backwards,
+        zero_output_for_mask=masking == "left",
+    )
+    fused, plain = twin_layers(name, rng, **options)
+    x = rng.standard_normal((BATCH, STEPS, FEATURES))
+    init = initial_states(fused, rng)
+    mask = padding_mask(rng, masking)
+    _, outputs = gradients(fused, x, init, mask, [0.0] * 3)
+    probes = [rng.standard_normal(o.shape) for o in outputs]
+    got, got_outputs = gradients(fused, x, init, mask, probes)
+    want, want_outputs = gradients(plain, x, init, mask, probes)
+    for g, w in zip(got_outputs, want_outputs):
+        np.testing.assert_allclose(g, w, atol=1e-12)
+    names = ["inputs", "initial state"] + [v.path for v in fused.trainable_weights]
+    names[2:2] = [f"initial state {i}" for i in range(1, len(init))]
+    for label, g, w in zip(names, got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-12, err_msg=label)
+
+
+@pytest.mark.parametrize("name", ["simple_rnn", "lstm", "gru"])
+@pytest.mark.parametrize("jit_compile", [False, True], ids=["graph", "xla"])
+def test_fused_gradient_equals_autodiff_in_a_compiled_float32_step(name, jit_compile):
+    """The `model.fit` setting: float32, inside `tf.function` (with XLA: it
+    must compile, `jit_compile=True` does not fall back), to 1e-5."""
+    rng = np.random.default_rng(3)
+    fused, plain = twin_layers(name, rng, dtype="float32", return_sequences=True)
+    x = tf.constant(rng.standard_normal((BATCH, STEPS, FEATURES)), tf.float32)
+    mask = tf.constant(padding_mask(rng, "right"))
+    probe = tf.constant(rng.standard_normal((BATCH, STEPS, UNITS)), tf.float32)
+
+    def compiled_gradients(layer):
+        @tf.function(jit_compile=jit_compile)
+        def run():
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                outputs = layer(x, mask=mask, training=True)
+                loss = tf.reduce_sum(outputs * probe)
+            return tape.gradient(loss, [x, *layer.trainable_weights])
+
+        return [g.numpy() for g in run()]
+
+    for g, w in zip(compiled_gradients(fused), compiled_gradients(plain)):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-5)
+
+
+def count_backward_steps(monkeypatch, cell_class):
+    calls = []
+    original = cell_class.backward_step
+
+    def counting(self, *args):
+        calls.append(1)
+        return original(self, *args)
+
+    monkeypatch.setattr(cell_class, "backward_step", counting)
+    return calls
+
+
+def loss_gradient(layer, x, training=False):
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(layer(x, training=training))
+    return tape.gradient(loss, layer.trainable_weights)
+
+
+def test_the_layers_use_the_fused_gradient_by_default(monkeypatch):
+    calls = count_backward_steps(monkeypatch, layers.LSTMCell)
+    layer = layers.LSTM(UNITS)
+    assert layer.fused_gradient is True
+    loss_gradient(layer, np.ones((2, STEPS, FEATURES), "float32"), training=True)
+    assert calls  # the backward loop ran the cell's backward step
+
+
+@pytest.mark.parametrize(
+    "make_layer",
+    [
+        lambda: layers.LSTM(UNITS, fused_gradient=False),
+        lambda: layers.LSTM(UNITS, recurrent_dropout=0.3, seed=1),
+        lambda: layers.LSTM(UNITS, unroll=True),
+        lambda: keras.layers.RNN(layers.LSTMCell(UNITS)),
+    ],
+    ids=["switched_off", "recurrent_dropout", "unroll", "plain_keras_rnn"],
+)
+def test_autodiff_where_the_fused_gradient_does_not_apply(monkeypatch, make_layer):
+    calls = count_backward_steps(monkeypatch, layers.LSTMCell)
+    grads = loss_gradient(make_layer(), np.ones((2, STEPS, FEATURES), "float32"), True)
+    assert not calls
+    assert all(g is not None for g in grads)
+
+
+def test_inference_runs_the_plain_loop(monkeypatch):
+    calls = []
+    original = time_loop._tensorflow_fused_recurrence
+    monkeypatch.setattr(
+        time_loop, "_tensorflow_fused_recurrence",
+        lambda *args: calls.append(1) or original(*args),
+    )
+    layer = layers.LSTM(UNITS)
+    layer(np.ones((2, STEPS, FEATURES), "float32"), training=False)
+    assert not calls
+    layer(np.ones((2, STEPS, FEATURES), "float32"), training=True)
+    assert calls
+
+
+def test_model_fit_trains_with_the_fused_gradient(monkeypatch):
+    calls = count_backward_steps(monkeypatch, layers.GRUCell)
+    inputs = keras.Input((STEPS, FEATURES))
+    model = keras.Model(inputs, layers.GRU(UNITS)(inputs))
+    model.compile("sgd", "mse")
+    model.fit(np.ones((4, STEPS, FEATURES)), np.ones((4, UNITS)), verbose=0)
+    assert calls
+
+
+def test_input_dropout_keeps_the_fused_gradient(monkeypatch):
+    calls = count_backward_steps(monkeypatch, layers.GRUCell)
+    layer = layers.GRU(UNITS, dropout=0.3, seed=1)
+    loss_gradient(layer, np.ones((2, STEPS, FEATURES), "float32"), training=True)
+    assert calls
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [
+        layers.GRU(UNITS, reset_after=False),
+        layers.SimpleRNN(UNITS, activation="selu"),
+        layers.LSTM(UNITS, recurrent_activation="hard_sigmoid"),
+    ],
+    ids=["gru_reset_before", "selu", "hard_sigmoid"],
+)
+def test_cells_without_a_fused_gradient_say_so(layer):
+    assert not layer.cell.supports_fused_gradient()
+
+
+def test_activation_derivatives_match_autodiff():
+    z = tf.constant(np.linspace(-3, 3, 13))
+    for activation in ("tanh", "sigmoid", "relu", "linear"):
+        function = keras.activations.get(activation)
+        with tf.GradientTape() as tape:
+            tape.watch(z)
+            y = function(z)
+        want = tape.gradient(y, z)
+        got = activation_derivative(function)(y)
+        np.testing.assert_allclose(got, want, atol=1e-12, err_msg=activation)
+    assert activation_derivative(keras.activations.get("selu")) is None
+
+
+def test_fused_gradient_config_round_trip():
+    layer = layers.GRU(UNITS, fused_gradient=False)
+    assert layers.GRU.from_config(layer.get_config()).fused_gradient is False
+    with pytest.raises(ValueError, match="fused_gradient"):
+        layers.LSTM(UNITS, fused_gradient="yes")
+
+
+def test_bidirectional_fused_gradient_equals_autodiff():
+    rng = np.random.default_rng(8)
+    x = tf.constant(rng.standard_normal((BATCH, STEPS, FEATURES)))
+    mask = tf.constant(padding_mask(rng, "left"))
+    weights, results = None, []
+    for fused in (True, False):
+        layer = keras.layers.Bidirectional(
+            layers.LSTM(UNITS, return_sequences=True, fused_gradient=fused,
+                        dtype="float64"),
+            dtype="float64",
+        )
+        layer.build((None, STEPS, FEATURES))
+        weights = weights or [rng.standard_normal(w.shape) for w in layer.get_weights()]
+        layer.set_weights(weights)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            outputs = layer(x, mask=mask, training=True)
+            loss = tf.reduce_sum(outputs * tf.sin(outputs))
+        results.append(tape.gradient(loss, [x, *layer.trainable_weights]))
+    for got, want in zip(*results):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("jit_compile", [False, True], ids=["graph", "xla"])
+def test_fit_with_unknown_sequence_length_and_masks(monkeypatch, jit_compile):
+    calls = count_backward_steps(monkeypatch, layers.LSTMCell)
+    rng = np.random.default_rng(9)
+    inputs = keras.Input((None,), dtype="int32")
+    x = keras.layers.Embedding(9, FEATURES, mask_zero=True)(inputs)
+    x = layers.LSTM(UNITS, return_sequences=True, dropout=0.1, seed=1)(x)
+    model = keras.Model(inputs, keras.layers.Dense(1)(x))
+    model.compile("adam", "mse", jit_compile=jit_compile)
+    for steps in (6, 9):  # two lengths, one model
+        history = model.fit(rng.integers(0, 9, size=(8, steps)),
+                            rng.standard_normal((8, steps, 1)), verbose=0)
+        assert np.all(np.isfinite(history.history["loss"]))
+    assert model.jit_compile is jit_compile
+    assert calls
