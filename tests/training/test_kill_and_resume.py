@@ -14,7 +14,7 @@ import kerasseq  # noqa: F401  (registers the layers for load_model)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ARGS = ["train", "adding", "--T", "8", "--cell", "gru", "--units", "8",
-        "--epochs", "6", "--steps-per-epoch", "40", "--validation-steps", "1",
+        "--epochs", "6", "--steps-per-epoch", "300", "--validation-steps", "1",
         "--batch-size", "16", "--learning-rate", "0.01", "--seed", "5"]
 
 
