@@ -40,11 +40,11 @@ from kerasseq.export.exporter import Exporter
 from kerasseq.export.exporter import register_exporter
 from kerasseq.export.exporter import sample_ids
 from kerasseq.export.step_models import LanguageModelStep
+from kerasseq.export.step_models import language_model_step
 from kerasseq.export.text_graph import decode_ids
 from kerasseq.export.text_graph import encode_texts
 from kerasseq.export.text_graph import read_empty_as_oov
 from kerasseq.export.verify import softmax
-from kerasseq.models.language_model import has_recurrent_state
 from kerasseq.models.language_model import language_model_generator
 from kerasseq.samplers import get_sampler
 
@@ -113,17 +113,6 @@ class LanguageModelExporter(Exporter):
     job_name = "lm"
     made_by = "kerasseq train lm"
 
-    def check_exportable(self, source, formats):
-        if "tflite" in formats and not has_recurrent_state(source.model):
-            raise ValueError(
-                f"{source.path or source.model.name} is a self-attention "
-                "language model, which has no TFLite export: the TFLite "
-                "model is one step that carries a recurrent state between "
-                "tokens, and self-attention has none (it rereads a window of "
-                "its last max_length tokens at every step). Export it with "
-                "--format saved_model."
-            )
-
     def serving_endpoints(self, source, options):
         generator = language_model_generator(source.model)
         sampler = make_sampler(options)
@@ -172,15 +161,24 @@ class LanguageModelExporter(Exporter):
         }
 
     def tflite_graphs(self, source, options):
-        step = LanguageModelStep(source.model)
+        step = language_model_step(source.model)
         return {"model": (step, step.input_signature(batch_size=1))}
 
     def tflite_info(self, source, options):
-        step = LanguageModelStep(source.model)
-        states = step.states.describe(batch_size=1, initial_value=0.0)
+        step = language_model_step(source.model)
+        if isinstance(step, LanguageModelStep):
+            states = step.states.describe(batch_size=1, initial_value=0.0)
+            kind = "language_model_step"
+            usage = "start with every state at 0"
+        else:
+            states = step.describe(batch_size=1)
+            kind = "windowed_language_model_step"
+            usage = ("start with window and count at 0 (the state is a "
+                     "window of the last max_length tokens: self-attention "
+                     "has no recurrent state)")
         vocabulary_size = step.vocabulary_size
         return {
-            "model": "language_model_step",
+            "model": kind,
             "inputs": [
                 {"name": "token", "dtype": "int32", "shape": [1],
                  "description": "the current token id"},
@@ -194,7 +192,7 @@ class LanguageModelExporter(Exporter):
                 *states,
             ],
             "states": states,
-            "usage": "start with every state at 0; for each prompt token, "
+            "usage": usage + "; for each prompt token, "
             "then for each chosen token: run with that token and the "
             "states, keep the returned states for the next call and pick "
             "the next token from logits. An empty prompt starts from the "
@@ -202,8 +200,11 @@ class LanguageModelExporter(Exporter):
         }
 
     def sample_inputs(self, source, options):
-        vocabulary_size = LanguageModelStep(source.model).vocabulary_size
-        return sample_ids(vocabulary_size, (1, options.samples))
+        step = language_model_step(source.model)
+        length = options.samples
+        if not isinstance(step, LanguageModelStep):
+            length = min(length, step.max_length)  # one whole-model call checks it
+        return sample_ids(step.vocabulary_size, (1, length))
 
     def keras_probabilities(self, source, sample):
         logits = source.model(sample, training=False)  # (1, time, vocab)
@@ -211,9 +212,8 @@ class LanguageModelExporter(Exporter):
 
     def tflite_probabilities(self, models, sample):
         model = models["model"]
-        shapes = model.input_shapes()
-        names = [name for name in shapes if name != "token"]
-        states = {name: np.zeros(shapes[name], np.float32) for name in names}
+        states = model.zero_inputs(exclude=("token",))
+        names = list(states)
         rows = []
         for token in sample[0]:
             outputs = model.run(token=np.array([token], np.int32), **states)

@@ -99,6 +99,14 @@ class TFLiteModel:
             for name, details in self.runner().get_input_details().items()
         }
 
+    def zero_inputs(self, exclude=()):
+        """`{input name: zeros}` of each input's shape and dtype (states)."""
+        return {
+            name: np.zeros(details["shape"], details["dtype"])
+            for name, details in self.runner().get_input_details().items()
+            if name not in exclude
+        }
+
     def run(self, **inputs):
         """Runs the signature on NumPy inputs; returns its outputs by name."""
         return self.runner()(**inputs)

@@ -1,5 +1,7 @@
 """The SavedModel and TFLite exports compute what the Keras model does."""
 
+import json
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -27,8 +29,7 @@ def export(source, out, formats=None, **options):
 def tflite_greedy(model, prompt_ids, count):
     """Streaming greedy decoding with the single-step TFLite model, as an
     app does it: the states go back in at every call."""
-    shapes = model.input_shapes()
-    states = {n: np.zeros(s, np.float32) for n, s in shapes.items() if n != "token"}
+    states = model.zero_inputs(exclude=("token",))  # float states, or a token window
     logits, token, new = [], None, []
     for token in list(prompt_ids) + [None] * count:
         if token is None:
@@ -117,14 +118,10 @@ def test_stacked_bidirectional_classifier_exports_agree_with_keras(
                                atol=TOLERANCE, rtol=0)
 
 
-def test_self_attention_language_model_saved_model_agrees_and_has_no_tflite(
-        tmp_path):
+def test_self_attention_language_model_exports_agree(tmp_path):
     # A window of 6 tokens: the prompts and continuations run past it.
     source = builders.language_model("self_attention", seq_len=6)
-    with pytest.raises(ValueError, match="no TFLite export.*--format saved_model"):
-        export(source, tmp_path)
-    assert not (tmp_path / "saved_model").exists()
-    export(source, tmp_path, formats=["saved_model"])
+    report = export(source, tmp_path)
     serving = tf.saved_model.load(str(tmp_path / "saved_model"))
     prompts = ["To", "To be, or not", "Whether 'tis nobler"]  # padded batch
     expected = [
@@ -140,3 +137,16 @@ def test_self_attention_language_model_saved_model_agrees_and_has_no_tflite(
     types = graph_op_types(tmp_path / "saved_model")
     assert "Einsum" in types or "BatchMatMulV3" in types or "MatMul" in types
     assert not [t for t in types if t.startswith("Xla")]
+
+    # TFLite: the state is the token window; the app's streaming loop gives
+    # the tokens of generate_ids, past the window too.
+    path = tmp_path / "tflite" / "model.tflite"
+    assert_builtin_only_no_loop(path)
+    model = TFLiteModel(str(path))
+    assert set(model.input_shapes()) == {"token", "window", "count"}
+    for prompt, want in zip(prompts, expected):
+        tokens, _ = tflite_greedy(model, source.tokenizer.encode_one(prompt), NEW_TOKENS)
+        assert tokens == want
+    assert report["tflite"]["float32"]["max_abs_difference_vs_keras"] < TOLERANCE
+    info = json.loads((tmp_path / "tflite" / "model_info.json").read_text())
+    assert info["model"] == "windowed_language_model_step"
