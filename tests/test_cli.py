@@ -76,7 +76,11 @@ def test_user_errors_are_one_line_with_exit_2(capsys, tmp_path, argv, expected):
     csv_path = tmp_path / "reviews.csv"
     csv_path.write_text("text,label\ngood,1\n")
     argv = [a.format(csv=csv_path) for a in argv]
+    out = tmp_path / "out"
+    if argv[0] == "train":
+        argv += ["--out", str(out)]
     assert cli.main(argv) == 2
+    assert not out.exists()  # nothing half-written
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and expected in err and "Traceback" not in err
 

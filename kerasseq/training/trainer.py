@@ -180,18 +180,19 @@ def _fit_and_save(config, job, strategy, resume, print_fn, verbose, callbacks):
     backup = os.path.join(out, model_dir.BACKUP_DIR)
     if resume:
         _check_resumable(config)
-    elif os.path.isdir(backup):
-        shutil.rmtree(backup)  # a new run replaces an unfinished one
-    os.makedirs(out, exist_ok=True)
-    model_dir.write_json(os.path.join(out, model_dir.CONFIG_FILE), config.to_dict())
-
     keras.utils.set_random_seed(config.train.seed)
     start_batch = 0
     if resume and config.train.steps_per_epoch:
         start_batch = completed_epochs(backup) * config.train.steps_per_epoch
+    # Bad data (an unknown corpus, a missing column) fails here, before
+    # anything in `out` is written or an unfinished run's backup removed.
     data = job.prepare(config, start_batch)
     if is_multi_worker(strategy):
         data = shard_by_example(data)
+    if not resume and os.path.isdir(backup):
+        shutil.rmtree(backup)  # a new run replaces an unfinished one
+    os.makedirs(out, exist_ok=True)
+    model_dir.write_json(os.path.join(out, model_dir.CONFIG_FILE), config.to_dict())
     job.save_artifacts(config, data)
     with strategy.scope():
         model = compile_model(job.build_model(config, data), job, config, data)
