@@ -88,11 +88,9 @@ class LSTMCell(RecurrentCell):
         )
 
     def step(self, projected, states, recurrent_kernel, recurrent_mask=None):
-        h_tm1, c_tm1 = states[0], states[1]
-        if recurrent_mask is not None:
-            h_tm1 = h_tm1 * recurrent_mask
-        (h, c), _ = self.forward_step(projected, [h_tm1, c_tm1], recurrent_kernel, [])
-        return h, [h, c]
+        return self.step_through_forward(
+            projected, states, recurrent_kernel, recurrent_mask
+        )
 
     def supports_fused_gradient(self):
         return (

@@ -130,13 +130,9 @@ class OrthogonalRNNCell(RecurrentCell):
         return parametrization(skew_symmetric(self.skew_kernel))
 
     def step(self, projected, states, recurrent_kernel, recurrent_mask=None):
-        h_tm1 = states[0]
-        if recurrent_mask is not None:
-            h_tm1 = h_tm1 * recurrent_mask
-        (h,), _ = self.forward_step(
-            projected, [h_tm1], recurrent_kernel, self.fused_parameters()
+        return self.step_through_forward(
+            projected, states, recurrent_kernel, recurrent_mask
         )
-        return h, [h]
 
     # The fused gradient: `W_h` stays a function of `skew_kernel`, so autodiff
     # carries the one `dW_h` product of the loop back through the map.

@@ -226,6 +226,17 @@ class RecurrentCell(keras.layers.Layer):
             f"{type(self).__name__} has no fused gradient."
         )
 
+    def step_through_forward(self, projected, states, recurrent_kernel,
+                             recurrent_mask=None):
+        """`step` for a cell whose `forward_step` is its whole step and whose
+        output is its first state: the dropout mask scales that state."""
+        if recurrent_mask is not None:
+            states = [states[0] * recurrent_mask, *states[1:]]
+        new_states, _ = self.forward_step(
+            projected, states, recurrent_kernel, self.fused_parameters()
+        )
+        return new_states[0], list(new_states)
+
     def backward_step(self, d_states, saved, previous_states, parameters):
         """Gradients of one step: `(d_recurrent, d_projected, d_previous)`."""
         raise NotImplementedError(

@@ -45,17 +45,15 @@ class SimpleRNNCell(RecurrentCell):
     gate_count = 1
 
     def step(self, projected, states, recurrent_kernel, recurrent_mask=None):
-        h_tm1 = states[0]
-        if recurrent_mask is not None:
-            h_tm1 = h_tm1 * recurrent_mask
-        h = self.activation(projected + ops.matmul(h_tm1, recurrent_kernel))
-        return h, [h]
+        return self.step_through_forward(
+            projected, states, recurrent_kernel, recurrent_mask
+        )
 
     def supports_fused_gradient(self):
         return activation_derivative(self.activation) is not None
 
     def forward_step(self, projected, states, recurrent_kernel, parameters):
-        h, _ = self.step(projected, states, recurrent_kernel)
+        h = self.activation(projected + ops.matmul(states[0], recurrent_kernel))
         return [h], (h,)
 
     def backward_step(self, d_states, saved, previous_states, parameters):

@@ -186,13 +186,9 @@ class UnitaryRNNCell(RecurrentCell):
         )  # (2 units, 2 units)
 
     def step(self, projected, states, recurrent_kernel, recurrent_mask=None):
-        h_tm1 = states[0]
-        if recurrent_mask is not None:
-            h_tm1 = h_tm1 * recurrent_mask
-        (h,), _ = self.forward_step(
-            projected, [h_tm1], recurrent_kernel, self.fused_parameters()
+        return self.step_through_forward(
+            projected, states, recurrent_kernel, recurrent_mask
         )
-        return h, [h]
 
     # The fused gradient: `K` stays a function of phases and reflections, so
     # autodiff carries the one `dK` product of the loop back through them.
