@@ -39,7 +39,6 @@ from kerasseq.export.exporter import DEFAULT_MAX_NEW_TOKENS
 from kerasseq.export.exporter import Exporter
 from kerasseq.export.exporter import register_exporter
 from kerasseq.export.exporter import sample_ids
-from kerasseq.export.step_models import LanguageModelStep
 from kerasseq.export.step_models import language_model_step
 from kerasseq.export.text_graph import decode_ids
 from kerasseq.export.text_graph import encode_texts
@@ -166,19 +165,10 @@ class LanguageModelExporter(Exporter):
 
     def tflite_info(self, source, options):
         step = language_model_step(source.model)
-        if isinstance(step, LanguageModelStep):
-            states = step.states.describe(batch_size=1, initial_value=0.0)
-            kind = "language_model_step"
-            usage = "start with every state at 0"
-        else:
-            states = step.describe(batch_size=1)
-            kind = "windowed_language_model_step"
-            usage = ("start with window and count at 0 (the state is a "
-                     "window of the last max_length tokens: self-attention "
-                     "has no recurrent state)")
+        states = step.describe(batch_size=1)
         vocabulary_size = step.vocabulary_size
         return {
-            "model": kind,
+            "model": step.kind,
             "inputs": [
                 {"name": "token", "dtype": "int32", "shape": [1],
                  "description": "the current token id"},
@@ -192,7 +182,7 @@ class LanguageModelExporter(Exporter):
                 *states,
             ],
             "states": states,
-            "usage": usage + "; for each prompt token, "
+            "usage": step.start + "; for each prompt token, "
             "then for each chosen token: run with that token and the "
             "states, keep the returned states for the next call and pick "
             "the next token from logits. An empty prompt starts from the "
@@ -202,8 +192,8 @@ class LanguageModelExporter(Exporter):
     def sample_inputs(self, source, options):
         step = language_model_step(source.model)
         length = options.samples
-        if not isinstance(step, LanguageModelStep):
-            length = min(length, step.max_length)  # one whole-model call checks it
+        if step.max_length is not None:  # one whole-model call checks it
+            length = min(length, step.max_length)
         return sample_ids(step.vocabulary_size, (1, length))
 
     def keras_probabilities(self, source, sample):

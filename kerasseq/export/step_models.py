@@ -176,6 +176,10 @@ class LanguageModelStep:
     (1, 40)
     """
 
+    kind = "language_model_step"  # `model` in model_info.json
+    start = "start with every state at 0"
+    max_length = None  # any number of tokens
+
     def __init__(self, model):
         self.model = model
         self.generator = StatefulGenerator(model)
@@ -203,6 +207,10 @@ class LanguageModelStep:
         """Zero states as NumPy arrays, by name."""
         return self.states.zeros(batch_size)
 
+    def describe(self, batch_size=1):
+        """The states as `model_info.json` lists them."""
+        return self.states.describe(batch_size=batch_size, initial_value=0.0)
+
     def __call__(self, token, *states):
         kernels = self.generator.recurrent_kernels()
         logits, new_states = self.generator.step(token, self.nest(states), kernels)
@@ -229,6 +237,10 @@ class WindowedLanguageModelStep:
     Returns:
         A dict: `logits` `(batch, vocabulary_size)`, `window` and `count`.
     """
+
+    kind = "windowed_language_model_step"
+    start = ("start with window and count at 0 (the state is a window of the "
+             "last max_length tokens: self-attention has no recurrent state)")
 
     def __init__(self, model):
         self.model = model
