@@ -23,12 +23,12 @@ TFLite: the single-step model of `step_models.LanguageModelStep`, batch
 1, for streaming generation on a device: the app feeds the prompt token by
 token, then each chosen token, and keeps the states between calls.
 
-A self-attention language model (`--cell self_attention`) has the
-SavedModel only: its generation state is a sliding window of its last
+A self-attention language model (`--cell self_attention`) has no
+recurrent state: its generation state is a sliding window of its last
 `max_length` tokens (`WindowedGenerator`), which the SavedModel's loop
-carries like recurrent states, each step rerunning the model on the
-window; a TFLite step model carrying a recurrent state cannot exist for it,
-and the export refuses `--format tflite` for it.
+carries like recurrent states and the TFLite step model
+(`step_models.WindowedLanguageModelStep`) takes and returns as `window`
+and `count`, each step rerunning the model on the window.
 """
 
 import numpy as np
