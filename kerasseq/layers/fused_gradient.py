@@ -94,8 +94,12 @@ class FusedRecurrence:
         cell: A `RecurrentCell` implementing the three methods above.
         recurrent_kernel: `W_h`, `(units, gates * units)`, as a tensor.
         parameters: List of further tensors the step uses (may be empty).
+        compile_loops: Whether, inside a graph, the forward and the backward
+            loop each run as one XLA computation (`tf.function` with
+            `jit_compile=True`).
     """
 
     cell: object
     recurrent_kernel: object
     parameters: tuple = ()
+    compile_loops: bool = False

@@ -338,6 +338,10 @@ class RNN(keras.layers.RNN):
     `W_h^T` per backward step, the weight gradients as one product over all
     steps); with `recurrent_dropout` active, `unroll`, `training=False` or
     `fused_gradient=False`, the time loop is differentiated by autodiff.
+    Inside a graph (`model.fit`, `tf.function`) the two loops of the fused
+    gradient then run as XLA computations (`jit_compile_loops`), which fuse
+    each step's gate arithmetic: graph mode runs one kernel per elementwise
+    op (BENCHMARKS.md).
 
     Takes the arguments of `keras.layers.RNN`: `cell`, `return_sequences`,
     `return_state`, `go_backwards`, `stateful`, `unroll`,
@@ -347,6 +351,15 @@ class RNN(keras.layers.RNN):
         fused_gradient: Whether to use the fused gradient where the cell
             supports it. Default `True`; the two paths give the same
             gradients (tested to 1e-5), so this is for comparison.
+        jit_compile_loops: Whether the forward and backward loops of the
+            fused gradient run as XLA computations when the layer is traced
+            into a graph (eager calls never compile). `"auto"` (default):
+            when the sequence length is known when the graph is traced, so
+            XLA compiles once per batch size; batches of varying length
+            (`Input((None, ...))`, bucketed padding) keep the graph loops
+            rather than compile for every length. `True` compiles whenever
+            the graph is traced (once per new batch shape), `False` never.
+            Where XLA compiles, it must: there is no silent fallback.
 
     Call arguments:
         sequences: `(batch, time, features)`.
@@ -365,15 +378,28 @@ class RNN(keras.layers.RNN):
     (2, 5, 8)
     """
 
-    def __init__(self, cell, fused_gradient=True, **kwargs):
+    def __init__(self, cell, fused_gradient=True, jit_compile_loops="auto", **kwargs):
         validation.check_choice("fused_gradient", fused_gradient, (True, False))
+        validation.check_choice(
+            "jit_compile_loops", jit_compile_loops, ("auto", True, False)
+        )
         super().__init__(cell, **kwargs)
         self.fused_gradient = fused_gradient
+        self.jit_compile_loops = jit_compile_loops
 
     def get_config(self):
-        config = {"fused_gradient": self.fused_gradient}
+        config = {
+            "fused_gradient": self.fused_gradient,
+            "jit_compile_loops": self.jit_compile_loops,
+        }
         base_config = super().get_config()
         return {**base_config, **config}
+
+    def _compile_loops(self, projected):
+        """Whether the fused loops over `projected` (time-major) compile."""
+        if self.jit_compile_loops == "auto":
+            return projected.shape[0] is not None
+        return self.jit_compile_loops
 
     def inner_loop(self, sequences, initial_state, mask, training=False):
         cell = self.cell
@@ -411,7 +437,10 @@ class RNN(keras.layers.RNN):
             and cell.supports_fused_gradient()
         ):
             fused = FusedRecurrence(
-                cell, recurrent_kernel, tuple(cell.fused_parameters())
+                cell,
+                recurrent_kernel,
+                tuple(cell.fused_parameters()),
+                compile_loops=self._compile_loops(projected),
             )
 
         return run_recurrence(

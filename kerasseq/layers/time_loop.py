@@ -186,9 +186,15 @@ def _tensorflow_fused_recurrence(
     """`run_recurrence` for a `FusedRecurrence`, with its fused gradient.
 
     The forward loop stores, per step, the states it starts from and what
-    the cell saves (references into `TensorArray`s, no copies); the backward
-    loop reads them back in reverse, does the one product `dz_t W_h^T`, and
-    writes `dz_t`; after it, `W_h`'s gradient is `H_{0..T-1}^T dZ`.
+    the cell saves; the backward loop reads them back in reverse, does the
+    one product `dz_t W_h^T`, and writes `dz_t`; after it, `W_h`'s gradient
+    is `H_{0..T-1}^T dZ`.
+
+    Inside a graph (`model.fit`, `tf.function`) each of the two loops runs as
+    one XLA computation when `fused.compile_loops` is set: XLA fuses a step's
+    gate arithmetic into a few kernels where graph mode runs one kernel per
+    elementwise op (`tools/bench.py`, "compiled loops"). The rest of the model
+    stays as it was compiled.
     """
     import tensorflow as tf
 
@@ -205,6 +211,12 @@ def _tensorflow_fused_recurrence(
     initial_states = [tf.convert_to_tensor(s) for s in initial_states]
     num_parameters, num_states = len(parameters), len(initial_states)
     saved_specs = _saved_specs(cell, xs, initial_states, recurrent_kernel, parameters)
+    masked = keep is not None
+    loops = _FusedLoops(cell, saved_specs, return_sequences, zero_output_for_mask)
+    forward, backward = loops.forward, loops.backward
+    if fused.compile_loops and not tf.executing_eagerly():
+        forward = tf.function(forward, jit_compile=True, autograph=False)
+        backward = tf.function(backward, jit_compile=True, autograph=False)
 
     # Everything the custom gradient uses is an argument (nothing captured
     # from outside), so a SavedModel export can trace and keep it.
@@ -213,25 +225,63 @@ def _tensorflow_fused_recurrence(
         parameters = list(rest[:num_parameters])
         initial = list(rest[num_parameters : num_parameters + num_states])
         keep = rest[-1] if masked else None  # (time, batch, 1) bool
-        length = xs.shape[0] if xs.shape[0] is not None else tf.shape(xs)[0]
-        loop_kwargs = {"maximum_iterations": length, "parallel_iterations": 32}
+        results, previous, saved = forward(
+            xs, recurrent_kernel, parameters, initial, keep
+        )
 
-        def arrays(specs):
-            # Read in both loops, so never cleared after a read (eager mode).
-            return [
-                tf.TensorArray(
-                    dtype, size=length, element_shape=shape, clear_after_read=False
-                )
-                for dtype, shape in specs
-            ]
+        def gradient(*upstream):
+            d_projected, d_kernel, d_parameters, d_initial = backward(
+                list(upstream), xs, recurrent_kernel, parameters, keep,
+                previous, saved,
+            )
+            d_keep = [None] if masked else []
+            return (d_projected, d_kernel, *d_parameters, *d_initial, *d_keep)
 
-        def unstacked(tensor):
-            return arrays([(tensor.dtype, tensor.shape[1:])])[0].unstack(tensor)
+        return tuple(results), gradient
 
-        keep_array = None if keep is None else unstacked(keep)
-        inputs_array = unstacked(xs)
+    results = list(
+        recurrence(
+            xs,
+            recurrent_kernel,
+            *parameters,
+            *initial_states,
+            *([keep] if masked else []),
+        )
+    )
+    outputs = results.pop(0) if return_sequences else None
+    last_output, final_states = results[0], results[1 : 1 + num_states]
+    if return_sequences:
+        outputs = tf.transpose(outputs, (1, 0, 2))  # (batch, time, units)
+    else:
+        outputs = last_output
+    return last_output, outputs, final_states
+
+
+class _FusedLoops:
+    """The forward and backward loops of the fused recurrence, as functions
+    of tensors only (so each can be compiled on its own with XLA).
+
+    `forward` returns the layer's results, the states every step started from
+    and what the cell saved, each stacked `(time, batch, ...)`; `backward`
+    takes those back with the upstream gradients.
+    """
+
+    def __init__(self, cell, saved_specs, return_sequences, zero_output_for_mask):
+        self.cell = cell
+        self.saved_specs = saved_specs
+        self.return_sequences = return_sequences
+        self.zero_output_for_mask = zero_output_for_mask
+
+    def forward(self, xs, recurrent_kernel, parameters, initial, keep):
+        import tensorflow as tf
+
+        cell = self.cell
+        length = _length(xs)
+        inputs_array = _unstacked(xs, length)
+        keep_array = None if keep is None else _unstacked(keep, length)
         zero_output = tf.zeros_like(initial[0])
         state_specs = [(s.dtype, s.shape) for s in initial]
+        zero_output_for_mask = self.zero_output_for_mask
 
         def forward_body(time, output, states, previous, saved_arrays, outputs):
             previous = [a.write(time, s) for a, s in zip(previous, states)]
@@ -262,122 +312,136 @@ def _tensorflow_fused_recurrence(
                 tf.constant(0),
                 zero_output,
                 initial,
-                arrays(state_specs),
-                arrays(saved_specs),
-                arrays(state_specs[:1]) if return_sequences else [],
+                _arrays(state_specs, length),
+                _arrays(self.saved_specs, length),
+                _arrays(state_specs[:1], length) if self.return_sequences else [],
             ),
-            **loop_kwargs,
+            maximum_iterations=length,
+            parallel_iterations=32,
         )
         results = [last_output, *final_states]
-        if return_sequences:
+        if self.return_sequences:
             results.insert(0, outputs[0].stack())  # (time, batch, units)
+        return (
+            results,
+            [a.stack() for a in previous],
+            [a.stack() for a in saved_arrays],
+        )
 
-        def gradient(*upstream):
-            upstream = list(upstream)
-            d_outputs = upstream.pop(0) if return_sequences else None
-            d_last, d_final = upstream[0], upstream[1:]
-            d_outputs_array = None if d_outputs is None else unstacked(d_outputs)
-            transposed_kernel = tf.transpose(recurrent_kernel)
-            gradient_spec = [(xs.dtype, xs.shape[1:])]
-            separate_projected = []
+    def backward(self, upstream, xs, recurrent_kernel, parameters, keep, previous, saved):
+        import tensorflow as tf
 
-            zero = tf.zeros((), xs.dtype)
+        cell = self.cell
+        zero_output_for_mask = self.zero_output_for_mask
+        length = _length(xs)
+        upstream = list(upstream)
+        d_outputs = upstream.pop(0) if self.return_sequences else None
+        d_last, d_final = upstream[0], upstream[1:]
+        d_outputs_array = None if d_outputs is None else _unstacked(d_outputs, length)
+        keep_array = None if keep is None else _unstacked(keep, length)
+        previous_arrays = [_unstacked(s, length) for s in previous]
+        saved_arrays = [_unstacked(s, length) for s in saved]
+        transposed_kernel = tf.transpose(recurrent_kernel)
+        gradient_spec = [(xs.dtype, xs.shape[1:])]
+        separate_projected = []
+        zero = tf.zeros((), xs.dtype)
 
-            def backward_body(time, d_states, d_output, d_recurrents, d_projecteds):
-                d_new = list(d_states)
-                if keep is None:
-                    # Each output is the new state (`d_last` joined `d_final`).
-                    if d_outputs_array is not None:
-                        d_new[0] += d_outputs_array.read(time)
-                else:
-                    if d_outputs_array is not None:
-                        d_output += d_outputs_array.read(time)
-                    # A masked step passes the output's gradient back to the
-                    # previous output it repeated (or drops it if it was 0).
-                    keep_t = keep_array.read(time)
-                    d_new[0] += tf.where(keep_t, d_output, zero)
-                    d_output = zero * d_output if zero_output_for_mask else (
-                        tf.where(keep_t, zero, d_output)
-                    )
-                d_recurrent, d_projected, d_direct = cell.backward_step(
-                    d_new,
-                    [a.read(time) for a in saved_arrays],
-                    [a.read(time) for a in previous],
-                    parameters,
+        def backward_body(time, d_states, d_output, d_recurrents, d_projecteds):
+            d_new = list(d_states)
+            if keep is None:
+                # Each output is the new state (`d_last` joined `d_final`).
+                if d_outputs_array is not None:
+                    d_new[0] += d_outputs_array.read(time)
+            else:
+                if d_outputs_array is not None:
+                    d_output += d_outputs_array.read(time)
+                # A masked step passes the output's gradient back to the
+                # previous output it repeated (or drops it if it was 0).
+                keep_t = keep_array.read(time)
+                d_new[0] += tf.where(keep_t, d_output, zero)
+                d_output = zero * d_output if zero_output_for_mask else (
+                    tf.where(keep_t, zero, d_output)
                 )
-                # The one matrix product of the backward step, all gates fused.
-                d_previous = [tf.matmul(d_recurrent, transposed_kernel)]
-                if d_direct[0] is not None:
-                    d_previous[0] += d_direct[0]
-                d_previous += [
-                    tf.zeros_like(d) if direct is None else direct
-                    for d, direct in zip(d_new[1:], d_direct[1:])
-                ]
-                if keep is not None:
-                    # A masked step kept its states: their gradients pass through.
-                    d_recurrent = tf.where(keep_t, d_recurrent, zero)
-                    if d_projected is not None:
-                        d_projected = tf.where(keep_t, d_projected, zero)
-                    d_previous = [
-                        tf.where(keep_t, d_prev, d_next)
-                        for d_prev, d_next in zip(d_previous, d_new)
-                    ]
-                d_recurrents = [a.write(time, d_recurrent) for a in d_recurrents]
-                if d_projected is not None:
-                    separate_projected.append(True)
-                    d_projecteds = [a.write(time, d_projected) for a in d_projecteds]
-                return time - 1, d_previous, d_output, d_recurrents, d_projecteds
-
-            _, d_initial, _, d_recurrents, d_projecteds = tf.while_loop(
-                lambda time, *_: time >= 0,
-                backward_body,
-                (
-                    length - 1,
-                    [d_final[0] + d_last, *d_final[1:]] if keep is None else list(d_final),
-                    d_last,
-                    arrays(gradient_spec),
-                    arrays(gradient_spec),
-                ),
-                **loop_kwargs,
-            )
-            d_recurrent = d_recurrents[0].stack()  # (time, batch, width)
-            d_projected = d_projecteds[0].stack() if separate_projected else d_recurrent
-            units, width = recurrent_kernel.shape
-            # W_h's gradient, one product over all steps:
-            # H_{0..T-1}^T dZ, (units, time * batch) @ (time * batch, width).
-            d_kernel = tf.matmul(
-                tf.reshape(previous[0].stack(), (-1, units)),
-                tf.reshape(d_recurrent, (-1, width)),
-                transpose_a=True,
-            )
-            d_parameters = cell.parameter_gradients(
-                d_recurrent,
-                d_projected,
-                lambda: [a.stack() for a in saved_arrays],
+            d_recurrent, d_projected, d_direct = cell.backward_step(
+                d_new,
+                [a.read(time) for a in saved_arrays],
+                [a.read(time) for a in previous_arrays],
                 parameters,
             )
-            d_keep = [None] if masked else []
-            return (d_projected, d_kernel, *d_parameters, *d_initial, *d_keep)
+            # The one matrix product of the backward step, all gates fused.
+            d_previous = [tf.matmul(d_recurrent, transposed_kernel)]
+            if d_direct[0] is not None:
+                d_previous[0] += d_direct[0]
+            d_previous += [
+                tf.zeros_like(d) if direct is None else direct
+                for d, direct in zip(d_new[1:], d_direct[1:])
+            ]
+            if keep is not None:
+                # A masked step kept its states: their gradients pass through.
+                d_recurrent = tf.where(keep_t, d_recurrent, zero)
+                if d_projected is not None:
+                    d_projected = tf.where(keep_t, d_projected, zero)
+                d_previous = [
+                    tf.where(keep_t, d_prev, d_next)
+                    for d_prev, d_next in zip(d_previous, d_new)
+                ]
+            d_recurrents = [a.write(time, d_recurrent) for a in d_recurrents]
+            if d_projected is not None:
+                separate_projected.append(True)
+                d_projecteds = [a.write(time, d_projected) for a in d_projecteds]
+            return time - 1, d_previous, d_output, d_recurrents, d_projecteds
 
-        return tuple(results), gradient
-
-    masked = keep is not None
-    results = list(
-        recurrence(
-            xs,
-            recurrent_kernel,
-            *parameters,
-            *initial_states,
-            *([keep] if masked else []),
+        _, d_initial, _, d_recurrents, d_projecteds = tf.while_loop(
+            lambda time, *_: time >= 0,
+            backward_body,
+            (
+                length - 1,
+                [d_final[0] + d_last, *d_final[1:]] if keep is None else list(d_final),
+                d_last,
+                _arrays(gradient_spec, length),
+                _arrays(gradient_spec, length),
+            ),
+            maximum_iterations=length,
+            parallel_iterations=32,
         )
-    )
-    outputs = results.pop(0) if return_sequences else None
-    last_output, final_states = results[0], results[1 : 1 + num_states]
-    if return_sequences:
-        outputs = tf.transpose(outputs, (1, 0, 2))  # (batch, time, units)
-    else:
-        outputs = last_output
-    return last_output, outputs, final_states
+        d_recurrent = d_recurrents[0].stack()  # (time, batch, width)
+        d_projected = d_projecteds[0].stack() if separate_projected else d_recurrent
+        units, width = recurrent_kernel.shape
+        # W_h's gradient, one product over all steps:
+        # H_{0..T-1}^T dZ, (units, time * batch) @ (time * batch, width).
+        d_kernel = tf.matmul(
+            tf.reshape(previous[0], (-1, units)),
+            tf.reshape(d_recurrent, (-1, width)),
+            transpose_a=True,
+        )
+        d_parameters = cell.parameter_gradients(
+            d_recurrent, d_projected, lambda: list(saved), parameters
+        )
+        return d_projected, d_kernel, list(d_parameters), list(d_initial)
+
+
+def _length(xs):
+    import tensorflow as tf
+
+    return xs.shape[0] if xs.shape[0] is not None else tf.shape(xs)[0]
+
+
+def _arrays(specs, length):
+    import tensorflow as tf
+
+    return [
+        tf.TensorArray(dtype, size=length, element_shape=shape)
+        for dtype, shape in specs
+    ]
+
+
+def _unstacked(tensor, length):
+    import tensorflow as tf
+
+    return tf.TensorArray(
+        tensor.dtype, size=length, element_shape=tensor.shape[1:],
+        clear_after_read=False,
+    ).unstack(tensor)
 
 
 def _saved_specs(cell, xs, states, recurrent_kernel, parameters):

@@ -230,10 +230,89 @@ def test_activation_derivatives_match_autodiff():
 
 
 def test_fused_gradient_config_round_trip():
-    layer = layers.GRU(UNITS, fused_gradient=False)
-    assert layers.GRU.from_config(layer.get_config()).fused_gradient is False
+    layer = layers.GRU(UNITS, fused_gradient=False, jit_compile_loops=False)
+    restored = layers.GRU.from_config(layer.get_config())
+    assert restored.fused_gradient is False
+    assert restored.jit_compile_loops is False
+    assert layers.LSTM(UNITS).jit_compile_loops == "auto"
     with pytest.raises(ValueError, match="fused_gradient"):
         layers.LSTM(UNITS, fused_gradient="yes")
+    with pytest.raises(ValueError, match="jit_compile_loops.*'auto', True, False"):
+        layers.LSTM(UNITS, jit_compile_loops="xla")
+
+
+def xla_calls(graph):
+    """The function calls in `graph` that XLA must compile."""
+    return [
+        op
+        for op in graph.get_operations()
+        if op.type.endswith("PartitionedCall")
+        and "_XlaMustCompile" in op.node_def.attr
+        and op.get_attr("_XlaMustCompile")
+    ]
+
+
+def traced_training_step(layer):
+    """A `tf.function` of the gradients of `sum(outputs * sin(outputs))`
+    with respect to `x` and the weights."""
+
+    @tf.function
+    def step(x, mask=None):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            outputs = layer(x, mask=mask, training=True)
+            loss = tf.reduce_sum(outputs * tf.sin(outputs))
+        return tape.gradient(loss, [x, *layer.trainable_weights])
+
+    return step
+
+
+@pytest.mark.parametrize(
+    "setting, steps, compiled",
+    [("auto", STEPS, 2), ("auto", None, 0), (True, None, 2), (False, STEPS, 0)],
+    ids=["auto_known_length", "auto_unknown_length", "on", "off"],
+)
+def test_which_traced_graphs_compile_the_fused_loops(setting, steps, compiled):
+    """`jit_compile_loops`: the forward and the backward loop are each one
+    must-compile XLA call in the traced training step, or neither is."""
+    layer = layers.LSTM(UNITS, return_sequences=True, jit_compile_loops=setting)
+    step = traced_training_step(layer)
+    graph = step.get_concrete_function(
+        tf.TensorSpec((None, steps, FEATURES), tf.float32)
+    ).graph
+    assert len(xla_calls(graph)) == compiled
+    # Inference runs the plain loop, which never compiles.
+    inference_graph = tf.function(lambda x: layer(x, training=False)).get_concrete_function(
+        tf.TensorSpec((None, STEPS, FEATURES), tf.float32)
+    ).graph
+    assert not xla_calls(inference_graph)
+
+
+@pytest.mark.parametrize("name", sorted(FUSED_LAYERS))
+def test_compiled_fused_loops_equal_autodiff(name):
+    """The loops compiled with XLA give autodiff's gradients (float64, with
+    a left-padding mask, in reverse and from a random initial state)."""
+    rng = np.random.default_rng(len(name))
+    options = dict(return_sequences=True, go_backwards=len(name) % 2 == 0)
+    fused = FUSED_LAYERS[name](jit_compile_loops=True, dtype="float64", **options)
+    plain = FUSED_LAYERS[name](fused_gradient=False, dtype="float64", **options)
+    for layer in (fused, plain):
+        layer.build((None, STEPS, FEATURES))
+    weights = [
+        0.6 * rng.standard_normal(w.shape) if w.dtype.kind == "f" else w
+        for w in fused.get_weights()
+    ]
+    fused.set_weights(weights)
+    plain.set_weights(weights)
+    x = tf.constant(rng.standard_normal((BATCH, STEPS, FEATURES)))
+    mask = tf.constant(padding_mask(rng, "left"))
+    step = traced_training_step(fused)
+    assert len(xla_calls(step.get_concrete_function(x, mask).graph)) == 2
+    got = step(x, mask)
+    want = traced_training_step(plain)(x, mask)
+    labels = ["inputs"] + [v.path for v in fused.trainable_weights]
+    for label, g, w in zip(labels, got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-9, atol=1e-11, err_msg=label)
 
 
 def test_bidirectional_fused_gradient_equals_autodiff():
