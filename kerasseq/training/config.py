@@ -28,8 +28,9 @@ class TrainConfig:
             (generated tasks, whose streams are endless, need it).
         validation_steps: Batches per validation pass, or `None`.
         seed: Integer seed of weights, data order and dropout.
-        jit_compile: `"auto"` (XLA where it is faster for recurrent models:
-            on GPUs, not on CPUs), `"on"` or `"off"`.
+        jit_compile: `"auto"` (XLA on GPUs, and on CPUs for batches of one
+            shape, where it is faster: `resolve_jit_compile`), `"on"` or
+            `"off"`.
         strategy: `"default"`, `"mirrored"` or `"multi-worker"`
             (`kerasseq.training.distribution`); `batch_size` is global.
     """
@@ -119,24 +120,44 @@ def cell_names():
     return (*recurrent_layer_names(), SELF_ATTENTION)
 
 
-def resolve_jit_compile(setting):
+def resolve_jit_compile(setting, element_spec=None, distributed=False):
     """`True`/`False` for `model.compile(jit_compile=...)` from a setting.
 
-    `"auto"` turns XLA on only when a GPU is visible. On CPUs (BENCHMARKS.md,
-    2 cores): XLA trains Keras's own recurrent layers 1.2-1.7x slower per
-    CPU second; kerasseq's layers (fused gradient) train at the same work
-    per token (1.00-1.05x) and in wall time up to 1.45x faster on
-    fixed-shape batches, but evaluate LSTM and GRU about 20% slower (one-off
-    measurement, not in the bench) and recompile for
-    every new batch shape (bucketed classifier batches, last partial
-    batches), so graph mode stays the default there. `"on"` always
-    compiles: the trainer raises if Keras declines (`compile_model`), and
-    the fused gradient compiles under XLA (tested).
+    `"auto"` turns XLA on with a GPU, and on CPUs when every training batch
+    has the same shape apart from its size (`element_spec`: the training
+    dataset's; language models, copying memory, adding), so XLA compiles
+    once (and once more for a last, smaller batch). Measured on 2 CPU cores
+    (BENCHMARKS.md, and the default language model of each cell): XLA then
+    trains kerasseq's models 1.0-1.3x faster than graph mode (1.6x with
+    self-attention) and evaluates them 0.9-2x as fast. Batches padded to
+    their longest sequence (bucketed classifier and translation batches)
+    would recompile for every new length, so they stay in graph mode, as
+    do distributed runs (XLA cannot compile collectives on CPUs; Keras's own
+    `"auto"` turns XLA off under `tf.distribute` too). Keras's built-in
+    recurrent layers train 1.2-1.7x slower under XLA on CPUs; kerasseq's
+    layers compile their training loops with XLA inside graph mode anyway
+    (`jit_compile_loops`). `"on"` always compiles: the trainer raises if
+    Keras declines (`compile_model`); `"off"` never does.
+
+    Args:
+        setting: `"auto"`, `"on"` or `"off"`.
+        element_spec: The training dataset's `element_spec`, or `None`
+            (unknown: `"auto"` then uses XLA only on GPUs).
+        distributed: Whether training runs under a multi-replica strategy.
     """
     validation.check_choice("jit_compile", setting, JIT_COMPILE_CHOICES)
     if setting != "auto":
         return setting == "on"
     import tensorflow as tf
 
-    return bool(tf.config.list_physical_devices("GPU"))
+    if tf.config.list_physical_devices("GPU"):
+        return True
+    return (
+        not distributed
+        and element_spec is not None
+        and all(
+            spec.shape.rank is not None and spec.shape[1:].is_fully_defined()
+            for spec in tf.nest.flatten(element_spec)
+        )
+    )
 

@@ -65,9 +65,16 @@ def _check_resumable(config):
         )
 
 
-def compile_model(model, job, config, data=None):
-    """Compiles `model` for `config`; XLA, when asked for, must really be on."""
-    jit_compile = resolve_jit_compile(config.train.jit_compile)
+def compile_model(model, job, config, data=None, distributed=False):
+    """Compiles `model` for `config`; XLA, when asked for, must really be on.
+
+    `data` (a `PreparedData`) lets `--jit-compile auto` see the shape of the
+    training batches; `distributed`: whether several replicas train."""
+    jit_compile = resolve_jit_compile(
+        config.train.jit_compile,
+        None if data is None else data.train.element_spec,
+        distributed,
+    )
     model.compile(
         optimizer=make_optimizer(config.train),
         jit_compile=jit_compile,
@@ -195,7 +202,10 @@ def _fit_and_save(config, job, strategy, resume, print_fn, verbose, callbacks):
     model_dir.write_json(os.path.join(out, model_dir.CONFIG_FILE), config.to_dict())
     job.save_artifacts(config, data)
     with strategy.scope():
-        model = compile_model(job.build_model(config, data), job, config, data)
+        distributed = strategy.num_replicas_in_sync > 1 or is_multi_worker(strategy)
+        model = compile_model(
+            job.build_model(config, data), job, config, data, distributed
+        )
     model = adapt_to_strategy(model, strategy, data.train.element_spec)
     description = job.describe(config, data)
     if description:

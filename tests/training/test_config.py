@@ -20,10 +20,32 @@ def test_auto_turns_xla_on_only_with_a_gpu(monkeypatch, devices, expected):
     assert resolve_jit_compile("auto") is expected
 
 
-def test_auto_is_off_on_this_cpu_machine():
-    if tf.config.list_physical_devices("GPU"):
-        pytest.skip("a GPU is visible")
-    assert resolve_jit_compile("auto") is False
+def batches(*shapes, dtype=tf.int32):
+    """An `element_spec` of `(inputs, targets)` with the given shapes."""
+    specs = [tf.TensorSpec(shape, dtype) for shape in shapes]
+    return (specs[0], specs[1]) if len(specs) == 2 else ((specs[0], specs[1]), specs[2])
+
+
+@pytest.mark.parametrize(
+    "element_spec, distributed, expected",
+    [
+        (batches((None, 100), (None, 100)), False, True),  # language model
+        (batches((None, 60, 2), (None, 1), dtype=tf.float32), False, True),  # adding
+        (batches((None, None), (None,)), False, False),  # bucketed classifier
+        (batches((None, 12), (None, None), (None, None)), False, False),  # seq2seq
+        (batches((None, 100), (None, 100)), True, False),  # mirrored / multi-worker
+        (None, False, False),  # nothing known about the data
+    ],
+    ids=["fixed_windows", "fixed_floats", "padded_to_longest", "one_ragged_part",
+         "distributed", "unknown"],
+)
+def test_auto_on_cpus_compiles_batches_of_one_shape(
+    monkeypatch, element_spec, distributed, expected
+):
+    monkeypatch.setattr(tf.config, "list_physical_devices", lambda kind=None: [])
+    assert resolve_jit_compile("auto", element_spec, distributed) is expected
+    assert resolve_jit_compile("off", element_spec, distributed) is False
+    assert resolve_jit_compile("on", element_spec, distributed) is True
 
 
 def test_unknown_setting_names_the_choices():

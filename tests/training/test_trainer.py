@@ -104,6 +104,16 @@ def test_atomic_path_keeps_the_old_file_on_failure(tmp_path):
     assert os.listdir(tmp_path) == ["data.json"]
 
 
+def test_jit_compile_auto_compiles_fixed_shape_batches_on_cpus(tmp_path):
+    """The copying task's batches all have one shape: `auto` compiles them
+    with XLA on CPUs too (and on GPUs anyway)."""
+    config = tiny_config(tmp_path / "auto", epochs=1)
+    assert config.train.jit_compile == "auto"
+    model, metrics = trainer.train(config, print_fn=quiet, verbose=0)
+    assert model.jit_compile is True
+    assert np.isfinite(metrics["loss"])
+
+
 def test_jit_compile_on_really_compiles(tmp_path):
     config = tiny_config(tmp_path / "xla", epochs=1, jit_compile="on")
     model, metrics = trainer.train(config, print_fn=quiet, verbose=0)
