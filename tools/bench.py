@@ -15,6 +15,8 @@ the median of the per-repeat ratios):
 * `shapes`: the same pairs at hidden 128 and 512, sequence 50 and 200, and
   with padded (masked) inputs;
 * `xla`: the char LM under `jit_compile=True` against graph mode;
+* `auto`: the default language model of each `--cell`, training and
+  evaluation, graph against XLA (what `--jit-compile auto` decides);
 * `orthogonal`: OrthogonalRNN (exp and Cayley) and UnitaryRNN against a
   SimpleRNN with the same state size, per training step;
 * `pipeline`: `bench_pipeline.py`, `fit` from `tf.data` against memory;
@@ -60,8 +62,8 @@ from bench_layers import train_flops_per_token  # noqa: E402
 from bench_pipeline import measure_pipeline  # noqa: E402
 from kerasseq import layers  # noqa: E402
 
-SECTIONS = ("ceiling", "layers", "shapes", "xla", "orthogonal", "pipeline", "generation",
-            "profile", "work")
+SECTIONS = ("ceiling", "layers", "shapes", "xla", "auto", "orthogonal", "pipeline",
+            "generation", "profile", "work")
 BATCH = 64
 CLOCK = {"wall": time.perf_counter, "cpu": time.process_time}
 
@@ -176,6 +178,52 @@ def layer_rows(results, names, units, chain_ceiling, label=""):
 
 LAYER_HEADER = ["| layer | variant | tokens/s median (min-max) | ratio to Keras | "
                 "GFLOP/s | of chain ceiling |", "| --- | --- | --- | --- | --- | --- |"]
+
+
+# --------------------------------------------------------------------- auto
+AUTO_CELLS = ("simple_rnn", "lstm", "gru", "orthogonal", "unitary", "self_attention")
+
+
+class EvaluateTimer(keras.callbacks.Callback):
+    """Records how long each evaluation batch takes."""
+
+    def __init__(self):
+        super().__init__()
+        self.durations = []
+
+    def on_test_batch_begin(self, batch, logs=None):
+        self.start = time.perf_counter()
+
+    def on_test_batch_end(self, batch, logs=None):
+        self.durations.append(time.perf_counter() - self.start)
+
+
+def measure_auto(cells, steps, repeats, seq_len=100):
+    """`{(cell, mode, "fit" | "evaluate"): [tokens/s]}` of the default
+    language model of `kerasseq train lm` (vocabulary 67), graph vs XLA."""
+    from kerasseq.models.language_model import build_language_model
+    from kerasseq.training.config import ModelConfig
+
+    x, y = char_lm_data(BATCH, steps, seq_len)
+    x, y = x % 67, y % 67
+    runs = {}
+    for cell in cells:
+        for mode, jit_compile in (("graph", False), ("XLA", True)):
+            keras.utils.set_random_seed(0)
+            model = build_language_model(67, ModelConfig(cell=cell), max_length=seq_len)
+            model.compile("adam", keras.losses.SparseCategoricalCrossentropy(
+                from_logits=True), jit_compile=jit_compile)
+            model.evaluate(x[:BATCH], y[:BATCH], batch_size=BATCH, verbose=0)
+
+            def evaluate(model=model):
+                timer = EvaluateTimer()
+                model.evaluate(x, y, batch_size=BATCH, verbose=0, callbacks=[timer])
+                return BATCH * seq_len / median(timer.durations)
+
+            runs[(cell, mode, "fit")] = (
+                lambda model=model: time_fit(model, x, y, BATCH, steps))
+            runs[(cell, mode, "evaluate")] = evaluate
+    return interleaved(runs, repeats)
 
 
 # --------------------------------------------------------------- orthogonal
@@ -514,6 +562,31 @@ def main():
                       f"for {sum(faster)}/{len(faster)} kerasseq layers here",
                       "the faster mode", auto == (sum(faster) > len(faster) / 2)))
 
+    if "auto" in sections:
+        log("auto ...")
+        cells = ("lstm", "self_attention") if args.quick else AUTO_CELLS
+        results = measure_auto(cells, small_steps, small_repeats)
+        out += ["", "## `--jit-compile auto`: the default language model, graph vs XLA", "",
+                "What `kerasseq train lm` builds for each `--cell` with its other "
+                "defaults (128 units, embedding 32, one layer; sequence 100, batch 64), "
+                "training (`fit`) and evaluation tokens/s, median batch. Graph mode "
+                "includes the XLA-compiled loops of the fused gradient.", "",
+                "| cell | graph fit | XLA fit | XLA / graph | graph evaluate | "
+                "XLA evaluate | XLA / graph |", "| --- | --- | --- | --- | --- | --- | --- |"]
+        fit_ratios = []
+        for cell in cells:
+            row = f"| {cell} |"
+            for kind in ("fit", "evaluate"):
+                graph, xla = results[(cell, "graph", kind)], results[(cell, "XLA", kind)]
+                ratio = median([a / b for a, b in zip(xla, graph)])
+                if kind == "fit":
+                    fit_ratios.append((ratio, cell))
+                row += f" {summary(graph)} | {summary(xla)} | {ratio:.2f}x |"
+            out.append(row)
+        slowest, where = min(fit_ratios)
+        goals.append(("2. `auto` (XLA) vs graph, default LM training, slowest cell",
+                      f"{slowest:.2f}x ({where})", ">= 1.0x", slowest >= 0.97))
+
     if "orthogonal" in sections:
         log("orthogonal ...")
         results = measure_orthogonal(256, 100, small_steps, small_repeats, clock)
@@ -627,11 +700,13 @@ def main():
 
     if not args.append:
         out += ["", "## Notes", "",
-                "- On a 2-core machine shared with other processes, wall-time "
-                "throughputs cluster at fractions of the free-machine rate (one "
-                "timing gets both cores, the next one): read medians with their "
-                "min-max. `--cpu-time` measures work (one thread, CPU seconds) "
-                "and is steady under load; its tables are appended below when run.",
+                "- Training rates are per median batch of each `fit` call "
+                "(`bench_layers.time_fit`): on this machine a `fit` call's start "
+                "or end stalls now and then for about 0.6 s, which snapped "
+                "whole-call rates to exactly a half or a quarter of the steady "
+                "rate in earlier runs. `--cpu-time` measures work (one thread, CPU "
+                "seconds), steady under other load; its tables are appended below "
+                "when run.",
                 "- The fused gradient removes, per backward step, the weight-gradient "
                 "product, its accumulation (`AddN`) and the bias sums; the matrix "
                 "products left are the same FLOPs in both implementations and, even "

@@ -66,17 +66,36 @@ def train_flops_per_token(layer_name, units, embedding=EMBEDDING, vocab=VOCAB):
     return 3 * forward
 
 
-def time_fit(model, x, y, batch, steps, clock=time.perf_counter):
-    """Tokens per second of one `fit` epoch over `steps` batches (warmed up).
+class BatchTimer(keras.callbacks.Callback):
+    """Records how long each training batch takes, by `clock`."""
 
-    `clock=time.process_time` (with one TensorFlow thread) measures the work
-    done rather than the wall time, which other processes on the machine
-    distort."""
+    def __init__(self, clock=time.perf_counter):
+        super().__init__()
+        self.clock = clock
+        self.durations = []
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.start = self.clock()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.durations.append(self.clock() - self.start)
+
+
+def time_fit(model, x, y, batch, steps, clock=time.perf_counter):
+    """Training tokens per second of `model`: one `fit` epoch over `steps`
+    batches (after a warm-up), rated by its median batch time.
+
+    The median batch, not the whole `fit` call: on this machine a `fit`
+    call's start and end (data adapter, iterator, callbacks) now and then
+    stall for about 0.6 s, which snapped whole-call rates to a half or a
+    quarter of the steady one. `clock=time.process_time` (with one
+    TensorFlow thread) measures the work done rather than the wall time,
+    which other processes on the machine distort."""
     model.fit(x[: 2 * batch], y[: 2 * batch], batch_size=batch, epochs=1, verbose=0)
-    start = clock()
+    timer = BatchTimer(clock)
     model.fit(x[: steps * batch], y[: steps * batch], batch_size=batch, epochs=1,
-              verbose=0, shuffle=False)
-    return steps * batch * x.shape[1] / (clock() - start)
+              verbose=0, shuffle=False, callbacks=[timer])
+    return batch * x.shape[1] / statistics.median(timer.durations)
 
 
 def interleaved(runs, repeats, progress=None):

@@ -18,6 +18,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
+from bench_layers import BatchTimer  # noqa: E402
 from bench_layers import interleaved  # noqa: E402
 from bench_layers import summary  # noqa: E402
 from kerasseq import data as corpora  # noqa: E402
@@ -51,20 +52,30 @@ def measure_pipeline(data="shakespeare", seq_len=100, batch_size=64, steps=40,
             return tokens / (time.perf_counter() - start)
         return rate
 
+    def per_batch(fit):
+        # The median batch (`bench_layers.time_fit`): a `fit` call's start
+        # and end stall now and then on this machine, for either source.
+        def rate():
+            timer = BatchTimer()
+            fit(timer)
+            return batch_size * seq_len / statistics.median(timer.durations)
+        return rate
+
     def pipeline_alone():
         for _ in train.take(steps):
             pass
 
-    def fit_pipeline():
-        model.fit(train.take(steps), verbose=0)
+    def fit_pipeline(timer=None):
+        model.fit(train.take(steps), verbose=0, callbacks=[timer] if timer else [])
 
-    def fit_memory():
-        model.fit(x_memory, y_memory, batch_size=batch_size, shuffle=False, verbose=0)
+    def fit_memory(timer):
+        model.fit(x_memory, y_memory, batch_size=batch_size, shuffle=False, verbose=0,
+                  callbacks=[timer])
 
     fit_pipeline()  # trace the dataset signature once
     return interleaved({"tf.data pipeline alone": timed(pipeline_alone),
-                        "fit from tf.data": timed(fit_pipeline),
-                        "fit from memory": timed(fit_memory)}, repeats)
+                        "fit from tf.data": per_batch(fit_pipeline),
+                        "fit from memory": per_batch(fit_memory)}, repeats)
 
 
 def main():
