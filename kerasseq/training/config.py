@@ -127,9 +127,10 @@ def resolve_jit_compile(setting, element_spec=None, distributed=False):
     has the same shape apart from its size (`element_spec`: the training
     dataset's; language models, copying memory, adding), so XLA compiles
     once (and once more for a last, smaller batch). Measured on 2 CPU cores
-    (BENCHMARKS.md, and the default language model of each cell): XLA then
-    trains kerasseq's models 1.0-1.3x faster than graph mode (1.6x with
-    self-attention) and evaluates them 0.9-2x as fast. Batches padded to
+    (BENCHMARKS.md, `tools/bench.py --sections auto`: the default language
+    model of each `--cell`): XLA trains them 1.05-1.18x faster than graph
+    mode (1.44x with self-attention) and evaluates them 0.87x (GRU) to 2x
+    as fast. Batches padded to
     their longest sequence (bucketed classifier and translation batches)
     would recompile for every new length, so they stay in graph mode, as
     do distributed runs (XLA cannot compile collectives on CPUs; Keras's own
