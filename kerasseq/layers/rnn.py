@@ -360,6 +360,14 @@ class RNN(keras.layers.RNN):
             rather than compile for every length. `True` compiles whenever
             the graph is traced (once per new batch shape), `False` never.
             Where XLA compiles, it must: there is no silent fallback.
+        parallel_chains: Into how many independent recurrences the fused
+            path splits the batch (rows divided as evenly as possible; a
+            batch under 8 rows per chain stays whole). Graph mode runs them
+            side by side, one per core: a small recurrent product runs at
+            about one core's rate however many threads it may use. `"auto"`
+            (default): 2 inside a graph on machines without a GPU, unless
+            the whole graph is compiled with XLA (which runs them in
+            sequence); 1 otherwise. The results equal one chain's (tested).
 
     Call arguments:
         sequences: `(batch, time, features)`.
@@ -378,19 +386,37 @@ class RNN(keras.layers.RNN):
     (2, 5, 8)
     """
 
-    def __init__(self, cell, fused_gradient=True, jit_compile_loops="auto", **kwargs):
+    def __init__(
+        self,
+        cell,
+        fused_gradient=True,
+        jit_compile_loops="auto",
+        parallel_chains="auto",
+        **kwargs,
+    ):
         validation.check_choice("fused_gradient", fused_gradient, (True, False))
         validation.check_choice(
             "jit_compile_loops", jit_compile_loops, ("auto", True, False)
         )
+        if parallel_chains != "auto" and (
+            isinstance(parallel_chains, bool)
+            or not isinstance(parallel_chains, int)
+            or parallel_chains < 1
+        ):
+            raise ValueError(
+                "Argument `parallel_chains` must be 'auto' or a positive "
+                f"integer. Received: parallel_chains={parallel_chains!r}"
+            )
         super().__init__(cell, **kwargs)
         self.fused_gradient = fused_gradient
         self.jit_compile_loops = jit_compile_loops
+        self.parallel_chains = parallel_chains
 
     def get_config(self):
         config = {
             "fused_gradient": self.fused_gradient,
             "jit_compile_loops": self.jit_compile_loops,
+            "parallel_chains": self.parallel_chains,
         }
         base_config = super().get_config()
         return {**base_config, **config}
@@ -401,6 +427,19 @@ class RNN(keras.layers.RNN):
             return projected.shape[0] is not None
         return self.jit_compile_loops
 
+    def _chains(self):
+        """Into how many independent recurrences the fused path splits the
+        batch: `"auto"` gives 2 in a graph on a machine without GPUs, unless
+        the graph is already compiled with XLA (which runs them one after
+        the other)."""
+        if self.parallel_chains != "auto":
+            return self.parallel_chains
+        import tensorflow as tf
+
+        if tf.executing_eagerly() or tf.config.list_physical_devices("GPU"):
+            return 1
+        return 1 if _in_xla_context() else AUTO_CHAINS
+
     def inner_loop(self, sequences, initial_state, mask, training=False):
         cell = self.cell
         if not isinstance(cell, RecurrentCell):
@@ -409,6 +448,68 @@ class RNN(keras.layers.RNN):
             )
         if isinstance(mask, (list, tuple)):
             mask = mask[0]
+        chains = self._chains() if self._trains_fused(training) else 1
+        batch = sequences.shape[0]
+        if batch is not None and batch < MIN_ROWS_PER_CHAIN * chains:
+            chains = 1  # too few rows to be worth a second chain
+        if chains == 1:
+            return self._inner_loop(sequences, initial_state, mask, training)
+        return self._inner_loop_in_chains(
+            chains, sequences, initial_state, mask, training
+        )
+
+    def _trains_fused(self, training):
+        """Whether a training call takes the fused path (TensorFlow)."""
+        cell = self.cell
+        return bool(
+            training
+            and self.fused_gradient
+            and not self.unroll
+            and cell.recurrent_dropout == 0
+            and cell.supports_fused_gradient()
+            and keras.backend.backend() == "tensorflow"
+        )
+
+    def _inner_loop_in_chains(self, chains, sequences, initial_state, mask, training):
+        """`_inner_loop` on `chains` slices of the batch, as independent
+        recurrences that graph mode runs side by side, one per core; the
+        results are joined back along the batch axis (the weight gradients
+        of the chains add up). Rows are divided as evenly as possible."""
+        import tensorflow as tf
+
+        batch = tf.shape(sequences)[0]
+        sizes = tf.stack([(batch + chains - 1 - i) // chains for i in range(chains)])
+
+        def split(tensor):
+            return tf.split(tensor, sizes, axis=0, num=chains)
+
+        sequence_parts = split(sequences)
+        mask_parts = [None] * chains if mask is None else split(mask)
+        state_parts = [split(state) for state in initial_state]
+        per_chain = [
+            self._inner_loop(
+                sequence_parts[i],
+                [parts[i] for parts in state_parts],
+                mask_parts[i],
+                training,
+            )
+            for i in range(chains)
+        ]
+        last_output, outputs, final_states = zip(*per_chain)
+
+        def join(parts, like):
+            joined = tf.concat(parts, axis=0)
+            joined.set_shape(sequences.shape[:1].concatenate(like.shape[1:]))
+            return joined
+
+        return (
+            join(last_output, last_output[0]),
+            join(outputs, outputs[0]),
+            [join(parts, parts[0]) for parts in zip(*final_states)],
+        )
+
+    def _inner_loop(self, sequences, initial_state, mask, training):
+        cell = self.cell
         # Time-major from here on: the narrow inputs are transposed, not the
         # `gates * units`-wide projection (nor its gradient).
         sequences = ops.transpose(sequences, (1, 0, 2))  # (time, batch, features)
@@ -456,6 +557,25 @@ class RNN(keras.layers.RNN):
             fused=fused,
             time_major=True,
         )
+
+
+# `parallel_chains="auto"` on CPUs: 2 measured 1.3-1.5x faster than 1 on
+# 2 cores, 4 no faster than 2 (`tools/bench.py`, layer step section).
+AUTO_CHAINS = 2
+# A batch is split into parallel chains only if each gets this many rows.
+MIN_ROWS_PER_CHAIN = 8
+
+
+def _in_xla_context():
+    """Whether the graph being traced is compiled with XLA as a whole
+    (`jit_compile=True`). TensorFlow answers this only through an internal
+    helper; without it, assume not."""
+    try:
+        import tensorflow as tf
+        from tensorflow.python.ops import control_flow_util
+    except ImportError:  # pragma: no cover
+        return False
+    return control_flow_util.GraphOrParentsInXlaContext(tf.compat.v1.get_default_graph())
 
 
 def affine(inputs, kernel, bias=None):

@@ -193,8 +193,8 @@ def _tensorflow_fused_recurrence(
     Inside a graph (`model.fit`, `tf.function`) each of the two loops runs as
     one XLA computation when `fused.compile_loops` is set: XLA fuses a step's
     gate arithmetic into a few kernels where graph mode runs one kernel per
-    elementwise op (`tools/bench.py`, "compiled loops"). The rest of the model
-    stays as it was compiled.
+    elementwise op (`tools/bench.py`). The rest of the model stays as it was
+    compiled.
     """
     import tensorflow as tf
 
@@ -210,44 +210,49 @@ def _tensorflow_fused_recurrence(
     parameters = [tf.cast(p, xs.dtype) for p in fused.parameters]
     initial_states = [tf.convert_to_tensor(s) for s in initial_states]
     num_parameters, num_states = len(parameters), len(initial_states)
-    saved_specs = _saved_specs(cell, xs, initial_states, recurrent_kernel, parameters)
     masked = keep is not None
-    loops = _FusedLoops(cell, saved_specs, return_sequences, zero_output_for_mask)
-    forward, backward = loops.forward, loops.backward
-    if fused.compile_loops and not tf.executing_eagerly():
-        forward = tf.function(forward, jit_compile=True, autograph=False)
-        backward = tf.function(backward, jit_compile=True, autograph=False)
 
-    # Everything the custom gradient uses is an argument (nothing captured
-    # from outside), so a SavedModel export can trace and keep it.
-    @tf.custom_gradient
-    def recurrence(xs, recurrent_kernel, *rest):
-        parameters = list(rest[:num_parameters])
-        initial = list(rest[num_parameters : num_parameters + num_states])
-        keep = rest[-1] if masked else None  # (time, batch, 1) bool
-        results, previous, saved = forward(
-            xs, recurrent_kernel, parameters, initial, keep
-        )
+    def run(xs, initial_states, keep):
+        """The recurrence over `xs` (all of the batch, or one chain's rows)."""
+        saved_specs = _saved_specs(cell, xs, initial_states, recurrent_kernel, parameters)
+        loops = _FusedLoops(cell, saved_specs, return_sequences, zero_output_for_mask)
+        forward, backward = loops.forward, loops.backward
+        if fused.compile_loops and not tf.executing_eagerly():
+            forward = tf.function(forward, jit_compile=True, autograph=False)
+            backward = tf.function(backward, jit_compile=True, autograph=False)
 
-        def gradient(*upstream):
-            d_projected, d_kernel, d_parameters, d_initial = backward(
-                list(upstream), xs, recurrent_kernel, parameters, keep,
-                previous, saved,
+        # Everything the custom gradient uses is an argument (nothing captured
+        # from outside), so a SavedModel export can trace and keep it.
+        @tf.custom_gradient
+        def recurrence(xs, recurrent_kernel, *rest):
+            parameters = list(rest[:num_parameters])
+            initial = list(rest[num_parameters : num_parameters + num_states])
+            keep = rest[-1] if masked else None  # (time, batch, 1) bool
+            results, previous, saved = forward(
+                xs, recurrent_kernel, parameters, initial, keep
             )
-            d_keep = [None] if masked else []
-            return (d_projected, d_kernel, *d_parameters, *d_initial, *d_keep)
 
-        return tuple(results), gradient
+            def gradient(*upstream):
+                d_projected, d_kernel, d_parameters, d_initial = backward(
+                    list(upstream), xs, recurrent_kernel, parameters, keep,
+                    previous, saved,
+                )
+                d_keep = [None] if masked else []
+                return (d_projected, d_kernel, *d_parameters, *d_initial, *d_keep)
 
-    results = list(
-        recurrence(
-            xs,
-            recurrent_kernel,
-            *parameters,
-            *initial_states,
-            *([keep] if masked else []),
+            return tuple(results), gradient
+
+        return list(
+            recurrence(
+                xs,
+                recurrent_kernel,
+                *parameters,
+                *initial_states,
+                *([keep] if masked else []),
+            )
         )
-    )
+
+    results = run(xs, initial_states, keep)
     outputs = results.pop(0) if return_sequences else None
     last_output, final_states = results[0], results[1 : 1 + num_states]
     if return_sequences:

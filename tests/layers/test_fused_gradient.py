@@ -239,6 +239,12 @@ def test_fused_gradient_config_round_trip():
         layers.LSTM(UNITS, fused_gradient="yes")
     with pytest.raises(ValueError, match="jit_compile_loops.*'auto', True, False"):
         layers.LSTM(UNITS, jit_compile_loops="xla")
+    layer = layers.LSTM(UNITS, parallel_chains=3)
+    assert layers.LSTM.from_config(layer.get_config()).parallel_chains == 3
+    assert layers.LSTM(UNITS).parallel_chains == "auto"
+    for bad in (0, 1.5, True, "two"):
+        with pytest.raises(ValueError, match="parallel_chains.*'auto' or a positive"):
+            layers.LSTM(UNITS, parallel_chains=bad)
 
 
 def xla_calls(graph):
@@ -275,7 +281,9 @@ def traced_training_step(layer):
 def test_which_traced_graphs_compile_the_fused_loops(setting, steps, compiled):
     """`jit_compile_loops`: the forward and the backward loop are each one
     must-compile XLA call in the traced training step, or neither is."""
-    layer = layers.LSTM(UNITS, return_sequences=True, jit_compile_loops=setting)
+    layer = layers.LSTM(
+        UNITS, return_sequences=True, jit_compile_loops=setting, parallel_chains=1
+    )
     step = traced_training_step(layer)
     graph = step.get_concrete_function(
         tf.TensorSpec((None, steps, FEATURES), tf.float32)
@@ -353,3 +361,71 @@ def test_fit_with_unknown_sequence_length_and_masks(monkeypatch, jit_compile):
         assert np.all(np.isfinite(history.history["loss"]))
     assert model.jit_compile is jit_compile
     assert calls
+
+
+@pytest.mark.parametrize("name", ["simple_rnn", "lstm", "gru", "orthogonal_modrelu", "unitary"])
+def test_parallel_chains_give_the_results_of_one_chain(name):
+    """The batch split into 3 independent recurrences (26 rows: 9 + 9 + 8),
+    in a graph with compiled loops: outputs, final states and the gradients
+    of inputs, initial states and weights equal one chain's (float64), with a
+    right-padding mask and return_state."""
+    rng = np.random.default_rng(len(name) + 1)
+    batch = 26
+    options = dict(return_sequences=True, return_state=True, dtype="float64")
+    split = FUSED_LAYERS[name](parallel_chains=3, **options)
+    whole = FUSED_LAYERS[name](parallel_chains=1, **options)
+    for layer in (split, whole):
+        layer.build((None, STEPS, FEATURES))
+    weights = [
+        0.6 * rng.standard_normal(w.shape) if w.dtype.kind == "f" else w
+        for w in split.get_weights()
+    ]
+    split.set_weights(weights)
+    whole.set_weights(weights)
+    x = tf.constant(rng.standard_normal((batch, STEPS, FEATURES)))
+    mask, _ = right_padded_mask(rng, batch, STEPS)
+    mask = tf.constant(mask)
+    sizes = split.cell.state_size
+    sizes = sizes if isinstance(sizes, (list, tuple)) else [sizes]
+    init = [tf.constant(rng.standard_normal((batch, size))) for size in sizes]
+
+    def run(layer):
+        @tf.function
+        def step():
+            with tf.GradientTape() as tape:
+                tape.watch([x, *init])
+                outputs = layer(x, initial_state=list(init), mask=mask, training=True)
+                loss = sum(tf.reduce_sum(o * tf.sin(o)) for o in outputs)
+            return outputs, tape.gradient(loss, [x, *init, *layer.trainable_weights])
+
+        graph = step.get_concrete_function().graph
+        return step(), len(xla_calls(graph))
+
+    (got_outputs, got), split_calls = run(split)
+    (want_outputs, want), whole_calls = run(whole)
+    assert (split_calls, whole_calls) == (6, 2)  # forward + backward per chain
+    for g, w in zip(got_outputs, want_outputs):
+        assert g.shape == w.shape
+        np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-12)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-9, atol=1e-11)
+
+
+def test_auto_chains_split_graphs_on_cpus_only_outside_xla():
+    """`parallel_chains="auto"`: two chains in a graph on this CPU machine,
+    one in a graph XLA compiles as a whole, one for a batch under 16 rows."""
+    if tf.config.list_physical_devices("GPU"):
+        pytest.skip("a GPU is visible")
+    layer = layers.GRU(UNITS, return_sequences=True)
+    x = tf.constant(np.ones((32, STEPS, FEATURES), "float32"))
+    for jit_compile, rows, chains in ((False, 32, 2), (True, 32, 1), (False, 15, 1)):
+        @tf.function(jit_compile=jit_compile)
+        def step(x):
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                loss = tf.reduce_sum(layer(x, training=True))
+            return tape.gradient(loss, x)
+
+        graph = step.get_concrete_function(x[:rows]).graph
+        assert len(xla_calls(graph)) == 2 * chains, (jit_compile, rows)
+        assert np.all(np.isfinite(step(x[:rows])))
