@@ -8,10 +8,9 @@ the median of the per-repeat ratios):
   (64x256)@(256x1024) products (the recurrent step's shape), graph and XLA;
 * `layers`: the char LM of `bench_layers.py` (hidden 256, sequence 100,
   batch 64): Keras's SimpleRNN, LSTM, GRU against kerasseq's with their
-  defaults (fused gradient, loops compiled by XLA inside the graph), with
-  graph loops (`jit_compile_loops=False`), with autodiff
-  (`fused_gradient=False`) and with the whole model under XLA, GFLOP/s
-  beside the ceiling;
+  defaults (fused gradient, loops compiled by XLA inside the graph, two
+  parallel chains), step by step without those (autodiff, graph loops, one
+  chain) and with the whole model under XLA, GFLOP/s beside the ceiling;
 * `shapes`: the same pairs at hidden 128 and 512, sequence 50 and 200, and
   with padded (masked) inputs;
 * `xla`: the char LM under `jit_compile=True` against graph mode;
@@ -122,20 +121,25 @@ def autodiff_layer(layer_class):
     return make
 
 
-def graph_loops_layer(layer_class):
-    def make(units, **kwargs):
-        return layer_class(units, jit_compile_loops=False, **kwargs)
-    return make
+def layer_with(**options):
+    """`layer_class -> make(units, **kwargs)` with `options` added."""
+    def wrap(layer_class):
+        def make(units, **kwargs):
+            return layer_class(units, **options, **kwargs)
+        return make
+    return wrap
 
 
-# (variant, model-level jit_compile or None for the section's setting)
+graph_loops_layer = layer_with(jit_compile_loops=False, parallel_chains=1)
+
+# variant: (layer wrapper, model-level jit_compile or None for the section's)
 EXTRA_VARIANTS = {
-    "kerasseq graph loops": (graph_loops_layer, None),
     "kerasseq autodiff": (autodiff_layer, None),
+    "kerasseq graph loops, 1 chain": (graph_loops_layer, None),
+    "kerasseq XLA loops, 1 chain": (layer_with(parallel_chains=1), None),
     "kerasseq XLA": (lambda layer_class: layer_class, True),
 }
-VARIANT_ORDER = ("keras", "kerasseq", "kerasseq graph loops", "kerasseq autodiff",
-                 "kerasseq XLA")
+VARIANT_ORDER = ("keras", "kerasseq", *EXTRA_VARIANTS)
 
 
 def measure_layers(names, units, seq_len, steps, repeats, jit_compile=False,
@@ -494,12 +498,14 @@ def main():
         out += ["", "## Char LM, hidden 256, sequence 100, batch 64 (`model.fit`)", "",
                 f"{steps} batches per timing, {repeats} repeats. Graph mode "
                 "(`model.compile`'s default on CPUs) unless the variant says XLA. "
-                "`kerasseq`: the defaults, the fused gradient with its two loops "
-                "compiled by XLA inside the graph (`jit_compile_loops='auto'`); "
-                "`graph loops`: the fused gradient with plain graph loops "
-                "(`jit_compile_loops=False`); `autodiff`: `fused_gradient=False`; "
-                "`XLA`: the whole model under `jit_compile=True`, what `kerasseq "
-                "train` picks for these fixed-shape batches (`--jit-compile auto`). "
+                "`kerasseq`: the defaults, the fused gradient, its two loops "
+                "compiled by XLA inside the graph (`jit_compile_loops='auto'`), the "
+                "batch split into two chains that run side by side "
+                "(`parallel_chains='auto'`); `autodiff`: `fused_gradient=False`; "
+                "`graph loops, 1 chain`: the fused gradient alone "
+                "(`jit_compile_loops=False, parallel_chains=1`); `XLA loops, 1 "
+                "chain`: `parallel_chains=1`; `XLA`: the whole model under "
+                "`jit_compile=True` (one chain: XLA would run two in sequence). "
                 "Keras's layers are timed in graph mode, their default and their "
                 "faster mode here (XLA table). GFLOP/s counts 3x the forward "
                 "multiply-adds of the recurrent layer and the head per token.", "",
@@ -636,21 +642,23 @@ def main():
         log("profile ...")
         profiles = {
             "keras LSTM": profile_layer(keras.layers.LSTM),
-            "kerasseq LSTM graph loops": profile_layer(graph_loops_layer(layers.LSTM)),
+            "kerasseq LSTM graph loops, 1 chain": profile_layer(
+                graph_loops_layer(layers.LSTM)),
+            "kerasseq LSTM XLA loops, 1 chain": profile_layer(
+                layer_with(parallel_chains=1)(layers.LSTM)),
             "kerasseq LSTM": profile_layer(layers.LSTM),
         }
         out += ["", "## Profile: one LSTM layer step, forward and backward", "",
                 "Hidden 256, sequence 100, batch 64, `tf.function` graph mode, "
                 "`tf.profiler` op time summed over threads (the profiler adds "
                 "a few microseconds to each op, so small ops look larger than "
-                "they are; the total is not a wall time). `kerasseq LSTM` (the "
-                "default) runs its two loops as XLA computations: inside them "
-                "TensorFlow sees no ops, so its column shows what is left outside "
-                "(the input projection's gradient, casts, transposes) and the "
-                "XLA calls themselves.", "",
+                "they are; the total is not a wall time). With XLA loops, "
+                "TensorFlow sees no ops inside them, so those columns show what is "
+                "left outside (the input projection's gradient, casts, transposes); "
+                "`kerasseq LSTM` is the default: XLA loops and two chains.", "",
                 *profile_rows(profiles)]
-        (theirs, their_count, their_ms), (ours, our_count, our_ms), (_, _, compiled_ms) = (
-            profiles.values())
+        ((theirs, their_count, their_ms), (ours, our_count, our_ms),
+         (_, _, compiled_ms), (_, _, chains_ms)) = profiles.values()
         their_total, our_total = sum(theirs.values()), sum(ours.values())
         out += ["", "What limits the ratio: with graph loops, kerasseq's step spends "
                 f"{ours['MatMul']:.0f} ms in MatMul against Keras's {theirs['MatMul']:.0f} ms "
@@ -662,8 +670,11 @@ def main():
                 f"step (Keras: {their_count:,}) on 64 x 256 floats each, bound by memory "
                 "traffic and per-op dispatch, which graph-mode TensorFlow does not fuse. "
                 "Compiling the two loops with XLA fuses them: the step takes "
-                f"{compiled_ms:.1f} ms against {our_ms:.1f} ms with graph loops and "
-                f"{their_ms:.1f} ms for Keras's layer ({their_ms / compiled_ms:.2f}x). "
+                f"{compiled_ms:.1f} ms against {our_ms:.1f} ms with graph loops; "
+                "splitting the batch into two chains that run side by side (a "
+                "64 x 256 @ 256 x 1024 product runs at about one core's rate) "
+                f"brings it to {chains_ms:.1f} ms, against {their_ms:.1f} ms for "
+                f"Keras's layer ({their_ms / chains_ms:.2f}x). "
                 "The `fit` ratio is lower than the step's: the embedding, the dense "
                 "head, the loss and the optimizer cost the same in both models "
                 "(work table, `--cpu-time`)."]
@@ -714,7 +725,13 @@ def main():
                 "(work table). The gate arithmetic, about twenty small elementwise "
                 "ops per step and direction, runs one kernel each in graph-mode "
                 "TensorFlow; compiled with XLA (`jit_compile_loops`, the default "
-                "inside `model.fit`) it fuses, as cuDNN fuses it into one kernel.",
+                "inside `model.fit`) it fuses, as cuDNN fuses it into one kernel. "
+                "A recurrent step's product is too small to spread over two cores "
+                "(the chain of 64 x 256 @ 256 x 1024 products runs near one core's "
+                "rate), and autodiff's per-step weight-gradient products, which "
+                "Keras runs beside its chain on the other core, are gone; so the "
+                "default splits the batch into two independent chains "
+                "(`parallel_chains`) that graph mode runs side by side.",
                 "- `--jit-compile auto` turns XLA on for fixed-shape batches on CPUs "
                 "too (language models, copying memory, adding): XLA then compiles "
                 "once, and also fuses the head, the loss and the optimizer. Batches "
