@@ -227,7 +227,9 @@ def test_self_attention_lm_trains_generates_past_its_window_and_exports(
     ]) == 0
     config = json.loads((out / "config.json").read_text())
     assert config["model"]["cell"] == "self_attention"
-    capsys.readouterr()
+    # Fixed-shape windows, no recurrent layer: `--jit-compile auto` uses XLA
+    # (on CPUs too, where it trains this model faster).
+    assert "jit_compile=True" in capsys.readouterr().out
     assert cli.main(["generate", str(out), "--prompt", "the cat ",
                      "--max-tokens", "64", "--sampler", "greedy"]) == 0
     text = capsys.readouterr().out.rstrip("\n")

@@ -28,9 +28,9 @@ class TrainConfig:
             (generated tasks, whose streams are endless, need it).
         validation_steps: Batches per validation pass, or `None`.
         seed: Integer seed of weights, data order and dropout.
-        jit_compile: `"auto"` (XLA on GPUs, and on CPUs for batches of one
-            shape, where it is faster: `resolve_jit_compile`), `"on"` or
-            `"off"`.
+        jit_compile: `"auto"` (XLA on GPUs, and on CPUs for self-attention
+            models with batches of one shape, where it is faster:
+            `resolve_jit_compile`), `"on"` or `"off"`.
         strategy: `"default"`, `"mirrored"` or `"multi-worker"`
             (`kerasseq.training.distribution`); `batch_size` is global.
     """
@@ -120,24 +120,25 @@ def cell_names():
     return (*recurrent_layer_names(), SELF_ATTENTION)
 
 
-def resolve_jit_compile(setting, element_spec=None, distributed=False):
+def resolve_jit_compile(setting, element_spec=None, distributed=False, recurrent=False):
     """`True`/`False` for `model.compile(jit_compile=...)` from a setting.
 
-    `"auto"` turns XLA on with a GPU, and on CPUs when every training batch
-    has the same shape apart from its size (`element_spec`: the training
-    dataset's; language models, copying memory, adding), so XLA compiles
-    once (and once more for a last, smaller batch). Measured on 2 CPU cores
-    (BENCHMARKS.md, `tools/bench.py --sections auto`: the default language
-    model of each `--cell`): XLA trains them 1.05-1.18x faster than graph
-    mode (1.44x with self-attention) and evaluates them 0.87x (GRU) to 2x
-    as fast. Batches padded to
-    their longest sequence (bucketed classifier and translation batches)
-    would recompile for every new length, so they stay in graph mode, as
-    do distributed runs (XLA cannot compile collectives on CPUs; Keras's own
-    `"auto"` turns XLA off under `tf.distribute` too). Keras's built-in
-    recurrent layers train 1.2-1.7x slower under XLA on CPUs; kerasseq's
-    layers compile their training loops with XLA inside graph mode anyway
-    (`jit_compile_loops`). `"on"` always compiles: the trainer raises if
+    `"auto"` turns XLA on with a GPU. On CPUs it turns XLA on for models
+    without kerasseq recurrent layers (self-attention) when every training
+    batch has one shape apart from its size (`element_spec`: the training
+    dataset's), so XLA compiles once (and once more for a last, smaller
+    batch). Measured on 2 CPU cores (BENCHMARKS.md, `tools/bench.py
+    --sections auto`, the default language model of each `--cell`): XLA
+    trains the self-attention LM about 1.3x faster than graph mode, but
+    kerasseq's recurrent layers already compile their training loops with
+    XLA inside the graph and run two chains side by side there
+    (`jit_compile_loops`, `parallel_chains`), which whole-model XLA would
+    run in sequence: graph mode trains the LSTM and GRU LMs 1.1-1.3x faster
+    than XLA. Batches padded to their longest sequence (bucketed classifier
+    and translation batches) would recompile for every new length, so they
+    stay in graph mode, as do distributed runs (XLA cannot compile
+    collectives on CPUs; Keras's own `"auto"` turns XLA off under
+    `tf.distribute` too). `"on"` always compiles: the trainer raises if
     Keras declines (`compile_model`); `"off"` never does.
 
     Args:
@@ -145,6 +146,7 @@ def resolve_jit_compile(setting, element_spec=None, distributed=False):
         element_spec: The training dataset's `element_spec`, or `None`
             (unknown: `"auto"` then uses XLA only on GPUs).
         distributed: Whether training runs under a multi-replica strategy.
+        recurrent: Whether the model has kerasseq recurrent layers.
     """
     validation.check_choice("jit_compile", setting, JIT_COMPILE_CHOICES)
     if setting != "auto":
@@ -155,6 +157,7 @@ def resolve_jit_compile(setting, element_spec=None, distributed=False):
         return True
     return (
         not distributed
+        and not recurrent
         and element_spec is not None
         and all(
             spec.shape.rank is not None and spec.shape[1:].is_fully_defined()

@@ -31,6 +31,7 @@ from kerasseq.training.distribution import shard_by_example
 
 from kerasseq.jobs import JobConfig
 from kerasseq.jobs import get_job
+from kerasseq.layers.rnn import RNN
 from kerasseq.training import model_dir
 from kerasseq.training.config import resolve_jit_compile
 from kerasseq.training.optimizers import make_optimizer
@@ -65,6 +66,14 @@ def _check_resumable(config):
         )
 
 
+def has_recurrent_layers(model):
+    """Whether `model` holds kerasseq recurrent layers, at any depth (inside
+    `Bidirectional`, `DeepRNN`, ...)."""
+    return any(
+        isinstance(layer, RNN) for layer in model._flatten_layers(include_self=False)
+    )
+
+
 def compile_model(model, job, config, data=None, distributed=False):
     """Compiles `model` for `config`; XLA, when asked for, must really be on.
 
@@ -74,6 +83,7 @@ def compile_model(model, job, config, data=None, distributed=False):
         config.train.jit_compile,
         None if data is None else data.train.element_spec,
         distributed,
+        recurrent=has_recurrent_layers(model),
     )
     model.compile(
         optimizer=make_optimizer(config.train),

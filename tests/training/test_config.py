@@ -27,25 +27,26 @@ def batches(*shapes, dtype=tf.int32):
 
 
 @pytest.mark.parametrize(
-    "element_spec, distributed, expected",
+    "element_spec, distributed, recurrent, expected",
     [
-        (batches((None, 100), (None, 100)), False, True),  # language model
-        (batches((None, 60, 2), (None, 1), dtype=tf.float32), False, True),  # adding
-        (batches((None, None), (None,)), False, False),  # bucketed classifier
-        (batches((None, 12), (None, None), (None, None)), False, False),  # seq2seq
-        (batches((None, 100), (None, 100)), True, False),  # mirrored / multi-worker
-        (None, False, False),  # nothing known about the data
+        (batches((None, 100), (None, 100)), False, False, True),  # self-attention LM
+        (batches((None, 60, 2), (None, 1), dtype=tf.float32), False, False, True),
+        (batches((None, 100), (None, 100)), False, True, False),  # recurrent LM
+        (batches((None, None), (None,)), False, False, False),  # bucketed classifier
+        (batches((None, 12), (None, None), (None, None)), False, False, False),  # seq2seq
+        (batches((None, 100), (None, 100)), True, False, False),  # mirrored / multi-worker
+        (None, False, False, False),  # nothing known about the data
     ],
-    ids=["fixed_windows", "fixed_floats", "padded_to_longest", "one_ragged_part",
-         "distributed", "unknown"],
+    ids=["fixed_windows", "fixed_floats", "recurrent", "padded_to_longest",
+         "one_ragged_part", "distributed", "unknown"],
 )
-def test_auto_on_cpus_compiles_batches_of_one_shape(
-    monkeypatch, element_spec, distributed, expected
+def test_auto_on_cpus_compiles_fixed_shape_attention_models(
+    monkeypatch, element_spec, distributed, recurrent, expected
 ):
     monkeypatch.setattr(tf.config, "list_physical_devices", lambda kind=None: [])
-    assert resolve_jit_compile("auto", element_spec, distributed) is expected
-    assert resolve_jit_compile("off", element_spec, distributed) is False
-    assert resolve_jit_compile("on", element_spec, distributed) is True
+    assert resolve_jit_compile("auto", element_spec, distributed, recurrent) is expected
+    assert resolve_jit_compile("off", element_spec, distributed, recurrent) is False
+    assert resolve_jit_compile("on", element_spec, distributed, recurrent) is True
 
 
 def test_unknown_setting_names_the_choices():

@@ -4,6 +4,7 @@ import os
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from kerasseq.jobs import JobConfig
 from kerasseq.jobs.long_memory import DelayOptions
@@ -104,14 +105,27 @@ def test_atomic_path_keeps_the_old_file_on_failure(tmp_path):
     assert os.listdir(tmp_path) == ["data.json"]
 
 
-def test_jit_compile_auto_compiles_fixed_shape_batches_on_cpus(tmp_path):
-    """The copying task's batches all have one shape: `auto` compiles them
-    with XLA on CPUs too (and on GPUs anyway)."""
+def test_jit_compile_auto_keeps_recurrent_models_in_graph_mode_on_cpus(tmp_path):
+    """The copying task's GRU model: graph mode, where its training loops
+    compile with XLA and run as parallel chains (`resolve_jit_compile`)."""
+    if tf.config.list_physical_devices("GPU"):
+        pytest.skip("a GPU is visible")
     config = tiny_config(tmp_path / "auto", epochs=1)
     assert config.train.jit_compile == "auto"
     model, metrics = trainer.train(config, print_fn=quiet, verbose=0)
-    assert model.jit_compile is True
+    assert model.jit_compile is False
+    assert trainer.has_recurrent_layers(model)
     assert np.isfinite(metrics["loss"])
+
+
+def test_has_recurrent_layers_looks_inside_wrappers():
+    from kerasseq import layers
+
+    inputs = keras.Input((5, 3))
+    wrapped = keras.layers.Bidirectional(layers.GRU(4))(inputs)
+    assert trainer.has_recurrent_layers(keras.Model(inputs, wrapped))
+    dense = keras.layers.Dense(2)(keras.layers.GRU(4)(inputs))  # Keras's own GRU
+    assert not trainer.has_recurrent_layers(keras.Model(inputs, dense))
 
 
 def test_jit_compile_on_really_compiles(tmp_path):
