@@ -429,3 +429,37 @@ def test_auto_chains_split_graphs_on_cpus_only_outside_xla():
         graph = step.get_concrete_function(x[:rows]).graph
         assert len(xla_calls(graph)) == 2 * chains, (jit_compile, rows)
         assert np.all(np.isfinite(step(x[:rows])))
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+def test_parallel_chains_with_a_batch_unknown_when_traced(batch):
+    """A graph traced for any batch size splits at run time; one row leaves
+    the second chain empty, three rows split 2 + 1. Results equal one
+    chain's (float64)."""
+    rng = np.random.default_rng(batch)
+    layers_ = [
+        layers.LSTM(UNITS, return_sequences=True, return_state=True,
+                    parallel_chains=chains, dtype="float64")
+        for chains in (2, 1)
+    ]
+    for layer in layers_:
+        layer.build((None, STEPS, FEATURES))
+    layers_[1].set_weights(layers_[0].get_weights())
+    x = tf.constant(rng.standard_normal((batch, STEPS, FEATURES)))
+    results = []
+    for layer in layers_:
+        @tf.function(input_signature=[tf.TensorSpec((None, STEPS, FEATURES), tf.float64)])
+        def step(x):
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                outputs = layer(x, training=True)
+                loss = sum(tf.reduce_sum(o * tf.sin(o)) for o in outputs)
+            return outputs, tape.gradient(loss, [x, *layer.trainable_weights])
+
+        graph = step.get_concrete_function().graph
+        results.append((step(x), len(xla_calls(graph))))
+    ((got_outputs, got), split_calls), ((want_outputs, want), whole_calls) = results
+    assert (split_calls, whole_calls) == (4, 2)
+    for g, w in zip([*got_outputs, *got], [*want_outputs, *want]):
+        assert g.shape == w.shape
+        np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-12)
