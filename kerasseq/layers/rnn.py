@@ -15,6 +15,7 @@ and keeps only the recurrent product inside it.
 """
 
 import inspect
+import os
 import re
 
 import keras
@@ -367,7 +368,11 @@ class RNN(keras.layers.RNN):
             about one core's rate however many threads it may use. `"auto"`
             (default): 2 inside a graph on machines without a GPU, unless
             the whole graph is compiled with XLA (which runs them in
-            sequence); 1 otherwise. The results equal one chain's (tested).
+            sequence) or TensorFlow runs one op at a time
+            (`tf.config.threading.set_inter_op_parallelism_threads(1)`); 1
+            otherwise. `W_h` (an orthogonal or unitary parametrization) is
+            computed once for all chains. The results equal one chain's
+            (tested).
 
     Call arguments:
         sequences: `(batch, time, features)`.
@@ -431,12 +436,18 @@ class RNN(keras.layers.RNN):
         """Into how many independent recurrences the fused path splits the
         batch: `"auto"` gives 2 in a graph on a machine without GPUs, unless
         the graph is already compiled with XLA (which runs them one after
-        the other)."""
+        the other) or TensorFlow may run only one op at a time."""
         if self.parallel_chains != "auto":
             return self.parallel_chains
         import tensorflow as tf
 
-        if tf.executing_eagerly() or tf.config.list_physical_devices("GPU"):
+        if (
+            tf.executing_eagerly()
+            or tf.config.list_physical_devices("GPU")
+            # One thread for independent ops: the chains would only take turns.
+            or tf.config.threading.get_inter_op_parallelism_threads() == 1
+            or (os.cpu_count() or 1) < 2
+        ):
             return 1
         return 1 if _in_xla_context() else AUTO_CHAINS
 
@@ -452,10 +463,15 @@ class RNN(keras.layers.RNN):
         batch = sequences.shape[0]
         if batch is not None and batch < MIN_ROWS_PER_CHAIN * chains:
             chains = 1  # too few rows to be worth a second chain
+        # `W_h` once per batch, shared by the chains: an orthogonal or
+        # unitary parametrization is a fixed cost worth paying once.
+        recurrent_kernel = cell.recurrent_matrix()
         if chains == 1:
-            return self._inner_loop(sequences, initial_state, mask, training)
+            return self._inner_loop(
+                sequences, initial_state, mask, training, recurrent_kernel
+            )
         return self._inner_loop_in_chains(
-            chains, sequences, initial_state, mask, training
+            chains, sequences, initial_state, mask, training, recurrent_kernel
         )
 
     def _trains_fused(self, training):
@@ -470,7 +486,9 @@ class RNN(keras.layers.RNN):
             and keras.backend.backend() == "tensorflow"
         )
 
-    def _inner_loop_in_chains(self, chains, sequences, initial_state, mask, training):
+    def _inner_loop_in_chains(
+        self, chains, sequences, initial_state, mask, training, recurrent_kernel
+    ):
         """`_inner_loop` on `chains` slices of the batch, as independent
         recurrences that graph mode runs side by side, one per core; the
         results are joined back along the batch axis (the weight gradients
@@ -492,6 +510,7 @@ class RNN(keras.layers.RNN):
                 [parts[i] for parts in state_parts],
                 mask_parts[i],
                 training,
+                recurrent_kernel,
             )
             for i in range(chains)
         ]
@@ -508,7 +527,7 @@ class RNN(keras.layers.RNN):
             [join(parts, parts[0]) for parts in zip(*final_states)],
         )
 
-    def _inner_loop(self, sequences, initial_state, mask, training):
+    def _inner_loop(self, sequences, initial_state, mask, training, recurrent_kernel):
         cell = self.cell
         # Time-major from here on: the narrow inputs are transposed, not the
         # `gates * units`-wide projection (nor its gradient).
@@ -525,7 +544,6 @@ class RNN(keras.layers.RNN):
                 ops.shape(initial_state[0]), cell.recurrent_dropout
             )
         projected = cell.project_inputs(sequences)  # (time, batch, gates*units)
-        recurrent_kernel = cell.recurrent_matrix()  # once per sequence
 
         def step_fn(projected_t, states):
             return cell.step(projected_t, states, recurrent_kernel, recurrent_mask)

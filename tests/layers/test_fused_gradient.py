@@ -463,3 +463,37 @@ def test_parallel_chains_with_a_batch_unknown_when_traced(batch):
     for g, w in zip([*got_outputs, *got], [*want_outputs, *want]):
         assert g.shape == w.shape
         np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-12)
+
+
+def test_chains_share_one_recurrent_matrix(monkeypatch):
+    """The orthogonal parametrization (a matrix exponential) is computed
+    once per batch, not once per chain."""
+    calls = []
+    original = layers.OrthogonalRNNCell.recurrent_matrix
+    monkeypatch.setattr(
+        layers.OrthogonalRNNCell, "recurrent_matrix",
+        lambda self: calls.append(1) or original(self),
+    )
+    counts = {}
+    for chains in (1, 2):
+        calls.clear()
+        layer = layers.OrthogonalRNN(UNITS, return_sequences=True, parallel_chains=chains)
+        graph = traced_training_step(layer).get_concrete_function(
+            tf.TensorSpec((32, STEPS, FEATURES), tf.float32)
+        ).graph
+        assert len(xla_calls(graph)) == 2 * chains
+        counts[chains] = len(calls)
+    assert counts[2] == counts[1]
+
+
+def test_auto_chains_need_more_than_one_inter_op_thread(monkeypatch):
+    if tf.config.list_physical_devices("GPU"):
+        pytest.skip("a GPU is visible")
+    monkeypatch.setattr(
+        tf.config.threading, "get_inter_op_parallelism_threads", lambda: 1
+    )
+    layer = layers.LSTM(UNITS, return_sequences=True)
+    graph = traced_training_step(layer).get_concrete_function(
+        tf.TensorSpec((32, STEPS, FEATURES), tf.float32)
+    ).graph
+    assert len(xla_calls(graph)) == 2  # one chain
