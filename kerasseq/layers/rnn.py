@@ -577,8 +577,9 @@ class RNN(keras.layers.RNN):
         )
 
 
-# `parallel_chains="auto"` on CPUs: 2 measured 1.3-1.5x faster than 1 on
-# 2 cores, 4 no faster than 2 (`tools/bench.py`, layer step section).
+# `parallel_chains="auto"` on CPUs: on 2 cores, 2 chains trained the char LM
+# 1.2-1.3x faster than 1 (BENCHMARKS.md, "XLA loops, 1 chain" against the
+# default); 4 chains measured no faster than 2 (a one-off layer-step timing).
 AUTO_CHAINS = 2
 # A batch is split into parallel chains only if each gets this many rows.
 MIN_ROWS_PER_CHAIN = 8

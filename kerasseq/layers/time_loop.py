@@ -218,8 +218,7 @@ def _tensorflow_fused_recurrence(
         loops = _FusedLoops(cell, saved_specs, return_sequences, zero_output_for_mask)
         forward, backward = loops.forward, loops.backward
         if fused.compile_loops and not tf.executing_eagerly():
-            forward = tf.function(forward, jit_compile=True, autograph=False)
-            backward = tf.function(backward, jit_compile=True, autograph=False)
+            forward, backward = _compiled_loops(loops)
 
         # Everything the custom gradient uses is an argument (nothing captured
         # from outside), so a SavedModel export can trace and keep it.
@@ -260,6 +259,32 @@ def _tensorflow_fused_recurrence(
     else:
         outputs = last_output
     return last_output, outputs, final_states
+
+
+def _compiled_loops(loops):
+    """`(forward, backward)` of `loops` as must-compile `tf.function`s,
+    shared with every earlier `_FusedLoops` of the same cell and settings:
+    the parallel chains of one batch (same shapes) then share one trace and
+    one XLA compilation instead of compiling the same program per chain.
+    The cache is a plain attribute of the cell, set past Keras's attribute
+    tracking, so saving the layer never sees it."""
+    import tensorflow as tf
+
+    key = (
+        tuple((dtype.name, tuple(shape.as_list())) for dtype, shape in loops.saved_specs),
+        loops.return_sequences,
+        loops.zero_output_for_mask,
+    )
+    cache = loops.cell.__dict__.get("_kerasseq_compiled_loops")
+    if cache is None:
+        cache = {}
+        object.__setattr__(loops.cell, "_kerasseq_compiled_loops", cache)
+    if key not in cache:
+        cache[key] = (
+            tf.function(loops.forward, jit_compile=True, autograph=False),
+            tf.function(loops.backward, jit_compile=True, autograph=False),
+        )
+    return cache[key]
 
 
 class _FusedLoops:

@@ -497,3 +497,15 @@ def test_auto_chains_need_more_than_one_inter_op_thread(monkeypatch):
         tf.TensorSpec((32, STEPS, FEATURES), tf.float32)
     ).graph
     assert len(xla_calls(graph)) == 2  # one chain
+
+
+def test_chains_share_one_compiled_forward_and_backward():
+    """Two chains of one batch call the same two XLA functions (one trace,
+    one compilation each), not a copy per chain."""
+    layer = layers.GRU(UNITS, return_sequences=True, parallel_chains=2)
+    graph = traced_training_step(layer).get_concrete_function(
+        tf.TensorSpec((32, STEPS, FEATURES), tf.float32)
+    ).graph
+    calls = xla_calls(graph)
+    assert len(calls) == 4
+    assert len({op.get_attr("f").name for op in calls}) == 2
