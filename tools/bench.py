@@ -115,12 +115,6 @@ def measure_ceiling(repeats, clock="wall"):
 
 
 # ------------------------------------------------------------------- layers
-def autodiff_layer(layer_class):
-    def make(units, **kwargs):
-        return layer_class(units, fused_gradient=False, **kwargs)
-    return make
-
-
 def layer_with(**options):
     """`layer_class -> make(units, **kwargs)` with `options` added."""
     def wrap(layer_class):
@@ -130,6 +124,7 @@ def layer_with(**options):
     return wrap
 
 
+autodiff_layer = layer_with(fused_gradient=False)
 graph_loops_layer = layer_with(jit_compile_loops=False, parallel_chains=1)
 
 # variant: (layer wrapper, model-level jit_compile or None for the section's)

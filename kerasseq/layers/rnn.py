@@ -549,12 +549,7 @@ class RNN(keras.layers.RNN):
             return cell.step(projected_t, states, recurrent_kernel, recurrent_mask)
 
         fused = None
-        if (
-            self.fused_gradient
-            and training  # inference needs no saved gates
-            and recurrent_mask is None
-            and cell.supports_fused_gradient()
-        ):
+        if self._trains_fused(training):  # inference needs no saved gates
             fused = FusedRecurrence(
                 cell,
                 recurrent_kernel,

@@ -34,19 +34,25 @@ FUSED_LAYERS = {
 }
 
 
-def twin_layers(name, rng, dtype="float64", **kwargs):
-    """The layer with and without the fused gradient, equal random weights."""
-    fused = FUSED_LAYERS[name](fused_gradient=True, dtype=dtype, **kwargs)
-    plain = FUSED_LAYERS[name](fused_gradient=False, dtype=dtype, **kwargs)
-    for layer in (fused, plain):
+def layer_pair(name, rng, first, second, **shared):
+    """Two `FUSED_LAYERS[name]` built with options `first` and `second`
+    (plus `shared`), with the same random weights."""
+    pair = (FUSED_LAYERS[name](**first, **shared), FUSED_LAYERS[name](**second, **shared))
+    for layer in pair:
         layer.build((None, STEPS, FEATURES))
     weights = [
         0.6 * rng.standard_normal(w.shape) if w.dtype.kind == "f" else w
-        for w in fused.get_weights()
+        for w in pair[0].get_weights()
     ]  # (UnitaryRNN's integer permutation is kept)
-    fused.set_weights(weights)
-    plain.set_weights(weights)
-    return fused, plain
+    for layer in pair:
+        layer.set_weights(weights)
+    return pair
+
+
+def twin_layers(name, rng, dtype="float64", **kwargs):
+    """The layer with and without the fused gradient, equal random weights."""
+    return layer_pair(name, rng, {"fused_gradient": True}, {"fused_gradient": False},
+                      dtype=dtype, **kwargs)
 
 
 def padding_mask(rng, kind):
@@ -302,16 +308,8 @@ def test_compiled_fused_loops_equal_autodiff(name):
     a left-padding mask, in reverse and from a random initial state)."""
     rng = np.random.default_rng(len(name))
     options = dict(return_sequences=True, go_backwards=len(name) % 2 == 0)
-    fused = FUSED_LAYERS[name](jit_compile_loops=True, dtype="float64", **options)
-    plain = FUSED_LAYERS[name](fused_gradient=False, dtype="float64", **options)
-    for layer in (fused, plain):
-        layer.build((None, STEPS, FEATURES))
-    weights = [
-        0.6 * rng.standard_normal(w.shape) if w.dtype.kind == "f" else w
-        for w in fused.get_weights()
-    ]
-    fused.set_weights(weights)
-    plain.set_weights(weights)
+    fused, plain = layer_pair(name, rng, {"jit_compile_loops": True},
+                              {"fused_gradient": False}, dtype="float64", **options)
     x = tf.constant(rng.standard_normal((BATCH, STEPS, FEATURES)))
     mask = tf.constant(padding_mask(rng, "left"))
     step = traced_training_step(fused)
@@ -372,16 +370,8 @@ def test_parallel_chains_give_the_results_of_one_chain(name):
     rng = np.random.default_rng(len(name) + 1)
     batch = 26
     options = dict(return_sequences=True, return_state=True, dtype="float64")
-    split = FUSED_LAYERS[name](parallel_chains=3, **options)
-    whole = FUSED_LAYERS[name](parallel_chains=1, **options)
-    for layer in (split, whole):
-        layer.build((None, STEPS, FEATURES))
-    weights = [
-        0.6 * rng.standard_normal(w.shape) if w.dtype.kind == "f" else w
-        for w in split.get_weights()
-    ]
-    split.set_weights(weights)
-    whole.set_weights(weights)
+    split, whole = layer_pair(name, rng, {"parallel_chains": 3},
+                              {"parallel_chains": 1}, **options)
     x = tf.constant(rng.standard_normal((batch, STEPS, FEATURES)))
     mask, _ = right_padded_mask(rng, batch, STEPS)
     mask = tf.constant(mask)
