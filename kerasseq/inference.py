@@ -12,7 +12,7 @@ import numpy as np
 
 from kerasseq.text.embeddings import nearest_neighbors
 from kerasseq.text.tokenizer import VOCABULARY_FILE
-from kerasseq.text.tokenizer import Tokenizer
+from kerasseq.text.tokenizer import load_tokenizer
 from kerasseq.training import model_dir
 from kerasseq.training.trainer import load_trained
 
@@ -45,7 +45,7 @@ def load_for(path, job_name, command):
     vocabulary = os.path.join(path, VOCABULARY_FILE)
     if not os.path.isfile(vocabulary):
         raise model_dir.ModelDirError(f"{path} has no {VOCABULARY_FILE}.")
-    return config, model, Tokenizer.load(vocabulary)
+    return config, model, load_tokenizer(vocabulary)
 
 
 def generate(path, prompt, max_tokens=200, sampler="top_k", seed=None, **kwargs):

@@ -34,7 +34,7 @@ from kerasseq.text.tokenizer import OOV_TOKEN
 from kerasseq.text.tokenizer import PAD_ID
 from kerasseq.text.tokenizer import PUNCTUATION_PATTERN
 from kerasseq.text.tokenizer import VOCABULARY_FILE
-from kerasseq.text.tokenizer import Tokenizer
+from kerasseq.text.tokenizer import load_tokenizer
 
 SAVED_MODEL_DIR = "saved_model"
 TFLITE_DIR = "tflite"
@@ -157,7 +157,7 @@ class Exporter:
     def read_vocabularies(self, path):
         """The `TrainedModel` fields read from model directory `path`
         besides the model: `{"tokenizer": ...}` by default."""
-        return {"tokenizer": Tokenizer.load(os.path.join(path, VOCABULARY_FILE))}
+        return {"tokenizer": load_tokenizer(os.path.join(path, VOCABULARY_FILE))}
 
     def serving_endpoints(self, source, options):
         """`{name: (function, input_signature)}` of the SavedModel; the one

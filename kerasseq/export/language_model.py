@@ -40,7 +40,6 @@ from kerasseq.export.exporter import Exporter
 from kerasseq.export.exporter import register_exporter
 from kerasseq.export.exporter import sample_ids
 from kerasseq.export.step_models import language_model_step
-from kerasseq.export.text_graph import decode_ids
 from kerasseq.export.text_graph import encode_texts
 from kerasseq.export.text_graph import read_empty_as_oov
 from kerasseq.export.verify import softmax
@@ -147,7 +146,7 @@ class LanguageModelExporter(Exporter):
                 limit,
             )  # (batch, max_new_tokens)
             return {
-                "text": prefix + decode_ids(tokenizer, new_ids),
+                "text": prefix + tokenizer.decode_tensor(new_ids),
                 "token_ids": new_ids,
             }
 

@@ -43,7 +43,6 @@ from kerasseq.export.exporter import Exporter
 from kerasseq.export.exporter import register_exporter
 from kerasseq.export.exporter import sample_ids
 from kerasseq.export.step_models import Seq2SeqSteps
-from kerasseq.export.text_graph import decode_ids
 from kerasseq.export.text_graph import encode_texts
 from kerasseq.export.text_graph import read_empty_as_oov
 from kerasseq.export.verify import softmax
@@ -129,7 +128,7 @@ class Seq2SeqExporter(Exporter):
             tokens = result["tokens"]  # (batch, steps): ..., end, pad, ...
             tokens = tf.where(tokens == end_id, PAD_ID, tokens)
             return {
-                "translation": decode_ids(target, tokens),
+                "translation": target.decode_tensor(tokens),
                 "token_ids": tokens,
                 "length": tf.reduce_sum(tf.cast(tokens != PAD_ID, tf.int32), axis=1),
                 "score": result["scores"],

@@ -40,18 +40,3 @@ def read_empty_as_oov(ids):
     empty = tf.reduce_max(ids, axis=1, keepdims=True) == PAD_ID  # (batch, 1)
     first = tf.range(tf.shape(ids)[1]) == 0  # (time,)
     return tf.where(tf.logical_and(empty, first), OOV_ID, ids)
-
-
-def decode_ids(tokenizer, ids):
-    """The text of each row of ids, as `Tokenizer.decode` writes it.
-
-    Padding and ids outside the vocabulary are skipped; words are joined
-    by spaces, characters by nothing. `ids` int `(batch, time)`; returns
-    `tf.string` `(batch,)`.
-    """
-    vocabulary = tf.constant(tokenizer.vocabulary)
-    keep = tf.logical_and(ids != PAD_ID, ids < len(tokenizer.vocabulary))
-    keep = tf.logical_and(keep, ids >= 0)
-    pieces = tf.gather(vocabulary, tf.ragged.boolean_mask(ids, keep))
-    separator = "" if tokenizer.level == "char" else " "
-    return tf.strings.reduce_join(pieces, axis=-1, separator=separator)

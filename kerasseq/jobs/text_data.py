@@ -2,12 +2,15 @@
 
 import os
 
+from kerasseq.text.tokenizer import LEVELS
 from kerasseq.text.tokenizer import VOCABULARY_FILE
-from kerasseq.text.tokenizer import Tokenizer
+from kerasseq.text.tokenizer import fit_tokenizer
+from kerasseq.text.tokenizer import load_tokenizer
 
 
-def add_data_arguments(parser, default_data, default_level):
-    """`--data`, `--level`, vocabulary, embeddings and cache options."""
+def add_data_arguments(parser, default_data, default_level, levels=LEVELS):
+    """`--data`, `--level` (one of `levels`), vocabulary, embeddings and
+    cache options."""
     group = parser.add_argument_group("data")
     group.add_argument(
         "--data", default=default_data,
@@ -15,12 +18,16 @@ def add_data_arguments(parser, default_data, default_level):
         "(default: %(default)s)",
     )
     group.add_argument(
-        "--level", choices=("char", "word"), default=default_level,
-        help="tokenize characters or words (default: %(default)s)",
+        "--level", choices=levels, default=default_level,
+        help="tokenize characters, words"
+        + (" or SentencePiece subwords" if "subword" in levels else "")
+        + " (default: %(default)s)",
     )
     group.add_argument(
-        "--max-tokens", type=int, default=20000,
-        help="largest vocabulary for word level (default: %(default)s)",
+        "--max-tokens", "--vocab-size", dest="max_tokens", type=int, default=20000,
+        help="largest vocabulary for word level"
+        + ("; size of a subword vocabulary" if "subword" in levels else "")
+        + " (default: %(default)s)",
     )
     group.add_argument(
         "--embeddings",
@@ -52,13 +59,9 @@ def tokenizer_for(config, fit_texts, resume_ok=True, filename=VOCABULARY_FILE):
     (resume, evaluate), else one fitted on `fit_texts()`."""
     path = os.path.join(config.out, filename)
     if resume_ok and os.path.isfile(path):
-        return Tokenizer.load(path)
+        return load_tokenizer(path)
     options = config.options
-    return Tokenizer.fit(
-        fit_texts(),
-        level=options.level,
-        max_tokens=options.max_tokens if options.level == "word" else None,
-    )
+    return fit_tokenizer(fit_texts(), options.level, options.max_tokens)
 
 
 def pretrained_embeddings(config, tokenizer, info):

@@ -19,6 +19,9 @@ OOV_TOKEN = "[UNK]"
 PAD_ID = 0
 OOV_ID = 1
 LEVELS = ("char", "word")
+#: Every level a job may ask for: `LEVELS` and SentencePiece `"subword"`
+#: (`kerasseq.text.subword.SubwordTokenizer`).
+ALL_LEVELS = LEVELS + ("subword",)
 VOCABULARY_FILE = "vocabulary.json"
 #: What word level deletes after lower-casing (an RE2 / Python `re` class).
 PUNCTUATION_PATTERN = r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']'
@@ -134,6 +137,17 @@ class Tokenizer:
         pieces = [vocabulary[i] for i in ids if i != PAD_ID and 0 <= i < len(vocabulary)]
         return ("" if self.level == "char" else " ").join(pieces)
 
+    def decode_tensor(self, ids):
+        """`decode` inside a graph: int `(batch, time)` -> `tf.string`
+        `(batch,)`; padding and ids outside the vocabulary are skipped,
+        words joined by spaces, characters by nothing."""
+        vocabulary = tf.constant(self.vocabulary)
+        keep = tf.logical_and(ids != PAD_ID, ids < len(self.vocabulary))
+        keep = tf.logical_and(keep, ids >= 0)
+        pieces = tf.gather(vocabulary, tf.ragged.boolean_mask(ids, keep))
+        separator = "" if self.level == "char" else " "
+        return tf.strings.reduce_join(pieces, axis=-1, separator=separator)
+
     def index(self):
         """`{token: id}`."""
         if self._index is None:
@@ -157,6 +171,41 @@ class Tokenizer:
         with open(path, encoding="utf-8") as handle:
             config = json.load(handle)
         return cls(config["tokens"], level=config["level"])
+
+
+def fit_tokenizer(texts, level, max_tokens=None):
+    """A tokenizer of `level` (`"char"`, `"word"` or `"subword"`) fitted on
+    `texts`; `max_tokens` caps a word vocabulary and sets the size of a
+    subword one (default 8000)."""
+    validation.check_choice("level", level, ALL_LEVELS)
+    if level == "subword":
+        from kerasseq.text.subword import SubwordTokenizer
+
+        return SubwordTokenizer.fit(texts, vocabulary_size=max_tokens or 8000)
+    return Tokenizer.fit(
+        texts, level=level, max_tokens=max_tokens if level == "word" else None
+    )
+
+
+def load_tokenizer(path):
+    """The tokenizer saved at `path` (a `vocabulary.json`): a `Tokenizer`,
+    or a `SubwordTokenizer` for level `"subword"`.
+
+    Raises:
+        ValueError: the file is not a vocabulary, or its SentencePiece model
+            is missing or corrupt.
+    """
+    try:
+        with open(path, encoding="utf-8") as handle:
+            config = json.load(handle)
+        level = config["level"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"{path} is not a kerasseq vocabulary ({error}).") from None
+    if level == "subword":
+        from kerasseq.text.subword import SubwordTokenizer
+
+        return SubwordTokenizer.load(path)
+    return Tokenizer.load(path)
 
 
 def _batches(items, size):

@@ -293,7 +293,10 @@ def evaluate(path):
 
 
 def format_metrics(metrics):
+    """`"key value, ..."`; floats to 4 places, nested dicts in parentheses."""
     return ", ".join(
-        f"{key} {value:.4f}" if isinstance(value, float) else f"{key} {value}"
+        f"{key} ({format_metrics(value)})" if isinstance(value, dict)
+        else f"{key} {value:.4f}" if isinstance(value, float)
+        else f"{key} {value}"
         for key, value in metrics.items()
     )
