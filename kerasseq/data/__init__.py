@@ -9,14 +9,19 @@ through the same three functions:
 - `load_text(name_or_path)`: one string, for language models;
 - `load_labelled(name_or_path, text_column, label_column)`:
   `(texts, labels)`, for classification and graded data;
-- `load_pairs(name_or_path)`: `[(source, target), ...]`, for translation.
+- `load_pairs(name_or_path)`: `[(source, target), ...]`, for translation, as
+  `TranslationPairs` (a list whose `split` names the fixed held-out part of
+  each pair, where the corpus has one: `bible_es_en` splits by chapter).
 
 Example:
 
 >>> from kerasseq import data
 >>> [info.name for info in data.list_corpora()]
-['shakespeare', 'kjv', 'fortunes', 'rotten_tomatoes', 'vader', 'ding_de_en']
+['shakespeare', 'kjv', 'fortunes', 'rotten_tomatoes', 'vader', 'ding_de_en', 'bible_es_en']
 >>> text = data.load_text("shakespeare")  # doctest: +SKIP
+>>> pairs = data.load_pairs("bible_es_en")  # doctest: +SKIP
+>>> len(pairs), pairs.split.count("test"), pairs.skipped  # doctest: +SKIP
+(30885, 1730, {'empty in Spanish': 18, 'empty in English': 0, 'misaligned': 199})
 """
 
 from kerasseq.data.cache import default_cache_dir
@@ -30,4 +35,5 @@ from kerasseq.data.loaders import list_corpora
 from kerasseq.data.loaders import load_labelled
 from kerasseq.data.loaders import load_pairs
 from kerasseq.data.loaders import load_text
+from kerasseq.data.pairs import TranslationPairs
 from kerasseq.data.tfds_sources import TFDS_CORPORA

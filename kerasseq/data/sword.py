@@ -152,7 +152,7 @@ def read_verses(testaments, versification):
             yield f"{book}.{chapter}.{verse}", testament.entry(slot)
 
 
-def read_module(files, versification, encoding="utf-8"):
+def read_module(files, versification, encoding="utf-8", to_text=None):
     """Reads a zText module from its files.
 
     Args:
@@ -160,6 +160,8 @@ def read_module(files, versification, encoding="utf-8"):
             and/or the `nt.*` three (any directory prefix is ignored).
         versification: `{"ot": books, "nt": books}`.
         encoding: The module's text encoding.
+        to_text: `to_text(markup)` giving a verse's plain text; None means
+            `osis_to_text`.
 
     Returns:
         List of `(reference, plain_text)`, in canonical order.
@@ -175,8 +177,9 @@ def read_module(files, versification, encoding="utf-8"):
             "No zText testament found: expected ot.bzs/bzv/bzz or "
             f"nt.bzs/bzv/bzz, got {sorted(by_name)}."
         )
+    to_text = osis_to_text if to_text is None else to_text
     return [
-        (reference, osis_to_text(markup))
+        (reference, to_text(markup))
         for reference, markup in read_verses(testaments, versification)
     ]
 
@@ -184,7 +187,11 @@ def read_module(files, versification, encoding="utf-8"):
 # Elements whose content is not verse text: notes (footnotes, cross
 # references) and titles (book, section and psalm headings).
 _DROPPED = re.compile(r"<(note|title)\b[^>]*(?<!/)>.*?</\1>", re.DOTALL)
-_TAG = re.compile(r"<[^>]*>")
+# A run of adjacent tags with no text between them.
+_TAGS = re.compile(r"(?:<[^>]*>)+")
+# An element boundary: a closing tag, then (through any other tags) an
+# opening one, as in `allí</w><transChange>también</transChange><w>bdelio`.
+_BOUNDARY = re.compile(r"</[^>]*>(?:<[^>]*>)*<[^/!?][^>]*(?<!/)>")
 # USFM character markers left over from conversion (`\nd LORD\nd*`), and the
 # pilcrow paragraph marks of the 1769 printing.
 _LEFTOVERS = re.compile(r"\\\+?nd\*?|¶")
@@ -199,11 +206,24 @@ def osis_to_text(markup):
     `<q>`, ...), unescapes entities, drops pilcrows and stray USFM `\\nd`
     markers, and collapses white space.
 
+    Where one element ends and the next begins with no text between
+    (`allí</w><transChange>también</transChange><w>bdelio`, as the
+    Reina-Valera module writes), the tags become one space, so the words do
+    not run together. Other tags go without a trace: text that abuts a tag
+    (`<w>word</w>.`, `<w>in</w>asmuch`) stays joined to it.
+
     Example:
 
     >>> osis_to_text('¶ In the <w lemma="strong:H7225">beginning</w>.<note>Heb.</note> ')
     'In the beginning.'
+    >>> osis_to_text('<w>allí</w><transChange type="added">también</transChange><w>bdelio</w>.')
+    'allí también bdelio.'
     """
-    text = _TAG.sub("", _DROPPED.sub("", markup))
+    text = _TAGS.sub(_tags_to_text, _DROPPED.sub("", markup))
     text = _LEFTOVERS.sub("", html.unescape(text))
     return _SPACE.sub(" ", text).strip()
+
+
+def _tags_to_text(match):
+    """A space for a run of tags holding an element boundary, else ''."""
+    return " " if _BOUNDARY.search(match.group()) else ""

@@ -4,8 +4,10 @@ import hashlib
 import pytest
 
 from kerasseq import data
+from kerasseq.data import archives as archives_module
 from kerasseq.data import corpora
 from kerasseq.data.errors import CorpusError
+from kerasseq.data.pairs import TranslationPairs
 from tests.data.builders import write_deb
 
 
@@ -24,17 +26,75 @@ def fortunes_cache(tmp_path, monkeypatch):
     return cache_dir
 
 
+@pytest.fixture
+def bible_cache(tmp_path, monkeypatch):
+    """A cache holding two small .debs that a stand-in bible_es_en reads."""
+    cache_dir = tmp_path / "cache"
+    cache_dir.mkdir()
+    real = corpora.CORPORA["bible_es_en"]
+    archives = []
+    for archive, text in zip(real.archives, (b"Hola.\n", b"Hello.\n")):
+        deb = write_deb(tmp_path / "x.deb", {"usr/share/text": text})
+        archives.append(dataclasses.replace(
+            archive, sha256=hashlib.sha256(deb.read_bytes()).hexdigest()
+        ))
+        deb.rename(cache_dir / archive.filename)
+
+    def reader(spanish_path, english_path):
+        texts = [
+            archives_module.read_file(path, "usr/share/text").decode().strip()
+            for path in (spanish_path, english_path)
+        ]
+        return TranslationPairs(
+            [tuple(texts), ("Adiós.", "Bye.")], split=["train", "test"],
+            references=["Gen.1.1", "Gen.2.1"], skipped={"empty in Spanish": 0},
+        )
+
+    monkeypatch.setitem(corpora.CORPORA, "bible_es_en", dataclasses.replace(
+        real, archive=archives[0], extra_archives=tuple(archives[1:]), reader=reader,
+    ))
+    return cache_dir
+
+
 def test_list_corpora_reports_what_is_cached(fortunes_cache):
     infos = {info.name: info for info in data.list_corpora(fortunes_cache)}
     assert list(infos) == list(corpora.CORPORA)
     assert infos["fortunes"].cached and not infos["kjv"].cached
     assert infos["fortunes"].package == "debian fortunes=1:1.99.1-7.3"
     assert infos["vader"].kind == "graded" and infos["vader"].license == "MIT"
+    assert infos["bible_es_en"].package == (
+        "debian sword-text-sparv=2.60-1, debian sword-text-kjv=14.3-1"
+    )
+
+
+def test_a_corpus_of_two_archives_is_cached_when_both_are(bible_cache):
+    assert {info.name: info.cached for info in data.list_corpora(bible_cache)}["bible_es_en"]
+    (bible_cache / "sword-text-kjv_14.3-1_all.deb").unlink()
+    assert not {info.name: info.cached for info in data.list_corpora(bible_cache)}["bible_es_en"]
 
 
 def test_fetch_and_load_a_registered_corpus(fortunes_cache):
-    assert data.fetch("fortunes", fortunes_cache).parent == fortunes_cache
+    assert data.fetch("fortunes", fortunes_cache) == (
+        fortunes_cache / corpora.CORPORA["fortunes"].archive.filename,
+    )
     assert data.load_text("fortunes", cache_dir=fortunes_cache) == "One.\n%\nTwo.\n%\n"
+
+
+def test_fetch_and_load_a_corpus_of_two_archives(bible_cache):
+    assert [path.name for path in data.fetch("bible_es_en", bible_cache)] == [
+        "sword-text-sparv_2.60-1_all.deb", "sword-text-kjv_14.3-1_all.deb",
+    ]
+    pairs = data.load_pairs("bible_es_en", cache_dir=bible_cache)
+    assert pairs == [("Hola.", "Hello."), ("Adiós.", "Bye.")]
+    assert pairs.split == ("train", "test") and pairs.references == ("Gen.1.1", "Gen.2.1")
+
+
+def test_reverse_swaps_the_pairs_and_keeps_their_split(bible_cache):
+    pairs = data.load_pairs("bible_es_en", reverse=True, cache_dir=bible_cache)
+    assert isinstance(pairs, TranslationPairs)
+    assert pairs == [("Hello.", "Hola."), ("Bye.", "Adiós.")]
+    assert pairs.split == ("train", "test") and pairs.references == ("Gen.1.1", "Gen.2.1")
+    assert pairs.skipped == {"empty in Spanish": 0}
 
 
 def test_cache_dir_from_the_environment(fortunes_cache, monkeypatch):
@@ -47,7 +107,7 @@ def test_unknown_name_lists_what_is_known():
         data.load_text("wikitext")
     message = str(raised.value)
     assert "'wikitext' is neither a known corpus nor an existing file" in message
-    assert "shakespeare, kjv, fortunes, rotten_tomatoes, vader, ding_de_en" in message
+    assert "shakespeare, kjv, fortunes, rotten_tomatoes, vader, ding_de_en, bible_es_en" in message
     assert "tiny_shakespeare" in message and "'tfds:NAME'" in message
     with pytest.raises(CorpusError, match="Unknown corpus 'wikitext'. Known corpora: shakespeare"):
         data.fetch("wikitext")
@@ -88,3 +148,5 @@ def test_user_files(tmp_path):
     assert data.load_labelled(table, "sentence", "gold") == (["fine"], ["pos"])
     assert data.load_pairs(pairs) == [("Hi.", "Hallo!")]
     assert data.load_pairs(pairs, reverse=True) == [("Hallo!", "Hi.")]
+    assert isinstance(data.load_pairs(pairs), data.TranslationPairs)
+    assert data.load_pairs(pairs, reverse=True).split is None

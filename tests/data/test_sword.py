@@ -98,9 +98,38 @@ def test_missing_testament_files():
     ('<title type="x"/>Kept', "Kept"),
     ('<div eID="x"/>  spaced \n out  ', "spaced out"),
     ("&lt;tag&gt; &amp; \u00b6 more", "<tag> & more"),
+    # Punctuation and word pieces that abut a tag stay joined to it.
+    ('<w>word</w>. <w>word</w>, <w>x</w>; <w>y</w>?', "word. word, x; y?"),
+    ('<divineName><w>LORD</w></divineName>, <w>in</w>asmuch', "LORD, inasmuch"),
+    ('¿<w>Conque</w> <transChange type="added">dijo</transChange>?', "¿Conque dijo?"),
+    ('<w>x</w>, preguntándo<transChange type="added">le</transChange>,', "x, preguntándole,"),
+    # Where one element ends and the next begins, the words are apart.
+    ('<w>a</w><transChange>b</transChange><w>c</w>', "a b c"),
+    ('<w>a</w></transChange><w>b</w>', "a b"),
+    ('<w>a</w><note>n</note><w>b</w>', "a b"),
+    ('<w>a</w><milestone type="x"/>b', "ab"),
 ])
 def test_osis_to_text(markup, text):
     assert sword.osis_to_text(markup) == text
+
+
+def test_osis_to_text_parts_abutting_elements():
+    # Reina-Valera 1909 (sword-text-sparv 2.60-1), Genesis 2:12, verbatim.
+    markup = (
+        '<w lemma="strong:H2091">Y el oro</w> <w lemma="strong:H1931">de aquella</w> '
+        '<w lemma="strong:H0776">tierra</w> <w lemma="strong:H2896">es bueno</w>: '
+        '<w lemma="strong:H8033">hay allí</w><transChange type="added">también</transChange>'
+        '<w lemma="strong:H0916">bdelio</w> <w lemma="strong:H0068">y piedra</w> '
+        '<w lemma="strong:H7718">cornerina</w>. '
+    )
+    assert sword.osis_to_text(markup) == (
+        "Y el oro de aquella tierra es bueno: hay allí también bdelio y piedra cornerina."
+    )
+
+
+def test_read_module_takes_a_text_function():
+    verses = sword.read_module(module_files(), TINY, to_text=len)
+    assert verses[0] == ("Gen.1.1", len(OT_ENTRIES[4]))
 
 
 def test_verse_slots_layout():
