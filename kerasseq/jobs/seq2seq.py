@@ -30,7 +30,9 @@ from kerasseq.layers import validation
 from kerasseq.models.seq2seq import ATTENTIONS
 from kerasseq.models.seq2seq import build_seq2seq
 from kerasseq.models.seq2seq import masked_loss
+from kerasseq.text.tokenizer import ALL_LEVELS
 from kerasseq.text.tokenizer import Tokenizer
+from kerasseq.text.tokenizer import load_tokenizer
 
 SOURCE_VOCABULARY_FILE = "source_vocabulary.json"
 TARGET_VOCABULARY_FILE = "target_vocabulary.json"
@@ -39,6 +41,8 @@ END_TOKEN = "[END]"
 VALIDATION_FRACTION = 0.05
 TEST_FRACTION = 0.05
 DECODE_BATCH_SIZE = 64
+#: Upper bounds (source words) of the buckets of `bleu_by_source_length`.
+LENGTH_BUCKETS = (10, 20, 30, 40)
 
 
 @dataclasses.dataclass
@@ -54,8 +58,10 @@ class Seq2SeqOptions:
             out; translations stop after `max_length + 1` tokens.
         beam: Beam width of the evaluation's beam search (1: greedy).
         length_penalty: GNMT length penalty `alpha` of the beam search.
-        level: `"word"` or `"char"`.
-        max_tokens: Largest vocabulary of each side (word level).
+        level: `"subword"` (SentencePiece, trained on the training split
+            of each side), `"word"` or `"char"`.
+        max_tokens: Size of each side's subword vocabulary; largest
+            vocabulary of each side at word level.
         embeddings, freeze_embeddings: Not supported (two languages, two
             vocabularies); `embeddings` must stay `None`.
         cache_dir, data_dir: Corpus cache and tfds directories.
@@ -85,7 +91,7 @@ class Seq2SeqOptions:
                 "Argument `length_penalty` must be a number >= 0. "
                 f"Received: length_penalty={self.length_penalty!r}"
             )
-        validation.check_choice("level", self.level, ("char", "word"))
+        validation.check_choice("level", self.level, ALL_LEVELS)
         validation.check_positive_int("max_tokens", self.max_tokens)
         if self.embeddings is not None:
             raise ValueError(
@@ -124,14 +130,16 @@ def load_vocabularies(path):
         file = os.path.join(path, name)
         if not os.path.isfile(file):
             raise ModelDirError(f"{path} has no {name}.")
-        loaded.append(Tokenizer.load(file))
+        loaded.append(load_tokenizer(file))
     return Vocabularies(loaded[0], with_special_tokens(loaded[1]))
 
 
 def reference_texts(tokenizer, texts):
     """`texts` as BLEU references: normalized the way the tokenizer reads
-    them (word level: lower-cased words without punctuation, space-joined)."""
-    if tokenizer.level == "char":
+    them at word level (lower-cased words without punctuation,
+    space-joined); the texts themselves at subword and char level, whose
+    translations are normal text."""
+    if tokenizer.level != "word":
         return list(texts)
     words = tokenizer.split(list(texts)).to_list()
     return [" ".join(w.decode("utf-8", "replace") for w in row) for row in words]
@@ -142,8 +150,8 @@ def corpus_bleu(hypotheses, references, level="word"):
 
     Word level: both sides are already tokenized (`reference_texts`), so
     sacrebleu splits on spaces only (`tokenize="none"`) and an `[UNK]` in a
-    hypothesis is one wrong token. Character level: sacrebleu's standard
-    `13a` tokenization of the raw text.
+    hypothesis is one wrong token. Subword and character level: sacrebleu's
+    standard `13a` tokenization of the raw (cased) text.
     """
     import sacrebleu
 
@@ -181,7 +189,7 @@ class Seq2SeqJob(Job):
 
     def add_arguments(self, parser):
         defaults = Seq2SeqOptions()
-        add_data_arguments(parser, defaults.data, defaults.level)
+        add_data_arguments(parser, defaults.data, defaults.level, ALL_LEVELS)
         parser.set_defaults(max_tokens=defaults.max_tokens)
         group = parser.add_argument_group("seq2seq")
         group.add_argument(
@@ -231,7 +239,7 @@ class Seq2SeqJob(Job):
             )
         sources = [source for source, _ in pairs]
         targets = [target for _, target in pairs]
-        parts = split_indices(
+        parts = fixed_split(pairs) or split_indices(
             len(pairs), config.train.seed, VALIDATION_FRACTION, TEST_FRACTION
         )
         vocabularies = self._vocabularies(config, sources, targets, parts["train"])
@@ -253,6 +261,8 @@ class Seq2SeqJob(Job):
         test = kept["test"]
         info = {
             "pairs": len(pairs),
+            "fixed_split": pairs.split is not None,
+            "skipped": pairs.skipped,
             "kept": int(sum(len(index) for index in kept.values())),
             "split_sizes": {name: len(index) for name, index in kept.items()},
             "source_vocabulary_size": vocabularies.source.vocabulary_size,
@@ -266,6 +276,8 @@ class Seq2SeqJob(Job):
         )
 
     def _vocabularies(self, config, sources, targets, train):
+        # Subword (and word) vocabularies are learned from the training
+        # split only: held-out text must not shape the vocabulary.
         source = tokenizer_for(
             config, lambda: [sources[i] for i in train],
             filename=SOURCE_VOCABULARY_FILE,
@@ -302,12 +314,20 @@ class Seq2SeqJob(Job):
         info = data.info
         sizes = info["split_sizes"]
         direction = " (reversed)" if config.options.reverse else ""
+        skipped = ""
+        if info.get("skipped"):
+            skipped = " ({} skipped: {})".format(
+                sum(info["skipped"].values()),
+                ", ".join(f"{count:,} {why}" for why, count in info["skipped"].items()),
+            )
+        split = "fixed split" if info.get("fixed_split") else "seeded split"
         return (
-            f"{config.options.data}{direction}: {info['pairs']:,} sentence pairs, "
-            f"{info['kept']:,} with both sides of 1 to "
-            f"{config.options.max_length} tokens (train {sizes['train']:,}, "
+            f"{config.options.data}{direction}: {info['pairs']:,} sentence pairs"
+            f"{skipped}, {info['kept']:,} with both sides of 1 to "
+            f"{config.options.max_length} tokens ({split}: train {sizes['train']:,}, "
             f"validation {sizes['validation']:,}, test {sizes['test']:,}); "
-            f"vocabularies {info['source_vocabulary_size']:,} (source) and "
+            f"{config.options.level} vocabularies "
+            f"{info['source_vocabulary_size']:,} (source) and "
             f"{info['target_vocabulary_size']:,} (target); attention "
             f"{config.options.attention}."
         )
@@ -329,7 +349,10 @@ class Seq2SeqJob(Job):
     def evaluate(self, model, config, data=None):
         """Test BLEU with beam search (`bleu`) and greedy (`bleu_greedy`),
         the same on the sources longer than the median (`bleu_long`,
-        `bleu_long_greedy`), and teacher-forced `token_accuracy` and `loss`.
+        `bleu_long_greedy`), beam chrF (`chrf`), beam BLEU and chrF by source
+        length in words (`bleu_by_source_length`: `{"1-10": {"pairs",
+        "bleu", "chrf"}, ...}`), and teacher-forced `token_accuracy` and
+        `loss`.
         """
         data = data or self.prepare(config)
         options = config.options
@@ -349,6 +372,12 @@ class Seq2SeqJob(Job):
                 [hypotheses[i] for i in long], [references[i] for i in long],
                 target.level,
             )
+            if key == "bleu":
+                metrics["chrf"] = corpus_chrf(hypotheses, references)
+                metrics["bleu_by_source_length"] = bucket_scores(
+                    data.info["test_sources"], hypotheses, references,
+                    target.level,
+                )
         metrics.update(teacher_forced_metrics(model, data.test))
         metrics.update({
             "beam": options.beam,
@@ -375,6 +404,64 @@ class Seq2SeqJob(Job):
         ]
         print_fn("Test translations (beam {}):\n{}".format(
             config.options.beam, "\n".join(lines)))
+
+
+def bucket_scores(sources, hypotheses, references, level):
+    """`{bucket: {"pairs", "bleu", "chrf"}}` by source length in words, in
+    bucket order."""
+    buckets = source_length_buckets(sources)
+    scores = {}
+    for name in dict.fromkeys(sorted(set(buckets), key=_bucket_start)):
+        chosen = [i for i, bucket in enumerate(buckets) if bucket == name]
+        hyps = [hypotheses[i] for i in chosen]
+        refs = [references[i] for i in chosen]
+        scores[name] = {"pairs": len(chosen),
+                        "bleu": corpus_bleu(hyps, refs, level),
+                        "chrf": corpus_chrf(hyps, refs)}
+    return scores
+
+
+def _bucket_start(name):
+    return int(name.rstrip("+").split("-")[0])
+
+
+def fixed_split(pairs):
+    """The corpus's own train/validation/test indices, or `None` when it
+    has no fixed split (`TranslationPairs.split`)."""
+    if pairs.split is None:
+        return None
+    return {
+        name: np.asarray(pairs.indices(name), np.int64)
+        for name in ("train", "validation", "test")
+    }
+
+
+def source_length_buckets(texts, bounds=LENGTH_BUCKETS):
+    """The bucket name of each text by its whitespace-separated words:
+    `"1-10"`, `"11-20"`, ..., `"41+"` for `bounds=(10, 20, 30, 40)`
+    (empty texts go to the first)."""
+    names = []
+    for text in texts:
+        words = len(text.split())
+        low = 1
+        for bound in bounds:
+            if words <= bound:
+                names.append(f"{low}-{bound}")
+                break
+            low = bound + 1
+        else:
+            names.append(f"{low}+")
+    return names
+
+
+def corpus_chrf(hypotheses, references):
+    """sacrebleu corpus chrF (0-100): character n-gram F-score, kinder than
+    BLEU to morphology and to small models' near misses."""
+    import sacrebleu
+
+    if not hypotheses:
+        return 0.0
+    return float(sacrebleu.corpus_chrf(hypotheses, [references]).score)
 
 
 def teacher_forced_metrics(model, dataset):

@@ -1,0 +1,118 @@
+"""How the default translator was chosen: `kerasseq train seq2seq` with
+several settings, one after the other, and their held-out scores.
+
+Each variant is a name and the flags it adds to `kerasseq train seq2seq`
+(after the shared flags given after `--`). Prints, and writes as Markdown
+and JSON, the training time, test BLEU (beam and greedy), chrF and the
+teacher-forced token accuracy of each, from the model's own `evaluate`.
+Runs are sequential: on a 2-core machine two at once would only slow both.
+
+    .venv/bin/python tools/seq2seq_sweep.py --out saved_models/sweep \\
+        --variant "lstm256=--cell lstm --units 256" \\
+        --variant "gru256=--cell gru --units 256" -- --epochs 4
+
+A variant whose directory already holds `metrics.json` and `sweep.json` is
+read back instead of retrained, so an interrupted sweep continues.
+"""
+
+import argparse
+import json
+import os
+import shlex
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from kerasseq import cli  # noqa: E402
+from kerasseq import jobs  # noqa: E402
+from kerasseq.training import trainer  # noqa: E402
+from kerasseq.training.model_dir import atomic_path  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from seq2seq_bottleneck import FitTimer  # noqa: E402
+
+
+def run_variant(name, flags, out, shared):
+    directory = os.path.join(out, name)
+    record = os.path.join(directory, "sweep.json")
+    if os.path.isfile(record):
+        with open(record, encoding="utf-8") as handle:
+            return json.load(handle)
+    argv = ["train", "seq2seq", *shared, *flags, "--out", directory]
+    args = cli.build_parser().parse_args(argv)
+    config = cli.job_config_from_args(jobs.get_job("seq2seq"), args)
+    timer = FitTimer()
+    start = time.perf_counter()
+    model, metrics = trainer.train(config, callbacks=[timer], verbose=2)
+    row = {
+        "variant": name,
+        "command": "kerasseq " + shlex.join(argv),
+        "parameters": model.count_params(),
+        "fit_seconds": timer.seconds,
+        "total_seconds": time.perf_counter() - start,
+        **metrics,
+    }
+    with atomic_path(record) as temporary:
+        with open(temporary, "w", encoding="utf-8") as handle:
+            json.dump(row, handle, indent=1)
+    return row
+
+
+def markdown(rows):
+    lines = [
+        "| variant | parameters | training | total | BLEU beam | BLEU greedy "
+        "| chrF | token accuracy | test loss |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row['variant']} | {row['parameters']:,} "
+            f"| {row['fit_seconds'] / 60:.1f} min "
+            f"| {row['total_seconds'] / 60:.1f} min | {row['bleu']:.2f} "
+            f"| {row['bleu_greedy']:.2f} | {row.get('chrf', float('nan')):.1f} "
+            f"| {row['token_accuracy']:.3f} | {row['loss']:.3f} |"
+        )
+    lines += ["", "Commands:", ""]
+    lines += [f"    {row['command']}" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog="Arguments after `--` go to every `kerasseq train seq2seq`.",
+    )
+    parser.add_argument(
+        "--variant", action="append", required=True, metavar="NAME=FLAGS",
+        help="a variant: its name, '=', and its extra flags (repeatable)",
+    )
+    parser.add_argument("--out", default="saved_models/sweep",
+                        help="one model directory per variant (default: %(default)s)")
+    argv = sys.argv[1:] if argv is None else list(argv)
+    shared = []
+    if "--" in argv:
+        shared = argv[argv.index("--") + 1:]
+        argv = argv[:argv.index("--")]
+    args = parser.parse_args(argv)
+    variants = []
+    for spec in args.variant:
+        name, separator, flags = spec.partition("=")
+        if not separator or not name.strip():
+            parser.error(f"--variant needs NAME=FLAGS; got {spec!r}")
+        variants.append((name.strip(), shlex.split(flags)))
+    rows = []
+    for name, flags in variants:
+        rows.append(run_variant(name, flags, args.out, shared))
+        table = markdown(rows)
+        print(table, flush=True)
+        with atomic_path(os.path.join(args.out, "sweep.md")) as temporary:
+            with open(temporary, "w", encoding="utf-8") as handle:
+                handle.write(table)
+    with atomic_path(os.path.join(args.out, "sweep.json")) as temporary:
+        with open(temporary, "w", encoding="utf-8") as handle:
+            json.dump(rows, handle, indent=1)
+
+
+if __name__ == "__main__":
+    main()
