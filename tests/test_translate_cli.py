@@ -22,7 +22,7 @@ def seq2seq_dir(tmp_path_factory):
         "--cell", "gru", "--units", "16", "--embedding-dim", "8",
         "--bidirectional", "--attention", "multiplicative", "--epochs", "2",
         "--batch-size", "32", "--max-length", "8", "--beam", "2",
-        "--out", str(out),
+        "--level", "word", "--out", str(out),
     ])
     assert code == 0
     return out

@@ -34,6 +34,7 @@ from kerasseq.text.tokenizer import OOV_TOKEN
 from kerasseq.text.tokenizer import PAD_ID
 from kerasseq.text.tokenizer import PUNCTUATION_PATTERN
 from kerasseq.text.tokenizer import VOCABULARY_FILE
+from kerasseq.text.subword import model_file_for
 from kerasseq.text.tokenizer import load_tokenizer
 
 SAVED_MODEL_DIR = "saved_model"
@@ -193,7 +194,8 @@ class Exporter:
             directory,
             self.serving_endpoints(source, options),
             source.model,
-            track=lookup_tables(source.tokenizer),
+            track=lookup_tables(source.tokenizer)
+            + lookup_tables(source.target_tokenizer),
         )
         return {"bytes": directory_size(directory)}
 
@@ -271,8 +273,16 @@ class Exporter:
                 "oov_id": OOV_ID,
                 "oov_token": OOV_TOKEN,
             }
+            if tokenizer.level == "subword":
+                info[prefix + "vocabulary"]["sentencepiece_model_file"] = (
+                    os.path.basename(model_file_for(json_file))
+                )
         if source.tokenizer is not None:
             info["tokenizer"] = tokenizer_description(source.tokenizer.level)
+            if source.target_tokenizer is not None:
+                info["target_tokenizer"] = tokenizer_description(
+                    source.target_tokenizer.level
+                )
         if source.class_names is not None:
             vocabulary.write_text(
                 os.path.join(directory, LABELS_TEXT_FILE), source.class_names
@@ -296,7 +306,9 @@ def vocabulary_files(source):
 
 
 def lookup_tables(tokenizer):
-    """The tokenizer's lookup layer, built, for the SavedModel to keep."""
+    """The tokenizer's lookup layer (a `StringLookup`, or the TF Text
+    SentencePiece tokenizer of a subword one), built, for the SavedModel
+    to keep."""
     if tokenizer is None:
         return []
     tokenizer.encode([""])  # builds the lookup layer
@@ -304,7 +316,21 @@ def lookup_tables(tokenizer):
 
 
 def tokenizer_description(level):
-    """How an app turns text into ids, as `model_info.json` states it."""
+    """How an app turns text into ids (and ids into text), as
+    `model_info.json` states it."""
+    if level == "subword":
+        return {
+            "level": "subword",
+            "steps": [
+                "load the SentencePiece model named by the vocabulary's "
+                "sentencepiece_model_file (any SentencePiece runtime)",
+                "encode the text to ids with it, without BOS/EOS: its ids are "
+                "the model's ids (0 padding, 1 oov, 2 start, 3 end)",
+                "output ids: drop ids 0-3 and decode the rest with the same "
+                "SentencePiece model (DecodeIds), which restores spaces, "
+                "case and punctuation",
+            ],
+        }
     if level == "char":
         return {
             "level": "char",

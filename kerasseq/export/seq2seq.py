@@ -100,6 +100,14 @@ def run_tflite_decoder(models, source, target_in):
     return np.stack(logits, axis=1)
 
 
+def _detokenize_hint(level):
+    if level == "subword":
+        return ("decode them with the SentencePiece model "
+                "target_vocabulary.model (see target_tokenizer).")
+    return ("look them up in target_vocabulary.txt and join them by "
+            + ("spaces." if level == "word" else "nothing."))
+
+
 @register_exporter
 class Seq2SeqExporter(Exporter):
     job_name = "seq2seq"
@@ -206,9 +214,8 @@ class Seq2SeqExporter(Exporter):
             "returned them, pick the next token from logits (never an id of "
             "never_emit_ids), feed it and the returned state_* back, and stop "
             "at end_id or after max_output_length steps. The target ids "
-            "before end_id, looked up in target_vocabulary.txt and joined "
-            "by spaces (word level) or nothing (char level), are the "
-            "translation.",
+            "before end_id are the translation: " + _detokenize_hint(
+                source.target_tokenizer.level),
         }
 
     def sample_inputs(self, source, options):

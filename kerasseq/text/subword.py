@@ -22,6 +22,7 @@ owned by its kernel, and `keras.backend.clear_session()` (which clears
 TensorFlow's kernel cache) would leave a long-lived eager one dangling.
 """
 
+import hashlib
 import io
 import json
 import os
@@ -140,8 +141,14 @@ class SubwordTokenizer:
         if self._graph_tokenizer is None:
             import tensorflow_text
 
+            # TF Text's resource is owned by its kernel and named after its
+            # node: two tokenizers in one SavedModel (source and target)
+            # must have nodes of their own names, or the restored graph
+            # gives both the model of the first.
+            digest = hashlib.sha1(self.model_proto).hexdigest()[:16]
             self._graph_tokenizer = tensorflow_text.SentencepieceTokenizer(
-                model=self.model_proto, out_type=tf.int32
+                model=self.model_proto, out_type=tf.int32,
+                name=f"sentencepiece_{digest}",
             )
         return self._graph_tokenizer
 

@@ -95,5 +95,5 @@ def seq2seq(cell, attention, units=8, layers=1, bidirectional=True,
     logits.set_weights([kernel, bias])
     job = JobConfig(job="seq2seq", out="", model=config,
                     options=Seq2SeqOptions(attention=attention, max_length=max_length,
-                                           beam=beam))
+                                           beam=beam, level="word"))
     return TrainedModel("seq2seq", job, model, source, target_tokenizer=target)

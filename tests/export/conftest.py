@@ -74,7 +74,7 @@ def trained_seq2seq(tmp_path_factory):
                           bidirectional=True),
         train=TrainConfig(epochs=1, batch_size=32, learning_rate=1e-2),
         options=Seq2SeqOptions(data=str(root / "digits.tsv"), attention="additive",
-                               max_length=MAX_LENGTH, beam=3),
+                               max_length=MAX_LENGTH, beam=3, level="word"),
     )
     trainer.train(config, print_fn=_quiet, verbose=0)
     return config.out

@@ -39,7 +39,7 @@ def digits_config(root, out="model", **options):
                           global_clipnorm=1.0),
         options=Seq2SeqOptions(
             **{"data": str(root / "digits.tsv"), "max_length": 8, "beam": 3,
-               **options}
+               "level": "word", **options}
         ),
     )
 
@@ -178,7 +178,7 @@ def test_trains_on_a_tfds_translation_dataset_from_data_dir(tmp_path, monkeypatc
             "train", "seq2seq", "--data", "ted_hrlr_translate/pt_to_en",
             "--data-dir", str(data_dir), "--cell", "gru", "--units", "8",
             "--embedding-dim", "8", "--epochs", "1", "--batch-size", "16",
-            "--beam", "2", "--out", str(out),
+            "--beam", "2", "--level", "word", "--out", str(out),
         ]) == 0
     assert loads == [("ted_hrlr_translate/pt_to_en", "train", str(data_dir))]
     metrics = json.loads((out / "metrics.json").read_text())

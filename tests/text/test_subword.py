@@ -143,3 +143,26 @@ def test_fit_tokenizer_dispatches_on_level():
         fit_tokenizer(TEXTS, "bytes")
     with pytest.raises(ValueError, match="non-empty"):
         SubwordTokenizer.fit(["", "  "])
+
+
+def test_two_tokenizers_in_one_saved_model_keep_their_own_models(tmp_path):
+    """TF Text's kernel-owned resources are named after their nodes: the
+    source and target tokenizers of a translator must not collide when the
+    SavedModel is restored."""
+    spanish = SubwordTokenizer.fit(TEXTS, vocabulary_size=400)
+    english = SubwordTokenizer.fit(["In the beginning God created the heaven."] * 30,
+                                   vocabulary_size=300)
+    ids = tf.constant([english.encode_one("God created the heaven.")])
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
+    def serve(text):
+        return {"source": spanish.encode(text).to_tensor(),
+                "target": english.decode_tensor(ids)}
+
+    module = tf.Module()
+    module.resources = [spanish.lookup_layer(), english.lookup_layer()]
+    tf.saved_model.save(module, str(tmp_path), signatures={"serving_default": serve})
+    loaded = tf.saved_model.load(str(tmp_path)).signatures["serving_default"]
+    outputs = loaded(text=tf.constant([TEXTS[2]]))
+    assert outputs["source"].numpy()[0].tolist() == spanish.encode_one(TEXTS[2])
+    assert outputs["target"].numpy()[0].decode() == "God created the heaven."
