@@ -1,11 +1,14 @@
 """`kerasseq train seq2seq`: sentence translation with an attentional
 encoder-decoder (`kerasseq.models.seq2seq`).
 
-Data: the `ding_de_en` sentence pairs (German -> English) by default, a
-file in the TensorFlow NMT tutorial format (`source<TAB>target`) or a tfds
-translation dataset. Pairs are split into train, validation and test by the
-seed, then pairs with a side longer than `--max-length` tokens are dropped.
-Source and target get their own word-level vocabularies, saved beside the
+Data: the `bible_es_en` verse pairs (Spanish -> English, `--reverse` for
+English -> Spanish) by default, `ding_de_en` (German -> English), a file in
+the TensorFlow NMT tutorial format (`source<TAB>target`) or a tfds
+translation dataset. A corpus with a fixed held-out split (`bible_es_en`:
+by chapter) keeps it; other pairs are split into train, validation and test
+by the seed. Then pairs with a side longer than `--max-length` tokens are
+dropped. Source and target get their own vocabularies (SentencePiece
+subwords by default, trained on the training split only), saved beside the
 model; the target one starts with `[START]` and `[END]` (the job's
 `PreparedData.tokenizer` is a `Vocabularies(source, target)` pair).
 """
@@ -50,8 +53,8 @@ class Seq2SeqOptions:
     """Options of `kerasseq train seq2seq`.
 
     Attributes:
-        data: Translation corpus name (`ding_de_en`), tfds name or a
-            `source<TAB>target` file.
+        data: Translation corpus name (`bible_es_en`, `ding_de_en`), tfds
+            name or a `source<TAB>target` file.
         reverse: Swap each pair (translate the other way).
         attention: One of `kerasseq.models.seq2seq.ATTENTIONS`.
         max_length: Pairs with a side longer than this many tokens are left
@@ -67,13 +70,13 @@ class Seq2SeqOptions:
         cache_dir, data_dir: Corpus cache and tfds directories.
     """
 
-    data: str = "ding_de_en"
+    data: str = "bible_es_en"
     reverse: bool = False
     attention: str = "additive"
-    max_length: int = 20
+    max_length: int = 80
     beam: int = 4
     length_penalty: float = 0.6
-    level: str = "word"
+    level: str = "subword"
     max_tokens: int = 8000
     embeddings: str | None = None
     freeze_embeddings: bool = False
@@ -349,7 +352,9 @@ class Seq2SeqJob(Job):
     def evaluate(self, model, config, data=None):
         """Test BLEU with beam search (`bleu`) and greedy (`bleu_greedy`),
         the same on the sources longer than the median (`bleu_long`,
-        `bleu_long_greedy`), beam chrF (`chrf`), beam BLEU and chrF by source
+        `bleu_long_greedy`), beam chrF (`chrf`), beam BLEU on the third of
+        the test sources with the most words (`bleu_longest_third`), beam
+        BLEU and chrF by source
         length in words (`bleu_by_source_length`: `{"1-10": {"pairs",
         "bleu", "chrf"}, ...}`), and teacher-forced `token_accuracy` and
         `loss`.
@@ -361,6 +366,9 @@ class Seq2SeqJob(Job):
         lengths = np.array([len(ids) for ids in data.info["test_source_ids"]])
         median = float(np.median(lengths)) if len(lengths) else 0.0
         long = np.flatnonzero(lengths > median)
+        # By source words, so that tokenizers compare; ties broken by order.
+        words = np.array([len(text.split()) for text in data.info["test_sources"]])
+        longest_third = np.argsort(-words, kind="stable")[: (len(words) + 2) // 3]
         metrics = {}
         for key, sampler in (
             ("bleu", beam_sampler(options.beam, options.length_penalty)),
@@ -374,6 +382,10 @@ class Seq2SeqJob(Job):
             )
             if key == "bleu":
                 metrics["chrf"] = corpus_chrf(hypotheses, references)
+                metrics["bleu_longest_third"] = corpus_bleu(
+                    [hypotheses[i] for i in longest_third],
+                    [references[i] for i in longest_third], target.level,
+                )
                 metrics["bleu_by_source_length"] = bucket_scores(
                     data.info["test_sources"], hypotheses, references,
                     target.level,
