@@ -180,3 +180,15 @@ def test_a_missing_sentencepiece_model_is_one_clear_error(subword_dir, tmp_path,
     assert cli.main(["translate", str(broken), "eins"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "missing" in err[0], err
+
+
+def test_translate_gives_text_for_emoji_unknown_scripts_and_long_input(subword_dir):
+    texts = [t.decode("utf-8", "replace") for t in BAD_TEXTS[1:]]
+    results = Translator(str(subword_dir)).translate(texts, beam=2)
+    assert [r.text for r in results] == texts
+    for result in results:
+        assert isinstance(result.translation, str)
+        assert "[UNK]" not in result.translation
+        assert len(result.target_tokens) <= MAX_LENGTH + 1
+    # The long text is read whole (the SavedModel cuts it to max_length).
+    assert len(results[2].source_tokens) > 1000
