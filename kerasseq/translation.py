@@ -3,8 +3,8 @@
 Example:
 
 >>> translator = Translator("saved_models/seq2seq")  # doctest: +SKIP
->>> [t.translation for t in translator.translate(["Das Haus ist alt."])]
-['the house is old']
+>>> [t.translation for t in translator.translate(["Y dijo Dios: Sea la luz."])]
+['And God said, Let there be light.']
 """
 
 import dataclasses
@@ -28,8 +28,8 @@ class Translation:
 
     Attributes:
         text: The source text as given.
-        translation: The output, space-joined words (character level:
-            characters).
+        translation: The output: cased text (subword level), space-joined
+            words (word level) or characters (character level).
         source_tokens: The source as the model read it.
         target_tokens: The output tokens, then `[END]` if it was emitted.
         attention: `(len(target_tokens), len(source_tokens))` weights, or

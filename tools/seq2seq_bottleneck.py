@@ -44,23 +44,35 @@ class FitTimer(keras.callbacks.Callback):
         self.seconds = time.perf_counter() - self.start
 
 
-def train_one(attention, out, extra):
-    argv = ["train", "seq2seq", "--attention", attention,
-            "--out", os.path.join(out, attention), *extra]
+def train_run(flags, directory):
+    """`kerasseq train seq2seq FLAGS --out DIRECTORY`, timed: its command,
+    parameter count, seconds in `fit` and in all, and held-out metrics."""
+    argv = ["train", "seq2seq", *flags, "--out", directory]
     args = cli.build_parser().parse_args(argv)
-    job = jobs.get_job("seq2seq")
-    config = cli.job_config_from_args(job, args)
+    config = cli.job_config_from_args(jobs.get_job("seq2seq"), args)
     timer = FitTimer()
     start = time.perf_counter()
     model, metrics = trainer.train(config, callbacks=[timer], verbose=2)
     return {
-        "attention": attention,
         "command": "kerasseq " + shlex.join(argv),
         "parameters": model.count_params(),
         "fit_seconds": timer.seconds,
         "total_seconds": time.perf_counter() - start,
         **metrics,
     }
+
+
+def split_passthrough(argv):
+    """`(own arguments, arguments after "--")`."""
+    if "--" not in argv:
+        return list(argv), []
+    at = argv.index("--")
+    return list(argv[:at]), list(argv[at + 1:])
+
+
+def train_one(attention, out, extra):
+    return {"attention": attention, **train_run(
+        ["--attention", attention, *extra], os.path.join(out, attention))}
 
 
 def markdown(rows):
@@ -147,11 +159,7 @@ def main(argv=None):
     parser.add_argument(
         "--table", help="Markdown file (default: OUT/bottleneck.md)"
     )
-    argv = sys.argv[1:] if argv is None else list(argv)
-    extra = []
-    if "--" in argv:
-        extra = argv[argv.index("--") + 1:]
-        argv = argv[:argv.index("--")]
+    argv, extra = split_passthrough(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     attentions = [a.strip() for a in args.attentions.split(",") if a.strip()]
     for attention in attentions:

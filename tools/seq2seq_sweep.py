@@ -11,8 +11,9 @@ Runs are sequential: on a 2-core machine two at once would only slow both.
         --variant "lstm256=--cell lstm --units 256" \\
         --variant "gru256=--cell gru --units 256" -- --epochs 4
 
-A variant whose directory already holds `metrics.json` and `sweep.json` is
-read back instead of retrained, so an interrupted sweep continues.
+A variant whose directory already holds `sweep.json` (written when it
+finished) is read back instead of retrained, so an interrupted sweep
+continues with the next unfinished variant (which starts over).
 """
 
 import argparse
@@ -20,17 +21,14 @@ import json
 import os
 import shlex
 import sys
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from kerasseq import cli  # noqa: E402
-from kerasseq import jobs  # noqa: E402
-from kerasseq.training import trainer  # noqa: E402
 from kerasseq.training.model_dir import atomic_path  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from seq2seq_bottleneck import FitTimer  # noqa: E402
+from seq2seq_bottleneck import split_passthrough  # noqa: E402
+from seq2seq_bottleneck import train_run  # noqa: E402
 
 
 def run_variant(name, flags, out, shared):
@@ -39,20 +37,7 @@ def run_variant(name, flags, out, shared):
     if os.path.isfile(record):
         with open(record, encoding="utf-8") as handle:
             return json.load(handle)
-    argv = ["train", "seq2seq", *shared, *flags, "--out", directory]
-    args = cli.build_parser().parse_args(argv)
-    config = cli.job_config_from_args(jobs.get_job("seq2seq"), args)
-    timer = FitTimer()
-    start = time.perf_counter()
-    model, metrics = trainer.train(config, callbacks=[timer], verbose=2)
-    row = {
-        "variant": name,
-        "command": "kerasseq " + shlex.join(argv),
-        "parameters": model.count_params(),
-        "fit_seconds": timer.seconds,
-        "total_seconds": time.perf_counter() - start,
-        **metrics,
-    }
+    row = {"variant": name, **train_run([*shared, *flags], directory)}
     with atomic_path(record) as temporary:
         with open(temporary, "w", encoding="utf-8") as handle:
             json.dump(row, handle, indent=1)
@@ -89,11 +74,7 @@ def main(argv=None):
     )
     parser.add_argument("--out", default="saved_models/sweep",
                         help="one model directory per variant (default: %(default)s)")
-    argv = sys.argv[1:] if argv is None else list(argv)
-    shared = []
-    if "--" in argv:
-        shared = argv[argv.index("--") + 1:]
-        argv = argv[:argv.index("--")]
+    argv, shared = split_passthrough(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     variants = []
     for spec in args.variant:

@@ -311,7 +311,7 @@ def lookup_tables(tokenizer):
     to keep."""
     if tokenizer is None:
         return []
-    tokenizer.encode([""])  # builds the lookup layer
+    tokenizer.encode([""])  # builds a word/char StringLookup's table
     return [tokenizer.lookup_layer()]
 
 

@@ -4,7 +4,9 @@ SavedModel, signature `serving_default`:
 
 * input `text`: `tf.string` `(batch,)`, raw UTF-8 source texts;
 * output `translation`: `tf.string` `(batch,)`, the translation as
-  `kerasseq translate` prints it (words joined by spaces at word level);
+  `kerasseq translate` prints it (words joined by spaces at word level;
+  cased text with its punctuation at subword level, detokenized by TF
+  Text's SentencePiece op: a serving process must `import tensorflow_text`);
 * output `token_ids`: int32 `(batch, max_new_tokens)`, the target ids of
   the translation, without the end token, right-padded with 0;
 * output `length`: int32 `(batch,)`, the number of those ids;
@@ -32,13 +34,18 @@ an app (batch of any size; the sources padded to a fixed length):
 
 `model_info.json` lists the inputs and outputs of both, the special ids
 and how to loop; `source_vocabulary.txt` and `target_vocabulary.txt` are
-the two vocabularies.
+the two vocabularies, and a subword model ships its two SentencePiece
+models, `source_vocabulary.model` and `target_vocabulary.model`, with which
+an app tokenizes the text and detokenizes the output ids.
 """
+
+import os
 
 import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from kerasseq.export import vocabulary
 from kerasseq.export.exporter import Exporter
 from kerasseq.export.exporter import register_exporter
 from kerasseq.export.exporter import sample_ids
@@ -52,6 +59,7 @@ from kerasseq.jobs.seq2seq import beam_sampler
 from kerasseq.jobs.seq2seq import load_vocabularies
 from kerasseq.jobs.seq2seq import special_ids
 from kerasseq.models.seq2seq import Seq2SeqDecoder
+from kerasseq.text.subword import model_file_for
 from kerasseq.text.tokenizer import OOV_ID
 from kerasseq.text.tokenizer import PAD_ID
 
@@ -102,9 +110,10 @@ def run_tflite_decoder(models, source, target_in):
 
 def _detokenize_hint(level):
     if level == "subword":
-        return ("decode them with the SentencePiece model "
-                "target_vocabulary.model (see target_tokenizer).")
-    return ("look them up in target_vocabulary.txt and join them by "
+        model = os.path.basename(model_file_for(TARGET_VOCABULARY_FILE))
+        return (f"drop ids 0-3 and decode the rest with the SentencePiece "
+                f"model {model} (see target_tokenizer).")
+    return (f"look them up in target_{vocabulary.TEXT_FILE} and join them by "
             + ("spaces." if level == "word" else "nothing."))
 
 

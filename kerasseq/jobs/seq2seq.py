@@ -34,13 +34,13 @@ from kerasseq.models.seq2seq import ATTENTIONS
 from kerasseq.models.seq2seq import build_seq2seq
 from kerasseq.models.seq2seq import masked_loss
 from kerasseq.text.tokenizer import ALL_LEVELS
+from kerasseq.text.tokenizer import END_TOKEN
+from kerasseq.text.tokenizer import START_TOKEN
 from kerasseq.text.tokenizer import Tokenizer
 from kerasseq.text.tokenizer import load_tokenizer
 
 SOURCE_VOCABULARY_FILE = "source_vocabulary.json"
 TARGET_VOCABULARY_FILE = "target_vocabulary.json"
-START_TOKEN = "[START]"
-END_TOKEN = "[END]"
 VALIDATION_FRACTION = 0.05
 TEST_FRACTION = 0.05
 DECODE_BATCH_SIZE = 64
@@ -254,6 +254,13 @@ class Seq2SeqJob(Job):
             ], dtype=np.int64)
             for name, index in parts.items()
         }
+        for name, index in kept.items():
+            if len(index) == 0:
+                raise ValueError(
+                    f"No {name} pair of {options.data} has both sides within "
+                    f"--max-length {limit} tokens ({len(parts[name])} pairs "
+                    f"before the cut); raise --max-length."
+                )
         start_id, end_id = special_ids(vocabularies.target)
         splits = translation_datasets(
             source_ids, target_ids, kept, config.train.batch_size,

@@ -55,12 +55,19 @@ def text_options(args):
 
 
 def tokenizer_for(config, fit_texts, resume_ok=True, filename=VOCABULARY_FILE):
-    """The run's tokenizer: the saved one if `config.out` has `filename`
-    (resume, evaluate), else one fitted on `fit_texts()`."""
+    """The run's tokenizer: the saved one if `config.out` has `filename` of
+    the configured level and size (resume, evaluate), else one fitted on
+    `fit_texts()` (a new run into a directory that held another model)."""
     path = os.path.join(config.out, filename)
-    if resume_ok and os.path.isfile(path):
-        return load_tokenizer(path)
     options = config.options
+    if resume_ok and os.path.isfile(path):
+        saved = load_tokenizer(path)
+        # Word vocabularies hold up to max_tokens plus padding and OOV
+        # (plus [START] and [END] on a translation target).
+        if saved.level == options.level and (
+            options.level == "char" or saved.vocabulary_size <= options.max_tokens + 4
+        ):
+            return saved
     return fit_tokenizer(fit_texts(), options.level, options.max_tokens)
 
 

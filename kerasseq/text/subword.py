@@ -31,16 +31,20 @@ import tensorflow as tf
 
 from kerasseq.layers import validation
 
-PAD_ID = 0
-OOV_ID = 1
+from kerasseq.text.tokenizer import END_TOKEN
+from kerasseq.text.tokenizer import OOV_ID
+from kerasseq.text.tokenizer import OOV_TOKEN
+from kerasseq.text.tokenizer import PAD_ID
+from kerasseq.text.tokenizer import START_TOKEN
+
 START_ID = 2
 END_ID = 3
-OOV_TOKEN = "[UNK]"
-START_TOKEN = "[START]"
-END_TOKEN = "[END]"
 #: SentencePiece needs a non-empty piece for padding; `vocabulary` shows ''.
 PAD_PIECE = "[PAD]"
 MODEL_TYPES = ("unigram", "bpe")
+#: SentencePiece trainer threads: fixed, so that every machine trains the
+#: same pieces from the same texts.
+TRAINER_THREADS = 2
 #: Suffix of the SentencePiece model file beside a `*.json` vocabulary.
 MODEL_SUFFIX = ".model"
 
@@ -87,36 +91,39 @@ class SubwordTokenizer:
         self._index = None
 
     @classmethod
-    def fit(cls, texts, vocabulary_size=8000, model_type="unigram", seed=0):
+    def fit(cls, texts, vocabulary_size=8000, model_type="unigram"):
         """Trains a SentencePiece model on `texts`.
+
+        Training is deterministic: SentencePiece's trainer has no random
+        state, and it runs on a fixed number of threads (`TRAINER_THREADS`)
+        whatever the machine, so the same texts give the same pieces.
 
         Args:
             texts: Iterable of strings (the training split only).
             vocabulary_size: Pieces in the model, the 4 special ids included
                 (at most; a corpus too small for it gets fewer).
             model_type: `"unigram"` or `"bpe"`.
-            seed: Unused by SentencePiece's deterministic trainer; kept so
-                every tokenizer's `fit` takes the run's seed.
         """
         import sentencepiece
 
-        del seed
         validation.check_positive_int("vocabulary_size", vocabulary_size)
         validation.check_choice("model_type", model_type, MODEL_TYPES)
         texts = [text for text in texts if text.strip()]
         if not texts:
             raise ValueError("SubwordTokenizer.fit needs at least one non-empty text.")
-        model = io.BytesIO()
-        try:
-            _train(sentencepiece, texts, model, vocabulary_size, model_type)
-        except RuntimeError as error:
+        # NFKC-normalized characters may differ a little; this is the bound
+        # SentencePiece checks, up to that.
+        characters = len(set("".join(texts)) - {" "})
+        required = 4 + 256 + characters
+        if vocabulary_size < required:
             raise ValueError(
-                f"Argument `vocabulary_size` is too small for these texts: a "
-                f"subword vocabulary holds 4 special ids, 256 byte pieces "
-                f"and every distinct character of the training texts "
-                f"({str(error).strip().splitlines()[-1]}). Received: "
+                f"Argument `vocabulary_size` must be at least {required} for "
+                f"these texts (4 special ids, 256 UTF-8 byte pieces and "
+                f"{characters} distinct characters). Received: "
                 f"vocabulary_size={vocabulary_size}"
-            ) from None
+            )
+        model = io.BytesIO()
+        _train(sentencepiece, texts, model, vocabulary_size, model_type)
         return cls(model.getvalue())
 
     @property
@@ -180,10 +187,10 @@ class SubwordTokenizer:
         return list(self._processor.EncodeAsIds(text))
 
     def decode(self, ids):
-        """The text of a sequence of ids; padding and `[START]`/`[END]` are
-        skipped."""
+        """The text of a sequence of ids; padding, `[UNK]`, `[START]`,
+        `[END]` and ids outside the vocabulary are skipped."""
         return self._processor.DecodeIds(
-            [int(i) for i in ids if START_ID < int(i) < self.vocabulary_size]
+            [int(i) for i in ids if END_ID < int(i) < self.vocabulary_size]
         )
 
     def decode_tensor(self, ids):
@@ -194,8 +201,7 @@ class SubwordTokenizer:
             return tf.constant(
                 [self.decode(row) for row in ids.numpy().tolist()], tf.string
             )
-        keep = tf.logical_and(ids > START_ID, ids != END_ID)
-        keep = tf.logical_and(keep, ids < self.vocabulary_size)
+        keep = tf.logical_and(ids > END_ID, ids < self.vocabulary_size)
         return self.lookup_layer().detokenize(tf.ragged.boolean_mask(ids, keep))
 
     # ---------------------------------------------------------------- files
@@ -252,7 +258,7 @@ def _train(sentencepiece, texts, writer, vocabulary_size, model_type):
         pad_piece=PAD_PIECE, unk_piece=OOV_TOKEN,
         bos_piece=START_TOKEN, eos_piece=END_TOKEN,
         max_sentence_length=1 << 16,
-        num_threads=os.cpu_count() or 1,
+        num_threads=TRAINER_THREADS,
         minloglevel=2,
     )
 

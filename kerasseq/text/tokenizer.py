@@ -16,6 +16,9 @@ from kerasseq.layers import validation
 
 PAD_TOKEN = ""
 OOV_TOKEN = "[UNK]"
+#: A translation target's start and end tokens (ids 2 and 3).
+START_TOKEN = "[START]"
+END_TOKEN = "[END]"
 PAD_ID = 0
 OOV_ID = 1
 LEVELS = ("char", "word")
@@ -181,7 +184,9 @@ def fit_tokenizer(texts, level, max_tokens=None):
     if level == "subword":
         from kerasseq.text.subword import SubwordTokenizer
 
-        return SubwordTokenizer.fit(texts, vocabulary_size=max_tokens or 8000)
+        if max_tokens is None:
+            return SubwordTokenizer.fit(texts)
+        return SubwordTokenizer.fit(texts, vocabulary_size=max_tokens)
     return Tokenizer.fit(
         texts, level=level, max_tokens=max_tokens if level == "word" else None
     )

@@ -48,7 +48,8 @@ def subword_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def exported(subword_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("subword_export")
-    status, _ = cli_export(str(subword_dir), out, "--decode", "greedy")
+    status, _ = cli_export(str(subword_dir), out, "--decode", "greedy",
+                           "--quantize", "dynamic")
     assert status == 0
     return out
 
@@ -192,3 +193,25 @@ def test_translate_gives_text_for_emoji_unknown_scripts_and_long_input(subword_d
         assert len(result.target_tokens) <= MAX_LENGTH + 1
     # The long text is read whole (the SavedModel cuts it to max_length).
     assert len(results[2].source_tokens) > 1000
+
+
+def test_evaluate_reads_the_subword_directory_and_repeats_the_metrics(subword_dir):
+    from kerasseq.training import trainer
+
+    saved = json.loads((subword_dir / "metrics.json").read_text("utf-8"))
+    again = trainer.evaluate(str(subword_dir))
+    for key in ("bleu", "bleu_greedy", "chrf", "bleu_longest_third", "token_accuracy"):
+        assert again[key] == pytest.approx(saved[key], abs=1e-6)
+    assert list(again["bleu_by_source_length"]) == list(saved["bleu_by_source_length"])
+    for bucket, scores in saved["bleu_by_source_length"].items():
+        assert again["bleu_by_source_length"][bucket] == pytest.approx(scores)
+    assert sum(b["pairs"] for b in saved["bleu_by_source_length"].values()) == (
+        saved["test_pairs"])
+
+
+def test_int8_files_ship_beside_the_float_ones(exported):
+    info = json.loads((exported / "tflite" / "model_info.json").read_text("utf-8"))
+    for graph in ("encoder", "decoder_step"):
+        assert set(info["files"][graph]) == {"float32", "dynamic_range_int8"}
+        for name in info["files"][graph].values():
+            assert (exported / "tflite" / name).is_file()

@@ -185,3 +185,50 @@ def test_trains_on_a_tfds_translation_dataset_from_data_dir(tmp_path, monkeypatc
     assert 0 <= metrics["bleu"] <= 100 and metrics["test_pairs"] > 0
     source_tokens = set(Tokenizer.load(out / "source_vocabulary.json").tokens)
     assert source_tokens <= {w for pt, _ in raw for w in pt.lower().split()}
+
+
+def test_source_length_buckets_count_whitespace_words():
+    from kerasseq.jobs.seq2seq import source_length_buckets
+
+    texts = ["", "one", " ".join(["w"] * 10), " ".join(["w"] * 11),
+             " ".join(["w"] * 40), " ".join(["w"] * 41), "a  b\tc"]
+    assert source_length_buckets(texts) == [
+        "1-10", "1-10", "1-10", "11-20", "31-40", "41+", "1-10"]
+    assert source_length_buckets(["a b c"], bounds=(2,)) == ["3+"]
+
+
+def test_bucket_scores_are_sacrebleu_on_each_bucket_in_order():
+    import sacrebleu
+
+    from kerasseq.jobs.seq2seq import bucket_scores
+
+    sources = ["x " * 25, "x", "x " * 12, "x " * 3]
+    hypotheses = ["the cat sat on the mat", "a dog", "it is raining today", "yes"]
+    references = ["the cat sat on a mat", "a dog", "it rains today", "no"]
+    scores = bucket_scores(sources, hypotheses, references, "subword")
+    assert list(scores) == ["1-10", "11-20", "21-30"]
+    short = [1, 3]
+    assert scores["1-10"]["pairs"] == 2
+    assert scores["1-10"]["bleu"] == pytest.approx(sacrebleu.corpus_bleu(
+        [hypotheses[i] for i in short], [[references[i] for i in short]]).score)
+    assert scores["21-30"]["chrf"] == pytest.approx(sacrebleu.corpus_chrf(
+        [hypotheses[0]], [[references[0]]]).score)
+
+
+def test_a_fixed_split_is_used_as_the_corpus_gives_it():
+    from kerasseq.data import TranslationPairs
+    from kerasseq.jobs.seq2seq import fixed_split
+
+    pairs = TranslationPairs([("a", "b")] * 5,
+                             split=["train", "test", "train", "validation", "test"])
+    parts = fixed_split(pairs)
+    assert {name: index.tolist() for name, index in parts.items()} == {
+        "train": [0, 2], "validation": [3], "test": [1, 4]}
+    assert fixed_split(TranslationPairs([("a", "b")])) is None
+
+
+def test_an_empty_part_after_the_length_cut_names_max_length(tmp_path):
+    write_digit_pairs(tmp_path / "digits.tsv", count=100)
+    config = digits_config(tmp_path, max_length=1)
+    with pytest.raises(ValueError, match="--max-length 1"):
+        get_job("seq2seq").prepare(config)
