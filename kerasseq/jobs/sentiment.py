@@ -15,6 +15,7 @@ from kerasseq.jobs.base import Job
 from kerasseq.jobs.base import PreparedData
 from kerasseq.jobs.base import register_job
 from kerasseq.jobs.text_data import add_data_arguments
+from kerasseq.text.tokenizer import ALL_LEVELS
 from kerasseq.jobs.text_data import coverage_note
 from kerasseq.jobs.text_data import pretrained_embeddings
 from kerasseq.jobs.text_data import text_options
@@ -46,7 +47,9 @@ class SentimentOptions:
             table.
         pooling: `"last"`, `"mean"` or `"attention"` (a self-attention
             stack: `"mean"` or `"attention"`).
-        level, max_tokens, embeddings, freeze_embeddings, cache_dir,
+        level: `"word"`, `"char"` or `"subword"` (SentencePiece, trained
+            on the training split; `max_tokens` is its size).
+        max_tokens, embeddings, freeze_embeddings, cache_dir,
         data_dir: As for the language model.
     """
 
@@ -67,7 +70,7 @@ class SentimentOptions:
         validation.check_choice("num_classes", self.num_classes, (2, 3))
         validation.check_positive_int("max_length", self.max_length)
         validation.check_choice("pooling", self.pooling, POOLINGS)
-        validation.check_choice("level", self.level, ("char", "word"))
+        validation.check_choice("level", self.level, ALL_LEVELS)
 
 
 def default_pooling(cell):
@@ -122,7 +125,7 @@ class SentimentJob(Job):
             )
 
     def add_arguments(self, parser):
-        add_data_arguments(parser, "rotten_tomatoes", "word")
+        add_data_arguments(parser, "rotten_tomatoes", "word", ALL_LEVELS)
         group = parser.add_argument_group("classifier")
         group.add_argument("--text-column", help="text column of a CSV/TSV file")
         group.add_argument("--label-column", help="label column of a CSV/TSV file")
