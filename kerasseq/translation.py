@@ -3,8 +3,8 @@
 Example:
 
 >>> translator = Translator("saved_models/seq2seq")  # doctest: +SKIP
->>> [t.translation for t in translator.translate(["Y dijo Dios: Sea la luz."])]
-['And God said, Let there be light.']
+>>> [t.translation for t in translator.translate(["¿Dónde está tu hermano?"])]
+['Where is thy brother?']
 """
 
 import dataclasses
