@@ -22,7 +22,7 @@ is chosen at export; it runs the samplers of `kerasseq translate` on the
 model's own step decoder (`Seq2SeqDecoder.decode_tensors`), for at most
 `max_new_tokens` steps (default the trained `max_length + 1`, as `kerasseq
 translate`). A text with no token at all (empty, or only punctuation at
-word level) is read as one `[UNK]` token.
+word level) gets an empty translation: no ids, length 0, score 0.
 
 TFLite, two graphs of `step_models.Seq2SeqSteps` for the decoding loop of
 an app (batch of any size; the sources padded to a fixed length):
@@ -141,14 +141,18 @@ class Seq2SeqExporter(Exporter):
 
         def translate(text):
             ids, lengths = encode_texts(source.tokenizer, text, max_length)
+            # A text without tokens is decoded from one [UNK] (the model
+            # needs a source position) and its output then dropped.
             result = decoder.decode_tensors(read_empty_as_oov(ids), sampler, steps)
+            empty = lengths == 0  # (batch,)
             tokens = result["tokens"]  # (batch, steps): ..., end, pad, ...
             tokens = tf.where(tokens == end_id, PAD_ID, tokens)
+            tokens = tf.where(empty[:, None], PAD_ID, tokens)
             return {
                 "translation": target.decode_tensor(tokens),
                 "token_ids": tokens,
                 "length": tf.reduce_sum(tf.cast(tokens != PAD_ID, tf.int32), axis=1),
-                "score": result["scores"],
+                "score": tf.where(empty, 0.0, result["scores"]),
                 "truncated": lengths > max_length,
             }
 

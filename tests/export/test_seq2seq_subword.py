@@ -126,6 +126,7 @@ def test_bad_texts_give_defined_translations(exported, subword_dir):
     assert lengths[0] == 0 and lengths[3] > MAX_LENGTH
     assert outputs["truncated"].numpy().tolist() == [n > MAX_LENGTH for n in lengths]
     assert np.isfinite(outputs["score"].numpy()).all()
+    assert outputs["translation"].numpy()[0] == b"" and outputs["length"].numpy()[0] == 0
     empty = serving.signatures["serving_default"](text=tf.constant([], tf.string))
     assert empty["translation"].shape == (0,)
 
