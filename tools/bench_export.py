@@ -26,7 +26,7 @@ from kerasseq.export import TFLiteModel  # noqa: E402
 from kerasseq.export import export_model  # noqa: E402
 from kerasseq.export.model_export import human_size  # noqa: E402
 
-TEXT = "Ich habe heute keine Zeit."
+TEXT = "¿Dónde está tu hermano?"
 
 
 def timed(function, repeats):
