@@ -30,7 +30,6 @@ import os
 import tensorflow as tf
 
 from kerasseq.layers import validation
-
 from kerasseq.text.tokenizer import END_TOKEN
 from kerasseq.text.tokenizer import OOV_ID
 from kerasseq.text.tokenizer import OOV_TOKEN
