@@ -10,9 +10,14 @@ SavedModel, signature `serving_default`:
   than the model's `max_length` (it is cut to its first `max_length`).
 
 TFLite, signature `serving_default`: input `tokens` int32
-`(batch, max_length)`, right-padded with 0; output `probabilities` as
-above. The recurrence is unrolled over `max_length` steps with the padding
-masked, so the file has no WHILE loop.
+`(batch, time)` of any length, right-padded with 0 to the batch's longest
+text; output `probabilities` as above. Each recurrent layer is one built-in
+`WHILE` loop over `time` (`while_loop.while_loop_recurrence`), so a call
+costs what its text costs: an app resizes the input to `(1, n)` for a text
+of `n` tokens. Like the SavedModel, the graph reads at most `max_length`
+tokens of each text (the first ones), and an id outside the vocabulary
+(negative, or too large) is read as `[UNK]`. A batch of zero rows returns
+zero rows.
 
 In both, a text with no token at all (empty, or only punctuation at word
 level) is read as one `[UNK]` token.
@@ -27,7 +32,10 @@ from kerasseq.export.exporter import register_exporter
 from kerasseq.export.exporter import sample_ids
 from kerasseq.export.text_graph import encode_texts
 from kerasseq.export.text_graph import read_empty_as_oov
+from kerasseq.export.while_loop import while_loop_recurrence
 from kerasseq.jobs.sentiment import LABELS_FILE
+from kerasseq.text.tokenizer import OOV_ID
+from kerasseq.text.tokenizer import PAD_ID
 from kerasseq.text.tokenizer import VOCABULARY_FILE
 from kerasseq.training import model_dir
 
@@ -76,11 +84,19 @@ class ClassifierExporter(Exporter):
         return {"serving_default": (classify, signature)}
 
     def tflite_graphs(self, source, options):
-        def classify(tokens):
-            return {"probabilities": self.probabilities(source, tokens)}
-
         length = self.max_length(source, options)
-        signature = [tf.TensorSpec([None, length], tf.int32, name="tokens")]
+        vocabulary_size = source.tokenizer.vocabulary_size
+
+        def classify(tokens):
+            tokens = tokens[:, :length]
+            outside = tf.logical_or(tokens < PAD_ID, tokens >= vocabulary_size)
+            tokens = tf.where(outside, OOV_ID, tokens)
+            missing = tf.maximum(1 - tf.shape(tokens)[1], 0)  # no column at all
+            tokens = tf.pad(tokens, [[0, 0], [0, missing]])
+            with while_loop_recurrence(source.model):
+                return {"probabilities": self.probabilities(source, tokens)}
+
+        signature = [tf.TensorSpec([None, None], tf.int32, name="tokens")]
         return {"model": (classify, signature)}
 
     def tflite_info(self, source, options):
@@ -89,10 +105,13 @@ class ClassifierExporter(Exporter):
         return {
             "model": "classifier",
             "inputs": [{
-                "name": "tokens", "dtype": "int32", "shape": [-1, length],
-                "description": "token ids, right-padded with pad_id to "
-                "max_length; longer texts cut to their first max_length "
-                "tokens; a row of padding only is read as one oov token",
+                "name": "tokens", "dtype": "int32", "shape": [-1, -1],
+                "description": "token ids of any length (resize the input "
+                "to (1, n) for one text of n tokens: the cost follows n); "
+                "a batch is right-padded with pad_id to its longest text; "
+                "only the first max_length tokens are read; ids outside "
+                "the vocabulary and a row of padding only are read as "
+                "oov_id",
             }],
             "outputs": [{
                 "name": "probabilities", "dtype": "float32",
@@ -117,4 +136,9 @@ class ClassifierExporter(Exporter):
         )
 
     def tflite_probabilities(self, models, sample):
-        return models["model"].run(tokens=sample)["probabilities"]
+        """Each text alone, cut to its own length, as an app runs it."""
+        lengths = np.maximum((sample != PAD_ID).sum(axis=1), 1)
+        return np.concatenate([
+            models["model"].run(tokens=row[None, :n])["probabilities"]
+            for row, n in zip(sample, lengths)
+        ])

@@ -15,13 +15,19 @@ def analyzer_report(path):
     return text.getvalue()
 
 
-def assert_builtin_only_no_loop(path):
-    """No Flex (SELECT_TF_OPS) or custom op and no WHILE in any subgraph."""
+def assert_builtin_only(path, while_loops=0):
+    """No Flex (SELECT_TF_OPS) or custom op, and exactly `while_loops`
+    WHILE operators (each with its condition and body subgraphs)."""
     report = analyzer_report(path)
     assert "Op#0" in report  # the analyzer did list the operators
     assert "Flex" not in report and "Custom" not in report, report[:2000]
-    assert " WHILE(" not in report, report[:2000]
-    assert "has '1' subgraph" in report
+    assert report.count(" WHILE(") == while_loops, report[:2000]
+    assert f"has '{1 + 2 * while_loops}' subgraph" in report
+
+
+def assert_builtin_only_no_loop(path):
+    """No Flex or custom op and no WHILE in any subgraph."""
+    assert_builtin_only(path, while_loops=0)
 
 
 def graph_op_types(saved_model_dir):

@@ -12,6 +12,7 @@ from kerasseq.export import export_trained
 from kerasseq.models.language_model import generate_ids
 from kerasseq.samplers import get_sampler
 from tests.export import builders
+from tests.export.checks import assert_builtin_only
 from tests.export.checks import assert_builtin_only_no_loop
 from tests.export.checks import graph_op_types
 
@@ -111,11 +112,21 @@ def test_stacked_bidirectional_classifier_exports_agree_with_keras(
     assert not outputs["truncated"].numpy().any()
 
     path = tmp_path / "tflite" / "model.tflite"
-    assert_builtin_only_no_loop(path)
-    padded = ragged.to_tensor(shape=(len(texts), 10)).numpy()
-    tflite_probabilities = TFLiteModel(str(path)).run(tokens=padded)["probabilities"]
-    np.testing.assert_allclose(tflite_probabilities, keras_probabilities,
-                               atol=TOLERANCE, rtol=0)
+    # Two stacked layers: one WHILE loop each, both directions in one.
+    assert_builtin_only(path, while_loops=2)
+    model = TFLiteModel(str(path))
+    # As a padded batch (to its longest text, or further) ...
+    for width in (ragged.bounding_shape()[1], 10):
+        padded = ragged.to_tensor(shape=(len(texts), width)).numpy()
+        np.testing.assert_allclose(model.run(tokens=padded)["probabilities"],
+                                   keras_probabilities, atol=TOLERANCE, rtol=0)
+    # ... and one text at a time at its own length, as an app runs it.
+    for row, expected in zip(ragged.to_list(), keras_probabilities):
+        alone = model.run(tokens=np.array([row], np.int32))["probabilities"]
+        np.testing.assert_allclose(alone[0], expected, atol=TOLERANCE, rtol=0)
+    # No rows in, no rows out (LiteRT's REVERSE_V2 crashed on this).
+    assert model.run(tokens=np.zeros((0, 3), np.int32))["probabilities"].shape == (
+        0, len(class_names))
 
 
 def test_self_attention_language_model_exports_agree(tmp_path):
