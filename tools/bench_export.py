@@ -25,6 +25,7 @@ from kerasseq.export import ExportOptions  # noqa: E402
 from kerasseq.export import TFLiteModel  # noqa: E402
 from kerasseq.export import export_model  # noqa: E402
 from kerasseq.export.model_export import human_size  # noqa: E402
+from kerasseq.translation import Translator  # noqa: E402
 
 TEXT = "¿Dónde está tu hermano?"
 
@@ -69,27 +70,34 @@ def main():
           f"{human_size(report['saved_model']['bytes'])} | "
           f"{milliseconds(timed(lambda: translate(text=text), args.repeats))} |")
 
+    translator = Translator(args.model_dir)
+    tokenizer = translator.vocabularies.source
+    max_length = translator.config.options.max_length
     tflite = os.path.join(args.out, "tflite")
     for variant, entry in report["tflite"].items():
         models = {
             name.split(".")[0].replace("_dynamic", ""): TFLiteModel(os.path.join(tflite, name))
             for name in entry["files"]
         }
-        shapes = models["encoder"].input_shapes()
-        source = np.zeros((1, shapes["source"][1]), np.int32)
-        source[0, :5] = np.arange(5) + 2
-        encoded = models["encoder"].run(source=source)
+        # The text's own ids, and a source as long as the model reads.
+        ids = np.array([tokenizer.encode_one(args.text)], np.int32)
+        longest = np.resize(ids, (1, max_length))
+        encoded = models["encoder"].run(source=ids)
         step = models["decoder_step"]
         inputs = {
             name: encoded[name] for name in step.input_shapes() if name != "token"
         }
         token = np.array([2], np.int32)
-        for graph, call in (
-            ("encoder", lambda: models["encoder"].run(source=source)),
-            ("decoder_step", lambda: step.run(token=token, **inputs)),
+        for graph, what, call in (
+            ("encoder", f"{ids.shape[1]} source tokens",
+             lambda: models["encoder"].run(source=ids)),
+            ("encoder", f"{max_length} source tokens",
+             lambda: models["encoder"].run(source=longest)),
+            ("decoder_step", "one token", lambda: step.run(token=token, **inputs)),
         ):
             name = [n for n in entry["files"] if n.startswith(graph)][0]
-            print(f"| tflite/{name} ({variant}) | {human_size(entry['files'][name])} | "
+            print(f"| tflite/{name} ({variant}), {what} | "
+                  f"{human_size(entry['files'][name])} | "
                   f"{milliseconds(timed(call, args.repeats))} |")
 
 

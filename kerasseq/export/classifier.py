@@ -30,11 +30,11 @@ from keras import ops
 from kerasseq.export.exporter import Exporter
 from kerasseq.export.exporter import register_exporter
 from kerasseq.export.exporter import sample_ids
+from kerasseq.export.text_graph import clean_ids
 from kerasseq.export.text_graph import encode_texts
 from kerasseq.export.text_graph import read_empty_as_oov
 from kerasseq.export.while_loop import while_loop_recurrence
 from kerasseq.jobs.sentiment import LABELS_FILE
-from kerasseq.text.tokenizer import OOV_ID
 from kerasseq.text.tokenizer import PAD_ID
 from kerasseq.text.tokenizer import VOCABULARY_FILE
 from kerasseq.training import model_dir
@@ -88,11 +88,7 @@ class ClassifierExporter(Exporter):
         vocabulary_size = source.tokenizer.vocabulary_size
 
         def classify(tokens):
-            tokens = tokens[:, :length]
-            outside = tf.logical_or(tokens < PAD_ID, tokens >= vocabulary_size)
-            tokens = tf.where(outside, OOV_ID, tokens)
-            missing = tf.maximum(1 - tf.shape(tokens)[1], 0)  # no column at all
-            tokens = tf.pad(tokens, [[0, 0], [0, missing]])
+            tokens = clean_ids(tokens, length, vocabulary_size)
             with while_loop_recurrence(source.model):
                 return {"probabilities": self.probabilities(source, tokens)}
 

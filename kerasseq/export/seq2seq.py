@@ -25,10 +25,15 @@ translate`). A text with no token at all (empty, or only punctuation at
 word level) gets an empty translation: no ids, length 0, score 0.
 
 TFLite, two graphs of `step_models.Seq2SeqSteps` for the decoding loop of
-an app (batch of any size; the sources padded to a fixed length):
+an app (batch of any size, sources of any length):
 
-* `encoder.tflite`: input `source` int32 `(batch, max_length)`; outputs
-  `encoder_outputs`, `source_mask` and the decoder's initial `state_*`;
+* `encoder.tflite`: input `source` int32 `(batch, S)`, right-padded with 0
+  to the batch's longest source; outputs `encoder_outputs`, `source_mask`
+  and the decoder's initial `state_*`. Each encoder layer is one built-in
+  `WHILE` loop over `S` (`while_loop.while_loop_recurrence`), so it costs
+  what the source costs; like the SavedModel it reads at most the trained
+  `max_length` tokens of each source, and reads ids outside the source
+  vocabulary as `[UNK]`;
 * `decoder_step.tflite`: inputs `token`, `encoder_outputs`, `source_mask`
   and the `state_*`; outputs `logits`, `attention` and the new `state_*`.
 
@@ -51,7 +56,9 @@ from kerasseq.export.exporter import register_exporter
 from kerasseq.export.exporter import sample_ids
 from kerasseq.export.step_models import Seq2SeqSteps
 from kerasseq.export.text_graph import encode_texts
+from kerasseq.export.text_graph import clean_ids
 from kerasseq.export.text_graph import read_empty_as_oov
+from kerasseq.export.while_loop import while_loop_recurrence
 from kerasseq.export.verify import softmax
 from kerasseq.jobs.seq2seq import SOURCE_VOCABULARY_FILE
 from kerasseq.jobs.seq2seq import TARGET_VOCABULARY_FILE
@@ -162,10 +169,17 @@ class Seq2SeqExporter(Exporter):
     def tflite_graphs(self, source, options):
         steps = Seq2SeqSteps(source.model)
         length = self.max_length(source, options)
+        vocabulary_size = source.tokenizer.vocabulary_size
+
+        def encoder(source_ids):
+            source_ids = clean_ids(source_ids, length, vocabulary_size)
+            with while_loop_recurrence(source.model):
+                return steps.encoder(source_ids)
+
         return {
-            "encoder": (steps.encoder, steps.encoder_signature(length)),
+            "encoder": (encoder, steps.encoder_signature(None)),
             "decoder_step": (steps.decoder_step,
-                             steps.decoder_step_signature(length)),
+                             steps.decoder_step_signature(None)),
         }
 
     def tflite_info(self, source, options):
@@ -175,9 +189,9 @@ class Seq2SeqExporter(Exporter):
         states = steps.states.describe(batch_size=-1)
         encoded = [
             {"name": "encoder_outputs", "dtype": "float32",
-             "shape": [-1, length, steps.encoder_width],
+             "shape": [-1, -1, steps.encoder_width],
              "description": "the encoder's output at each source position"},
-            {"name": "source_mask", "dtype": "int32", "shape": [-1, length],
+            {"name": "source_mask", "dtype": "int32", "shape": [-1, -1],
              "description": "1 at a real source token, 0 at padding"},
         ]
         return {
@@ -185,11 +199,14 @@ class Seq2SeqExporter(Exporter):
             "graphs": {
                 "encoder": {
                     "inputs": [{
-                        "name": "source", "dtype": "int32", "shape": [-1, length],
-                        "description": "source token ids (source vocabulary), "
-                        "right-padded with pad_id to max_source_length; longer "
-                        "texts cut to their first max_source_length tokens; a "
-                        "row of padding only is read as one oov token",
+                        "name": "source", "dtype": "int32", "shape": [-1, -1],
+                        "description": "source token ids (source vocabulary) "
+                        "of any length (resize the input to (1, n) for one "
+                        "source of n tokens: the cost follows n); a batch is "
+                        "right-padded with pad_id to its longest source; only "
+                        "the first max_source_length tokens are read; ids "
+                        "outside the vocabulary and a row of padding only are "
+                        "read as oov_id",
                     }],
                     "outputs": [*encoded, *states],
                 },
@@ -207,7 +224,7 @@ class Seq2SeqExporter(Exporter):
                          "description": "unnormalized log-probabilities of the "
                          "next target token"},
                         {"name": "attention", "dtype": "float32",
-                         "shape": [-1, length],
+                         "shape": [-1, -1],
                          "description": "this step's attention weights over "
                          "the source positions (zeros without attention)"},
                         *states,
@@ -221,7 +238,7 @@ class Seq2SeqExporter(Exporter):
             "max_source_length": length,
             "max_output_length": max_steps(source, options),
             "attention": source.config.options.attention,
-            "usage": "run encoder once on the padded source ids; then, from "
+            "usage": "run encoder once on the source ids; then, from "
             "token = start_id and the encoder's state_* outputs, run "
             "decoder_step with encoder_outputs and source_mask as the encoder "
             "returned them, pick the next token from logits (never an id of "

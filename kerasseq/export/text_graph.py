@@ -40,3 +40,18 @@ def read_empty_as_oov(ids):
     empty = tf.reduce_max(ids, axis=1, keepdims=True) == PAD_ID  # (batch, 1)
     first = tf.range(tf.shape(ids)[1]) == 0  # (time,)
     return tf.where(tf.logical_and(empty, first), OOV_ID, ids)
+
+
+def clean_ids(ids, max_length, vocabulary_size):
+    """Ids from an app, as an exported graph reads them.
+
+    Keeps the first `max_length` columns, reads ids outside
+    `[0, vocabulary_size)` as `OOV_ID`, adds a padding column when there is
+    none, and reads a row of padding only as one `OOV_ID`
+    (`read_empty_as_oov`). `ids` int32 `(batch, time)`, any `time >= 0`.
+    """
+    ids = ids[:, :max_length]
+    outside = tf.logical_or(ids < PAD_ID, ids >= vocabulary_size)
+    ids = tf.where(outside, OOV_ID, ids)
+    missing = tf.maximum(1 - tf.shape(ids)[1], 0)  # no column at all
+    return read_empty_as_oov(tf.pad(ids, [[0, 0], [0, missing]]))

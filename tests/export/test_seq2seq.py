@@ -17,6 +17,7 @@ from kerasseq.models.seq2seq import Seq2SeqDecoder
 from kerasseq.text.tokenizer import PAD_ID
 from kerasseq.translation import Translator
 from tests.export import builders
+from tests.export.checks import assert_builtin_only
 from tests.export.checks import assert_builtin_only_no_loop
 from tests.export.conftest import MAX_LENGTH
 from tests.export.conftest import cli_export
@@ -59,10 +60,12 @@ def keras_decoding(source, texts, sampler="greedy"):
 
 def tflite_greedy(encoder, decoder_step, source_ids, start_id, end_id):
     """Greedy decoding of one source as an app runs it: the encoder once,
-    then one decoder step per token, states passed back by name."""
+    then one decoder step per token, states passed back by name. The source
+    goes in at its own length; `padded` (for the Keras model) is the same
+    source padded to `SOURCE_LENGTH`."""
     padded = np.zeros((1, SOURCE_LENGTH), np.int32)
     padded[0, :len(source_ids)] = source_ids
-    encoded = encoder.run(source=padded)
+    encoded = encoder.run(source=np.array([source_ids], np.int32))
     names = [n for n in decoder_step.input_shapes()
              if n not in ("token", "encoder_outputs", "source_mask")]
     states = {name: encoded[name] for name in names}
@@ -121,8 +124,10 @@ def test_tflite_files_are_builtin_only_with_a_batch_dimension(greedy_export):
     source, out, _ = greedy_export
     paths = sorted((out / "tflite").glob("*.tflite"))
     assert [p.name for p in paths] == ["decoder_step.tflite", "encoder.tflite"]
-    for path in paths:
-        assert_builtin_only_no_loop(path)
+    # The encoder: one WHILE loop per layer, over the source's own length.
+    layers = source.config.model.layers
+    assert_builtin_only(paths[1], while_loops=layers)
+    assert_builtin_only_no_loop(paths[0])
     info = json.loads((out / "tflite" / "model_info.json").read_text("utf-8"))
     for name, graph in info["graphs"].items():
         model = TFLiteModel(str(out / "tflite" / info["files"][name]["float32"]))
@@ -137,6 +142,20 @@ def test_tflite_files_are_builtin_only_with_a_batch_dimension(greedy_export):
     assert encoded["encoder_outputs"].shape[:2] == (3, SOURCE_LENGTH)
     empty = encoder.run(source=np.zeros((1, SOURCE_LENGTH), np.int32))
     assert empty["source_mask"][0].tolist() == [1] + [0] * (SOURCE_LENGTH - 1)
+    # A longer source is cut to max_length; a source of no token reads [UNK].
+    long = encoder.run(source=np.full((1, 3 * SOURCE_LENGTH), 5, np.int32))
+    assert long["source_mask"].shape == (1, SOURCE_LENGTH)
+    nothing = encoder.run(source=np.zeros((1, 0), np.int32))
+    assert nothing["source_mask"].tolist() == [[1]]
+    # No rows in, no rows out, through both graphs (LiteRT's REVERSE_V2,
+    # which the unrolled bidirectional encoder used, crashed on this).
+    none = encoder.run(source=np.zeros((0, 4), np.int32))
+    assert none["encoder_outputs"].shape[:2] == (0, 4)
+    decoder_step = TFLiteModel(str(out / "tflite" / "decoder_step.tflite"))
+    step = decoder_step.run(token=np.zeros((0,), np.int32), **{
+        name: value for name, value in none.items()
+        if name in decoder_step.input_shapes()})
+    assert step["logits"].shape == (0, source.target_tokenizer.vocabulary_size)
 
 
 def test_beam_search_export_matches_the_beam_sampler(tmp_path):
