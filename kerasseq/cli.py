@@ -188,8 +188,8 @@ def _add_export_parser(commands):
     group.add_argument("--seed", type=int, help="seed of a random sampler")
     export.add_argument_group("classifier and seq2seq").add_argument(
         "--max-length", type=int,
-        help="fixed input length of the TFLite model (the seq2seq encoder) "
-        "(default: the trained max_length)",
+        help="the most tokens of a text the TFLite model (the seq2seq "
+        "encoder) reads, the first ones (default: the trained max_length)",
     )
     group = export.add_argument_group("seq2seq")
     group.add_argument(

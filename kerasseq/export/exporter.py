@@ -70,9 +70,10 @@ class ExportOptions:
             `DEFAULT_MAX_NEW_TOKENS`). Seq2Seq: the most decoding steps of a
             translation, the end token included (default: the trained
             `max_length + 1`, as `kerasseq translate`).
-        max_length: Fixed input length of the classifier's TFLite model and
-            of the Seq2Seq TFLite encoder (default: the `max_length` it was
-            trained with).
+        max_length: The most tokens of a text the classifier's TFLite
+            model and the Seq2Seq TFLite encoder read (the first ones; both
+            take inputs of any length); default: the `max_length` it was
+            trained with.
         decode: Decoding of the Seq2Seq SavedModel: `"beam"` or `"greedy"`.
         beam_width: Beams of `decode="beam"` (default: the model's `--beam`;
             1 is greedy).
