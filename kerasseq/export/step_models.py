@@ -11,6 +11,9 @@ any `RecurrentCell`, through the one method the cell API defines for `W_h`.
 With `unroll=True` the recurrent layers also unroll their time loop over a
 fixed length (`run_recurrence`'s unrolled path), so the graph has no WHILE
 loop and no TensorList ops (which TFLite runs only with Flex kernels).
+Graphs over a whole text (the classifier, the Seq2Seq encoder) instead
+loop over its own length with a built-in WHILE loop
+(`while_loop.while_loop_recurrence`), so they cost what the text costs.
 
 `LanguageModelStep` is the streaming form of a language model: one token
 and the recurrent states in, the next-token logits and new states out, so
@@ -296,7 +299,7 @@ class Seq2SeqSteps:
     attention over the encoder outputs (`Seq2SeqParts.step`, the step the
     samplers run). The decoder states are flat and named as in
     `FlatStates`. Call both inside `frozen_recurrence(model)` (the encoder
-    with `unroll=True` for a fixed source length).
+    also inside `while_loop_recurrence(model)` to convert it to TFLite).
 
     Args:
         model: A model from `kerasseq.models.build_seq2seq`.
