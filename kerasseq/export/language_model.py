@@ -17,11 +17,14 @@ Both return `text` `tf.string` `(batch,)`, the continuation of each prompt
 chosen at export. Each prompt is read once with its padding masked, then
 every new token costs one recurrent step, all inside the graph. An empty
 prompt starts from a newline, as `kerasseq generate` does; a prompt with no
-token then starts from `[UNK]`.
+token then starts from `[UNK]`. Padding and `[UNK]` are never generated
+(`NEVER_EMIT_IDS`, as in `kerasseq generate`).
 
 TFLite: the single-step model of `step_models.LanguageModelStep`, batch
 1, for streaming generation on a device: the app feeds the prompt token by
-token, then each chosen token, and keeps the states between calls.
+token, then each chosen token, and keeps the states between calls. Its
+logits are the model's own; `model_info.json` lists `never_emit_ids`, the
+ids the app must not pick.
 
 A self-attention language model (`--cell self_attention`) has no
 recurrent state: its generation state is a sliding window of its last
@@ -43,6 +46,7 @@ from kerasseq.export.step_models import language_model_step
 from kerasseq.export.text_graph import encode_texts
 from kerasseq.export.text_graph import read_empty_as_oov
 from kerasseq.export.verify import softmax
+from kerasseq.models.language_model import NEVER_EMIT_IDS
 from kerasseq.models.language_model import language_model_generator
 from kerasseq.samplers import get_sampler
 
@@ -181,10 +185,12 @@ class LanguageModelExporter(Exporter):
                 *states,
             ],
             "states": states,
+            "never_emit_ids": list(NEVER_EMIT_IDS),
             "usage": step.start + "; for each prompt token, "
             "then for each chosen token: run with that token and the "
             "states, keep the returned states for the next call and pick "
-            "the next token from logits. An empty prompt starts from the "
+            "the next token from logits, never an id of never_emit_ids "
+            "(padding and oov). An empty prompt starts from the "
             "newline token at char level, else from oov_id.",
         }
 
