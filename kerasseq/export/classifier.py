@@ -9,6 +9,13 @@ SavedModel, signature `serving_default`:
 * output `truncated`: bool `(batch,)`, whether the text had more tokens
   than the model's `max_length` (it is cut to its first `max_length`).
 
+`text` follows the rule of every kerasseq text signature
+(`text_graph.text_vector`): a string vector `(batch,)`; a scalar string is
+a batch of one (outputs of batch 1); rank 2 or more raises
+`InvalidArgumentError` ("`text` must be a string vector of shape (batch,)
+or a scalar; received rank 2"). The signature declares `text` without a
+shape, so that this check runs whatever a client feeds.
+
 TFLite, signature `serving_default`: input `tokens` int32
 `(batch, max_length)`, right-padded with 0; output `probabilities` as
 above. The recurrence is unrolled over `max_length` steps with the padding
@@ -25,8 +32,10 @@ from keras import ops
 from kerasseq.export.exporter import Exporter
 from kerasseq.export.exporter import register_exporter
 from kerasseq.export.exporter import sample_ids
+from kerasseq.export.text_graph import TEXT_SPEC
 from kerasseq.export.text_graph import encode_texts
 from kerasseq.export.text_graph import read_empty_as_oov
+from kerasseq.export.text_graph import text_vector
 from kerasseq.jobs.sentiment import LABELS_FILE
 from kerasseq.text.tokenizer import VOCABULARY_FILE
 from kerasseq.training import model_dir
@@ -64,7 +73,7 @@ class ClassifierExporter(Exporter):
         class_names = tf.constant(source.class_names)
 
         def classify(text):
-            ids, lengths = encode_texts(source.tokenizer, text, max_length)
+            ids, lengths = encode_texts(source.tokenizer, text_vector(text), max_length)
             probabilities = self.probabilities(source, ids)
             return {
                 "probabilities": probabilities,
@@ -72,8 +81,7 @@ class ClassifierExporter(Exporter):
                 "truncated": lengths > max_length,
             }
 
-        signature = [tf.TensorSpec([None], tf.string, name="text")]
-        return {"serving_default": (classify, signature)}
+        return {"serving_default": (classify, [TEXT_SPEC])}
 
     def tflite_graphs(self, source, options):
         def classify(tokens):

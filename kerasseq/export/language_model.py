@@ -10,6 +10,13 @@ the defaults are a second one):
   `[0, export limit]` and `temperature` float32 scalar `> 0`; values outside
   raise `InvalidArgumentError` naming the input.
 
+`text` follows the rule of every kerasseq text signature
+(`text_graph.text_vector`): a string vector `(batch,)`; a scalar string is
+a batch of one (outputs of batch 1); rank 2 or more raises
+`InvalidArgumentError` ("`text` must be a string vector of shape (batch,)
+or a scalar; received rank 2"). The signature declares `text` without a
+shape, so that this check runs whatever a client feeds.
+
 Both return `text` `tf.string` `(batch,)`, the continuation of each prompt
 (without the prompt; at word level it starts with a space, as
 `kerasseq generate` prints it), and `token_ids` int32
@@ -43,8 +50,10 @@ from kerasseq.export.exporter import Exporter
 from kerasseq.export.exporter import register_exporter
 from kerasseq.export.exporter import sample_ids
 from kerasseq.export.step_models import language_model_step
+from kerasseq.export.text_graph import TEXT_SPEC
 from kerasseq.export.text_graph import encode_texts
 from kerasseq.export.text_graph import read_empty_as_oov
+from kerasseq.export.text_graph import text_vector
 from kerasseq.export.verify import softmax
 from kerasseq.models.language_model import NEVER_EMIT_IDS
 from kerasseq.models.language_model import language_model_generator
@@ -122,9 +131,8 @@ class LanguageModelExporter(Exporter):
         limit = options.max_new_tokens or DEFAULT_MAX_NEW_TOKENS
         prefix = "" if tokenizer.level == "char" else " "
 
-        text = tf.TensorSpec([None], tf.string, name="text")
         signature = [
-            text,
+            TEXT_SPEC,
             tf.TensorSpec([], tf.int32, name="max_new_tokens"),
             tf.TensorSpec([], tf.float32, name="temperature"),
         ]
@@ -144,7 +152,7 @@ class LanguageModelExporter(Exporter):
             tf.debugging.assert_non_negative(
                 max_new_tokens, message="`max_new_tokens` must be >= 0"
             )
-            ids, lengths = read_prompts(tokenizer, text)
+            ids, lengths = read_prompts(tokenizer, text_vector(text))
             new_ids = generate_ids(
                 generator, sampler, ids, lengths, max_new_tokens, temperature,
                 limit,
@@ -158,7 +166,7 @@ class LanguageModelExporter(Exporter):
             return generate(text, tf.constant(limit), tf.constant(1.0))
 
         return {
-            "serving_default": (generate_default, [text]),
+            "serving_default": (generate_default, [TEXT_SPEC]),
             "generate": (generate, signature),
         }
 

@@ -16,6 +16,13 @@ SavedModel, signature `serving_default`:
   the trained `max_length` (it is cut to its first `max_length`; `kerasseq
   translate` reads it whole).
 
+`text` follows the rule of every kerasseq text signature
+(`text_graph.text_vector`): a string vector `(batch,)`; a scalar string is
+a batch of one (outputs of batch 1); rank 2 or more raises
+`InvalidArgumentError` ("`text` must be a string vector of shape (batch,)
+or a scalar; received rank 2"). The signature declares `text` without a
+shape, so that this check runs whatever a client feeds.
+
 The decoding, beam search (width and length penalty of the model's
 `--beam` and `--length-penalty` unless `--beam-width` is given) or greedy,
 is chosen at export; it runs the samplers of `kerasseq translate` on the
@@ -50,8 +57,10 @@ from kerasseq.export.exporter import Exporter
 from kerasseq.export.exporter import register_exporter
 from kerasseq.export.exporter import sample_ids
 from kerasseq.export.step_models import Seq2SeqSteps
+from kerasseq.export.text_graph import TEXT_SPEC
 from kerasseq.export.text_graph import encode_texts
 from kerasseq.export.text_graph import read_empty_as_oov
+from kerasseq.export.text_graph import text_vector
 from kerasseq.export.verify import softmax
 from kerasseq.jobs.seq2seq import SOURCE_VOCABULARY_FILE
 from kerasseq.jobs.seq2seq import TARGET_VOCABULARY_FILE
@@ -140,7 +149,7 @@ class Seq2SeqExporter(Exporter):
         max_length = source.config.options.max_length
 
         def translate(text):
-            ids, lengths = encode_texts(source.tokenizer, text, max_length)
+            ids, lengths = encode_texts(source.tokenizer, text_vector(text), max_length)
             # A text without tokens is decoded from one [UNK] (the model
             # needs a source position) and its output then dropped.
             result = decoder.decode_tensors(read_empty_as_oov(ids), sampler, steps)
@@ -156,8 +165,7 @@ class Seq2SeqExporter(Exporter):
                 "truncated": lengths > max_length,
             }
 
-        signature = [tf.TensorSpec([None], tf.string, name="text")]
-        return {"serving_default": (translate, signature)}
+        return {"serving_default": (translate, [TEXT_SPEC])}
 
     def tflite_graphs(self, source, options):
         steps = Seq2SeqSteps(source.model)
