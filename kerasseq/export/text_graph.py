@@ -13,6 +13,7 @@ of rank 2 or more is refused with an `InvalidArgumentError` that says so.
 
 import tensorflow as tf
 
+from kerasseq.layers import validation
 from kerasseq.text.tokenizer import OOV_ID
 from kerasseq.text.tokenizer import PAD_ID
 
@@ -44,23 +45,27 @@ def text_vector(text):
         return tf.reshape(text, [-1])  # (batch,)
 
 
-def encode_texts(tokenizer, texts, max_length=None, min_length=1):
+def encode_texts(tokenizer, texts, max_length=None, min_length=1, keep="first"):
     """Ids of a batch of strings, right-padded with `PAD_ID`.
 
     Args:
         tokenizer: A `kerasseq.text.Tokenizer`.
         texts: `tf.string` `(batch,)`.
-        max_length: Keep at most the first `max_length` tokens.
+        max_length: Keep at most `max_length` tokens of each text.
         min_length: Pad to at least this many columns.
+        keep: Which tokens a text longer than `max_length` keeps: the
+            `"first"` ones (an input to classify or translate) or the
+            `"last"` ones (a prompt, continued from its end).
 
     Returns:
         `(ids, lengths)`: int32 `(batch, max(min_length, longest kept))` and
         int32 `(batch,)`, the token count of each text before cutting.
     """
+    validation.check_choice("keep", keep, ("first", "last"))
     ids = tokenizer.encode(texts)  # ragged (batch, None)
     lengths = tf.cast(ids.row_lengths(), tf.int32)
     if max_length is not None:
-        ids = ids[:, :max_length]
+        ids = ids[:, :max_length] if keep == "first" else ids[:, -max_length:]
     ids = ids.to_tensor(default_value=PAD_ID)  # (batch, longest)
     missing = tf.maximum(min_length - tf.shape(ids)[1], 0)
     return tf.pad(ids, [[0, 0], [0, missing]]), lengths
