@@ -17,14 +17,13 @@ and what the SavedModel's prompt cap (`--max-prompt-tokens`) saves.
 
 import argparse
 import os
-import statistics
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from bench_export import timed  # noqa: E402  (tools/ is on the path)
 from kerasseq import data  # noqa: E402
 from kerasseq.export import ExportOptions  # noqa: E402
 from kerasseq.export import export_trained  # noqa: E402
@@ -66,18 +65,6 @@ def context_study(source, text, rows, length, new):
             next_token_probabilities(source.model, ids[:, -cap:]) - whole_next
         ).sum(axis=-1).mean()
         print(f"{cap:13d}  {same:17.0%}  {distance:.1e}")
-
-
-def timed(function, repeats):
-    """Median, min and max seconds of `repeats` calls, after two warm-ups."""
-    function()
-    function()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), min(times), max(times)
 
 
 def time_prompt(source, text, out, repeats):

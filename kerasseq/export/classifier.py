@@ -10,11 +10,8 @@ SavedModel, signature `serving_default`:
   than the model's `max_length` (it is cut to its first `max_length`).
 
 `text` follows the rule of every kerasseq text signature
-(`text_graph.text_vector`): a string vector `(batch,)`; a scalar string is
-a batch of one (outputs of batch 1); rank 2 or more raises
-`InvalidArgumentError` ("`text` must be a string vector of shape (batch,)
-or a scalar; received rank 2"). The signature declares `text` without a
-shape, so that this check runs whatever a client feeds.
+(`text_graph.text_vector`): a string vector `(batch,)`, a scalar read as a
+batch of one; rank 2 or more raises `InvalidArgumentError`.
 
 TFLite, signature `serving_default`: input `tokens` int32
 `(batch, max_length)`, right-padded with 0; output `probabilities` as

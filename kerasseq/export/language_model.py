@@ -11,11 +11,8 @@ the defaults are a second one):
   raise `InvalidArgumentError` naming the input.
 
 `text` follows the rule of every kerasseq text signature
-(`text_graph.text_vector`): a string vector `(batch,)`; a scalar string is
-a batch of one (outputs of batch 1); rank 2 or more raises
-`InvalidArgumentError` ("`text` must be a string vector of shape (batch,)
-or a scalar; received rank 2"). The signature declares `text` without a
-shape, so that this check runs whatever a client feeds.
+(`text_graph.text_vector`): a string vector `(batch,)`, a scalar read as a
+batch of one; rank 2 or more raises `InvalidArgumentError`.
 
 Both return `text` `tf.string` `(batch,)`, the continuation of each prompt
 (without the prompt; at word level it starts with a space, as

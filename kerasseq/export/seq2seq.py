@@ -17,11 +17,8 @@ SavedModel, signature `serving_default`:
   translate` reads it whole).
 
 `text` follows the rule of every kerasseq text signature
-(`text_graph.text_vector`): a string vector `(batch,)`; a scalar string is
-a batch of one (outputs of batch 1); rank 2 or more raises
-`InvalidArgumentError` ("`text` must be a string vector of shape (batch,)
-or a scalar; received rank 2"). The signature declares `text` without a
-shape, so that this check runs whatever a client feeds.
+(`text_graph.text_vector`): a string vector `(batch,)`, a scalar read as a
+batch of one; rank 2 or more raises `InvalidArgumentError`.
 
 The decoding, beam search (width and length penalty of the model's
 `--beam` and `--length-penalty` unless `--beam-width` is given) or greedy,

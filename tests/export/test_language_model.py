@@ -19,20 +19,11 @@ def export(source, out, formats=("saved_model",), **options):
                           print_fn=lambda line: None)
 
 
-def favour_padding_and_unknown(model):
-    """Ids 0 (padding) and 1 ([UNK]) become by far the most likely next
-    tokens, through the bias of the logits layer."""
-    layer = model.get_layer("logits")
-    kernel, bias = layer.get_weights()
-    bias[0], bias[1] = 40.0, 30.0
-    layer.set_weights([kernel, bias])
-
-
 @pytest.mark.parametrize("cell, sampler", [("gru", "greedy"), ("gru", "random"),
                                            ("self_attention", "top_p")])
 def test_saved_model_never_emits_padding_or_unknown(cell, sampler, tmp_path):
     source = builders.language_model(cell, units=6, layers=1, seq_len=8)
-    favour_padding_and_unknown(source.model)
+    builders.favour_padding_and_unknown(source.model)
     prompt_ids = source.tokenizer.encode_one("To be")
     logits = np.asarray(source.model(np.array([prompt_ids])))[0, -1]
     assert logits.argmax() <= 1  # the model does favour them

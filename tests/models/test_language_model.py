@@ -11,6 +11,7 @@ from kerasseq.models import generate_ids
 from kerasseq.samplers import get_sampler
 from kerasseq.training import trainer
 from kerasseq.training.config import ModelConfig
+from tests.export.builders import favour_padding_and_unknown
 
 
 @pytest.mark.parametrize("cell", ["simple_rnn", "lstm", "gru"])
@@ -31,15 +32,6 @@ def test_greedy_generation_with_carried_state_equals_rereading_the_prefix(cell):
         best = 2 + logits[:, 2:].argmax(-1)
         sequence = np.concatenate([sequence, best[:, None]], axis=1)
     np.testing.assert_array_equal(got, sequence[:, 3:])
-
-
-def favour_padding_and_unknown(model):
-    """Makes ids 0 (padding) and 1 ([UNK]) by far the most likely next
-    tokens, through the bias of the logits layer."""
-    layer = model.get_layer("logits")
-    kernel, bias = layer.get_weights()
-    bias[0], bias[1] = 40.0, 30.0
-    layer.set_weights([kernel, bias])
 
 
 @pytest.mark.parametrize("cell", ["gru", "self_attention"])
