@@ -145,6 +145,7 @@ def _add_train_options(parser, job):
 def _add_export_parser(commands):
     from kerasseq.export.exporter import DECODINGS
     from kerasseq.export.exporter import DEFAULT_MAX_NEW_TOKENS
+    from kerasseq.export.exporter import DEFAULT_PROMPT_WINDOWS
     from kerasseq.export.exporter import FORMATS
     from kerasseq.export.exporter import QUANTIZATIONS
     from kerasseq.export.exporter import ExportOptions
@@ -186,6 +187,12 @@ def _add_export_parser(commands):
     group.add_argument("--top-k", type=int, default=defaults.top_k)
     group.add_argument("--top-p", type=float, default=defaults.top_p)
     group.add_argument("--seed", type=int, help="seed of a random sampler")
+    group.add_argument(
+        "--max-prompt-tokens", type=int,
+        help="the SavedModel reads only the last N tokens of a prompt "
+        f"(default: {DEFAULT_PROMPT_WINDOWS} x the trained --seq-len; a "
+        "self-attention model's --seq-len, all it reads)",
+    )
     export.add_argument_group("classifier and seq2seq").add_argument(
         "--max-length", type=int,
         help="the most tokens of a text the TFLite model (the seq2seq "
@@ -212,6 +219,7 @@ def run_export(args):
         top_k=args.top_k,
         top_p=args.top_p,
         max_new_tokens=args.max_tokens,
+        max_prompt_tokens=args.max_prompt_tokens,
         max_length=args.max_length,
         decode=args.decode,
         beam_width=args.beam_width,

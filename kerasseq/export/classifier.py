@@ -9,6 +9,10 @@ SavedModel, signature `serving_default`:
 * output `truncated`: bool `(batch,)`, whether the text had more tokens
   than the model's `max_length` (it is cut to its first `max_length`).
 
+`text` follows the rule of every kerasseq text signature
+(`text_graph.text_vector`): a string vector `(batch,)`, a scalar read as a
+batch of one; rank 2 or more raises `InvalidArgumentError`.
+
 TFLite, signature `serving_default`: input `tokens` int32
 `(batch, time)` of any length, right-padded with 0 to the batch's longest
 text; output `probabilities` as above. Each recurrent layer is one built-in
@@ -30,9 +34,11 @@ from keras import ops
 from kerasseq.export.exporter import Exporter
 from kerasseq.export.exporter import register_exporter
 from kerasseq.export.exporter import sample_ids
+from kerasseq.export.text_graph import TEXT_SPEC
 from kerasseq.export.text_graph import clean_ids
 from kerasseq.export.text_graph import encode_texts
 from kerasseq.export.text_graph import read_empty_as_oov
+from kerasseq.export.text_graph import text_vector
 from kerasseq.export.while_loop import while_loop_recurrence
 from kerasseq.jobs.sentiment import LABELS_FILE
 from kerasseq.text.tokenizer import PAD_ID
@@ -72,7 +78,7 @@ class ClassifierExporter(Exporter):
         class_names = tf.constant(source.class_names)
 
         def classify(text):
-            ids, lengths = encode_texts(source.tokenizer, text, max_length)
+            ids, lengths = encode_texts(source.tokenizer, text_vector(text), max_length)
             probabilities = self.probabilities(source, ids)
             return {
                 "probabilities": probabilities,
@@ -80,8 +86,7 @@ class ClassifierExporter(Exporter):
                 "truncated": lengths > max_length,
             }
 
-        signature = [tf.TensorSpec([None], tf.string, name="text")]
-        return {"serving_default": (classify, signature)}
+        return {"serving_default": (classify, [TEXT_SPEC])}
 
     def tflite_graphs(self, source, options):
         length = self.max_length(source, options)

@@ -52,6 +52,11 @@ QUANTIZATIONS = ("dynamic",)
 DECODINGS = ("beam", "greedy")
 #: The language model's `max_new_tokens` when the export names none.
 DEFAULT_MAX_NEW_TOKENS = 200
+#: A recurrent language model's default prompt cap, in training windows
+#: (`seq_len`): it learned from windows of `seq_len` tokens that start from
+#: a zero state, and its continuations were found not to change when it
+#: reads more than 3 windows of a prompt (README, "Export").
+DEFAULT_PROMPT_WINDOWS = 5
 #: Largest |float TFLite - Keras| an export accepts (a wrong graph is far off).
 PARITY_TOLERANCE = 1e-3
 
@@ -70,6 +75,11 @@ class ExportOptions:
             `DEFAULT_MAX_NEW_TOKENS`). Seq2Seq: the most decoding steps of a
             translation, the end token included (default: the trained
             `max_length + 1`, as `kerasseq translate`).
+        max_prompt_tokens: Language model: the SavedModel reads only the
+            last `max_prompt_tokens` tokens of each prompt (default:
+            `DEFAULT_PROMPT_WINDOWS` training windows, `5 * seq_len`, for a
+            recurrent model; the window `seq_len` for a self-attention
+            model, which reads no further back and refuses a larger value).
         max_length: The most tokens of a text the classifier's TFLite
             model and the Seq2Seq TFLite encoder read (the first ones; both
             take inputs of any length); default: the `max_length` it was
@@ -86,6 +96,7 @@ class ExportOptions:
     top_k: int = 10
     top_p: float = 0.9
     max_new_tokens: int | None = None
+    max_prompt_tokens: int | None = None
     max_length: int | None = None
     decode: str = "beam"
     beam_width: int | None = None
@@ -105,6 +116,8 @@ class ExportOptions:
             )
         if self.max_new_tokens is not None:
             validation.check_positive_int("max_new_tokens", self.max_new_tokens)
+        if self.max_prompt_tokens is not None:
+            validation.check_positive_int("max_prompt_tokens", self.max_prompt_tokens)
         if self.max_length is not None:
             validation.check_positive_int("max_length", self.max_length)
         validation.check_choice("decode", self.decode, DECODINGS)

@@ -10,18 +10,31 @@ the defaults are a second one):
   `[0, export limit]` and `temperature` float32 scalar `> 0`; values outside
   raise `InvalidArgumentError` naming the input.
 
+`text` follows the rule of every kerasseq text signature
+(`text_graph.text_vector`): a string vector `(batch,)`, a scalar read as a
+batch of one; rank 2 or more raises `InvalidArgumentError`.
+
 Both return `text` `tf.string` `(batch,)`, the continuation of each prompt
 (without the prompt; at word level it starts with a space, as
-`kerasseq generate` prints it), and `token_ids` int32
-`(batch, max_new_tokens)`. The decoding (greedy, random, top-k, top-p) is
+`kerasseq generate` prints it), `token_ids` int32
+`(batch, max_new_tokens)` and `truncated` bool `(batch,)`: whether the
+prompt had more than `max_prompt_tokens` tokens. Only the last
+`max_prompt_tokens` tokens of a prompt are read (the continuation follows
+its end; `max_prompt_tokens` in `model_info.json`, default
+`DEFAULT_PROMPT_WINDOWS` training windows, `5 * seq_len`, or the window of
+a self-attention model, all it reads); `kerasseq generate` reads the whole
+prompt. The decoding (greedy, random, top-k, top-p) is
 chosen at export. Each prompt is read once with its padding masked, then
 every new token costs one recurrent step, all inside the graph. An empty
 prompt starts from a newline, as `kerasseq generate` does; a prompt with no
-token then starts from `[UNK]`.
+token then starts from `[UNK]`. Padding and `[UNK]` are never generated
+(`NEVER_EMIT_IDS`, as in `kerasseq generate`).
 
 TFLite: the single-step model of `step_models.LanguageModelStep`, batch
 1, for streaming generation on a device: the app feeds the prompt token by
-token, then each chosen token, and keeps the states between calls.
+token, then each chosen token, and keeps the states between calls. Its
+logits are the model's own; `model_info.json` lists `never_emit_ids`, the
+ids the app must not pick.
 
 A self-attention language model (`--cell self_attention`) has no
 recurrent state: its generation state is a sliding window of its last
@@ -36,14 +49,19 @@ import tensorflow as tf
 from keras import ops
 
 from kerasseq.export.exporter import DEFAULT_MAX_NEW_TOKENS
+from kerasseq.export.exporter import DEFAULT_PROMPT_WINDOWS
 from kerasseq.export.exporter import Exporter
 from kerasseq.export.exporter import register_exporter
 from kerasseq.export.exporter import sample_ids
 from kerasseq.export.step_models import language_model_step
+from kerasseq.export.text_graph import TEXT_SPEC
 from kerasseq.export.text_graph import encode_texts
 from kerasseq.export.text_graph import read_empty_as_oov
+from kerasseq.export.text_graph import text_vector
 from kerasseq.export.verify import softmax
+from kerasseq.models.language_model import NEVER_EMIT_IDS
 from kerasseq.models.language_model import language_model_generator
+from kerasseq.models.self_attention_stack import max_length_of
 from kerasseq.samplers import get_sampler
 
 
@@ -59,12 +77,45 @@ def make_sampler(options):
     return get_sampler("greedy")
 
 
-def read_prompts(tokenizer, texts):
-    """`(ids (batch, time >= 2), lengths >= 1)` of prompts, as
-    `kerasseq generate` reads them (see the module docstring)."""
+def max_prompt_tokens(source, options):
+    """The most prompt tokens the SavedModel reads, the last ones.
+
+    The export's `max_prompt_tokens`; by default `DEFAULT_PROMPT_WINDOWS`
+    training windows (`seq_len`) of a recurrent model, and the window of a
+    self-attention model, which reads no further back than its window (so
+    a larger cap is refused).
+    """
+    window = max_length_of(source.model)  # None for a recurrent model
+    if window is None:
+        return options.max_prompt_tokens or (
+            DEFAULT_PROMPT_WINDOWS * source.config.options.seq_len
+        )
+    if options.max_prompt_tokens is None:
+        return window
+    if options.max_prompt_tokens > window:
+        raise ValueError(
+            "Argument `max_prompt_tokens` must be at most the window of this "
+            f"self-attention language model, {window} tokens (--seq-len): it "
+            "reads no further back. Received: "
+            f"max_prompt_tokens={options.max_prompt_tokens}"
+        )
+    return options.max_prompt_tokens
+
+
+def read_prompts(tokenizer, texts, max_tokens):
+    """Prompts as `kerasseq generate` reads them (see the module docstring),
+    each cut to its last `max_tokens` tokens.
+
+    Returns:
+        `(ids, lengths, truncated)`: int32 `(batch, time >= 2)`, right-padded;
+        int32 `(batch,)`, the tokens kept, each >= 1; bool `(batch,)`,
+        whether a prompt had more than `max_tokens` tokens.
+    """
     texts = tf.where(texts == "", "\n", texts)
-    ids, lengths = encode_texts(tokenizer, texts, min_length=2)
-    return read_empty_as_oov(ids), tf.maximum(lengths, 1)
+    ids, lengths = encode_texts(tokenizer, texts, max_tokens, min_length=2,
+                                keep="last")
+    kept = tf.minimum(lengths, max_tokens)
+    return read_empty_as_oov(ids), tf.maximum(kept, 1), lengths > max_tokens
 
 
 def generate_ids(generator, sampler, ids, lengths, max_new_tokens,
@@ -116,11 +167,11 @@ class LanguageModelExporter(Exporter):
         sampler = make_sampler(options)
         tokenizer = source.tokenizer
         limit = options.max_new_tokens or DEFAULT_MAX_NEW_TOKENS
+        prompt_limit = max_prompt_tokens(source, options)
         prefix = "" if tokenizer.level == "char" else " "
 
-        text = tf.TensorSpec([None], tf.string, name="text")
         signature = [
-            text,
+            TEXT_SPEC,
             tf.TensorSpec([], tf.int32, name="max_new_tokens"),
             tf.TensorSpec([], tf.float32, name="temperature"),
         ]
@@ -140,7 +191,9 @@ class LanguageModelExporter(Exporter):
             tf.debugging.assert_non_negative(
                 max_new_tokens, message="`max_new_tokens` must be >= 0"
             )
-            ids, lengths = read_prompts(tokenizer, text)
+            ids, lengths, truncated = read_prompts(
+                tokenizer, text_vector(text), prompt_limit
+            )
             new_ids = generate_ids(
                 generator, sampler, ids, lengths, max_new_tokens, temperature,
                 limit,
@@ -148,13 +201,14 @@ class LanguageModelExporter(Exporter):
             return {
                 "text": prefix + tokenizer.decode_tensor(new_ids),
                 "token_ids": new_ids,
+                "truncated": truncated,
             }
 
         def generate_default(text):
             return generate(text, tf.constant(limit), tf.constant(1.0))
 
         return {
-            "serving_default": (generate_default, [text]),
+            "serving_default": (generate_default, [TEXT_SPEC]),
             "generate": (generate, signature),
         }
 
@@ -181,11 +235,16 @@ class LanguageModelExporter(Exporter):
                 *states,
             ],
             "states": states,
+            "never_emit_ids": list(NEVER_EMIT_IDS),
+            "max_prompt_tokens": max_prompt_tokens(source, options),
             "usage": step.start + "; for each prompt token, "
             "then for each chosen token: run with that token and the "
             "states, keep the returned states for the next call and pick "
-            "the next token from logits. An empty prompt starts from the "
-            "newline token at char level, else from oov_id.",
+            "the next token from logits, never an id of never_emit_ids "
+            "(padding and oov). An empty prompt starts from the "
+            "newline token at char level, else from oov_id. The SavedModel "
+            "reads only the last max_prompt_tokens tokens of a prompt; feed "
+            "the same to get its continuation.",
         }
 
     def sample_inputs(self, source, options):

@@ -16,6 +16,10 @@ SavedModel, signature `serving_default`:
   the trained `max_length` (it is cut to its first `max_length`; `kerasseq
   translate` reads it whole).
 
+`text` follows the rule of every kerasseq text signature
+(`text_graph.text_vector`): a string vector `(batch,)`, a scalar read as a
+batch of one; rank 2 or more raises `InvalidArgumentError`.
+
 The decoding, beam search (width and length penalty of the model's
 `--beam` and `--length-penalty` unless `--beam-width` is given) or greedy,
 is chosen at export; it runs the samplers of `kerasseq translate` on the
@@ -55,11 +59,13 @@ from kerasseq.export.exporter import Exporter
 from kerasseq.export.exporter import register_exporter
 from kerasseq.export.exporter import sample_ids
 from kerasseq.export.step_models import Seq2SeqSteps
-from kerasseq.export.text_graph import encode_texts
+from kerasseq.export.text_graph import TEXT_SPEC
 from kerasseq.export.text_graph import clean_ids
+from kerasseq.export.text_graph import encode_texts
 from kerasseq.export.text_graph import read_empty_as_oov
-from kerasseq.export.while_loop import while_loop_recurrence
+from kerasseq.export.text_graph import text_vector
 from kerasseq.export.verify import softmax
+from kerasseq.export.while_loop import while_loop_recurrence
 from kerasseq.jobs.seq2seq import SOURCE_VOCABULARY_FILE
 from kerasseq.jobs.seq2seq import TARGET_VOCABULARY_FILE
 from kerasseq.jobs.seq2seq import beam_sampler
@@ -147,7 +153,7 @@ class Seq2SeqExporter(Exporter):
         max_length = source.config.options.max_length
 
         def translate(text):
-            ids, lengths = encode_texts(source.tokenizer, text, max_length)
+            ids, lengths = encode_texts(source.tokenizer, text_vector(text), max_length)
             # A text without tokens is decoded from one [UNK] (the model
             # needs a source position) and its output then dropped.
             result = decoder.decode_tensors(read_empty_as_oov(ids), sampler, steps)
@@ -163,8 +169,7 @@ class Seq2SeqExporter(Exporter):
                 "truncated": lengths > max_length,
             }
 
-        signature = [tf.TensorSpec([None], tf.string, name="text")]
-        return {"serving_default": (translate, signature)}
+        return {"serving_default": (translate, [TEXT_SPEC])}
 
     def tflite_graphs(self, source, options):
         steps = Seq2SeqSteps(source.model)

@@ -4,31 +4,68 @@ Encoding calls `Tokenizer.encode` (its `tf.strings` split and its
 `StringLookup`) inside the traced graph, so an exported model tokenizes
 exactly as training did. Invalid UTF-8 becomes U+FFFD and so `[UNK]`, as in
 the tokenizer.
+
+Every SavedModel signature that reads text takes it the same way
+(`TEXT_SPEC`, `text_vector`): `text` is a string vector `(batch,)`; a
+scalar string is a batch of one (the outputs then have batch 1); a tensor
+of rank 2 or more is refused with an `InvalidArgumentError` that says so.
 """
 
 import tensorflow as tf
 
+from kerasseq.layers import validation
 from kerasseq.text.tokenizer import OOV_ID
 from kerasseq.text.tokenizer import PAD_ID
 
+#: The input `text` of every exported text signature. Its rank is left
+#: undeclared: a loaded signature (and TF Serving) runs on whatever rank a
+#: caller feeds, and with a declared `[None]` TensorFlow's graph optimizer
+#: takes the rank as 1, folds the check of `text_vector` away and removes
+#: the reshape of a scalar. The check is what enforces the shape.
+TEXT_SPEC = tf.TensorSpec(None, tf.string, name="text")
+TEXT_RANK_MESSAGE = (
+    "`text` must be a string vector of shape (batch,) or a scalar; "
+    "received rank {}"
+)
 
-def encode_texts(tokenizer, texts, max_length=None, min_length=1):
+
+def text_vector(text):
+    """The `text` input of a signature as a vector `(batch,)`.
+
+    A scalar becomes a batch of one. Rank 2 or more raises
+    `tf.errors.InvalidArgumentError` when the graph runs (the message names
+    the expected shape and the rank received): the check is in the graph,
+    since the rank is known only then (`TEXT_SPEC`).
+    """
+    rank = tf.rank(text)
+    check = tf.debugging.Assert(
+        rank <= 1, [tf.strings.format(TEXT_RANK_MESSAGE, rank)]
+    )
+    with tf.control_dependencies([check]):
+        return tf.reshape(text, [-1])  # (batch,)
+
+
+def encode_texts(tokenizer, texts, max_length=None, min_length=1, keep="first"):
     """Ids of a batch of strings, right-padded with `PAD_ID`.
 
     Args:
         tokenizer: A `kerasseq.text.Tokenizer`.
         texts: `tf.string` `(batch,)`.
-        max_length: Keep at most the first `max_length` tokens.
+        max_length: Keep at most `max_length` tokens of each text.
         min_length: Pad to at least this many columns.
+        keep: Which tokens a text longer than `max_length` keeps: the
+            `"first"` ones (an input to classify or translate) or the
+            `"last"` ones (a prompt, continued from its end).
 
     Returns:
         `(ids, lengths)`: int32 `(batch, max(min_length, longest kept))` and
         int32 `(batch,)`, the token count of each text before cutting.
     """
+    validation.check_choice("keep", keep, ("first", "last"))
     ids = tokenizer.encode(texts)  # ragged (batch, None)
     lengths = tf.cast(ids.row_lengths(), tf.int32)
     if max_length is not None:
-        ids = ids[:, :max_length]
+        ids = ids[:, :max_length] if keep == "first" else ids[:, -max_length:]
     ids = ids.to_tensor(default_value=PAD_ID)  # (batch, longest)
     missing = tf.maximum(min_length - tf.shape(ids)[1], 0)
     return tf.pad(ids, [[0, 0], [0, missing]]), lengths

@@ -13,12 +13,12 @@ from kerasseq.jobs.base import Job
 from kerasseq.jobs.base import PreparedData
 from kerasseq.jobs.base import register_job
 from kerasseq.layers import DeepRNN
+from kerasseq.metrics import copied_symbol_accuracy
 from kerasseq.tasks import ADDING_BASELINE_MSE
 from kerasseq.tasks import COPY_VOCAB_SIZE
 from kerasseq.tasks import adding_dataset
 from kerasseq.tasks import copying_baseline_loss
 from kerasseq.tasks import copying_dataset
-from kerasseq.tasks.copying import COPY_SYMBOLS
 
 #: Seed offsets of the validation and test streams: disjoint from training.
 VALIDATION_SEED_OFFSET = 1_000_003
@@ -49,16 +49,6 @@ def recurrent_stack(model_config, return_sequences, name="recurrent"):
         cell_kwargs=model_config.cell_options,
         name=name,
     )
-
-
-@keras.saving.register_keras_serializable(package="kerasseq")
-def copied_symbol_accuracy(y_true, y_pred):
-    """Accuracy on the last 10 steps: the symbols the model must copy."""
-    y_true = keras.ops.cast(y_true[:, -COPY_SYMBOLS:], "int32")
-    predicted = keras.ops.cast(
-        keras.ops.argmax(y_pred[:, -COPY_SYMBOLS:], axis=-1), "int32"
-    )
-    return keras.ops.mean(keras.ops.cast(predicted == y_true, "float32"))
 
 
 class _DelayJob(Job):

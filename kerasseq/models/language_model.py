@@ -24,6 +24,14 @@ from kerasseq.layers.time_loop import run_recurrence
 from kerasseq.models.self_attention_stack import is_self_attention
 from kerasseq.models.self_attention_stack import max_length_of
 from kerasseq.models.self_attention_stack import self_attention_stack
+from kerasseq.samplers.sampler import never_emit
+from kerasseq.text.tokenizer import OOV_ID
+from kerasseq.text.tokenizer import PAD_ID
+
+#: Ids a language model never generates: padding and `[UNK]`. (Character
+#: and word vocabularies have no other special entries; `[START]` and
+#: `[END]` belong to translation targets.)
+NEVER_EMIT_IDS = (PAD_ID, OOV_ID)
 
 
 def build_language_model(vocabulary_size, model_config, embeddings=None,
@@ -161,7 +169,8 @@ class StatefulGenerator:
         (default: all `P`).
 
         Returns:
-            `(next_fn, states, last_tokens)`: the step function, the states
+            `(next_fn, states, last_tokens)`: the step function (its logits
+            never let a sampler pick an id of `NEVER_EMIT_IDS`), the states
             after the prompts, and the last token of each prompt, the
             sampler's first input.
         """
@@ -177,6 +186,7 @@ class StatefulGenerator:
         def next_fn(tokens, states):
             return self.step(tokens, states, kernels)
 
+        next_fn = never_emit(next_fn, NEVER_EMIT_IDS)
         return next_fn, states, last_tokens(prompt_ids, lengths)
 
 
@@ -258,7 +268,8 @@ class WindowedGenerator:
         """`(next_fn, state, last_tokens)`, as `StatefulGenerator.start`."""
         context_lengths = None if lengths is None else lengths - 1
         state = self.initial_state(prompt_ids[:, :-1], context_lengths)
-        return self.step, state, last_tokens(prompt_ids, lengths)
+        next_fn = never_emit(self.step, NEVER_EMIT_IDS)
+        return next_fn, state, last_tokens(prompt_ids, lengths)
 
 
 def language_model_generator(model):
@@ -276,6 +287,7 @@ def generate_ids(model, prompt_ids, max_new_tokens, sampler, end_token_id=None):
     self-attention model rereads a sliding window of its last `max_length`
     tokens at every step (`WindowedGenerator`), so prompts and
     continuations may be longer than `max_length`.
+    Padding and `[UNK]` (`NEVER_EMIT_IDS`) are never generated.
 
     Args:
         model: A model from `build_language_model`.

@@ -40,8 +40,8 @@ from kerasseq.layers import attention_names
 from kerasseq.layers import get_attention
 from kerasseq.layers import get_recurrent_layer
 from kerasseq.layers import validation
-from kerasseq.layers.attention import mask_value
 from kerasseq.models.language_model import compiled
+from kerasseq.samplers.sampler import never_emit
 from kerasseq.text.tokenizer import PAD_ID
 
 #: The choices of `--attention`.
@@ -455,11 +455,6 @@ class Seq2SeqDecoder:
             "decoder": [list(s) for s in states],
         }
 
-    def _banned_columns(self, vocabulary_size):
-        banned = np.zeros((vocabulary_size,), bool)
-        banned[[PAD_ID, self.start_id]] = True
-        return banned
-
     def decode_tensors(self, source, sampler, max_length):
         """The traceable body of `decode`: tensors in and out, no compiling.
 
@@ -476,12 +471,10 @@ class Seq2SeqDecoder:
         state = self.initial_state(source)
 
         def next_fn(tokens, state):
-            logits, state, weights = self.parts.step(tokens, state, kernels)
-            # Padding and [START] are never targets: never emit them.
-            banned = ops.convert_to_tensor(self._banned_columns(logits.shape[-1]))
-            fill = ops.convert_to_tensor(mask_value(logits.dtype), logits.dtype)
-            return ops.where(banned, fill, logits), state, weights
+            return self.parts.step(tokens, state, kernels)  # logits, state, weights
 
+        # Padding and [START] are never targets: never emit them.
+        next_fn = never_emit(next_fn, [PAD_ID, self.start_id])
         start = ops.full((ops.shape(source)[0],), self.start_id, "int32")
         return sampler(next_fn, start, state, max_length,
                        end_token_id=self.end_id, pad_token_id=PAD_ID)

@@ -11,6 +11,7 @@ from kerasseq.samplers.greedy_sampler import GreedySampler
 from kerasseq.samplers.random_sampler import RandomSampler
 from kerasseq.samplers.sampler import Sampler
 from kerasseq.samplers.sampler import get_sampler
+from kerasseq.samplers.sampler import never_emit
 from kerasseq.samplers.sampler import register_sampler
 from kerasseq.samplers.sampler import sampler_names
 from kerasseq.samplers.top_k_sampler import TopKSampler

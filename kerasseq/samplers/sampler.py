@@ -25,8 +25,10 @@ with `max_length` a Python int:
 import numbers
 
 import keras
+import numpy as np
 from keras import ops
 
+from kerasseq.layers.attention import mask_value
 from kerasseq.layers.validation import check_choice
 from kerasseq.layers.validation import check_positive_int
 from kerasseq.layers.validation import check_seed
@@ -105,6 +107,43 @@ def check_token_id(name, value):
         name, value, lambda v: v >= 0, "a non-negative integer token id",
         kind=numbers.Integral,
     )
+
+
+def never_emit(next_fn, token_ids):
+    """`next_fn` whose logits never let a sampler pick one of `token_ids`.
+
+    The logits of `token_ids` become the lowest finite value of their dtype
+    (`mask_value`), so their probability is 0 under any temperature: greedy,
+    random, top-k, top-p and beam search all skip them, as long as one other
+    token remains. Language models use it for padding and `[UNK]`, Seq2Seq
+    decoding for padding and `[START]`.
+
+    Args:
+        next_fn: A step function `next_fn(tokens, state)` (see `Sampler`).
+        token_ids: Ids that must never be emitted.
+
+    Returns:
+        A step function with the same outputs but the masked logits.
+
+    Example:
+
+    >>> def next_fn(tokens, state):  # always favours token 0
+    ...     return keras.ops.one_hot(keras.ops.zeros_like(tokens), 4) * 9.0, state
+    >>> out = GreedySampler()(never_emit(next_fn, [0, 1]), np.zeros(2), None, 3)
+    >>> np.asarray(out["tokens"])  # (batch, max_length): 2, the best allowed
+    array([[2, 2, 2],
+           [2, 2, 2]], dtype=int32)
+    """
+    token_ids = sorted(set(int(i) for i in token_ids))
+
+    def masked_next_fn(tokens, state):
+        logits, *rest = next_fn(tokens, state)
+        banned = np.zeros((logits.shape[-1],), bool)  # (vocab,)
+        banned[token_ids] = True
+        fill = ops.convert_to_tensor(mask_value(logits.dtype), logits.dtype)
+        return (ops.where(banned, fill, logits), *rest)
+
+    return masked_next_fn
 
 
 def length_penalty_factor(lengths, alpha):

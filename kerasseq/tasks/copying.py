@@ -12,10 +12,11 @@ import math
 
 import tensorflow as tf
 
+from kerasseq.metrics.copying import COPY_SYMBOLS
 from kerasseq.tasks import generation
 
-#: Symbols to remember, categories, and the token ids of blank and delimiter.
-COPY_SYMBOLS = 10
+#: Categories, and the token ids of blank and delimiter (`COPY_SYMBOLS`, the
+#: symbols to remember, is shared with the task's metric).
 COPY_CATEGORIES = 8
 BLANK = 0
 DELIMITER = 9

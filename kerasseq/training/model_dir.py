@@ -17,6 +17,7 @@ into place, so a crash never leaves a file that loads wrongly.
 import contextlib
 import json
 import os
+import re
 import shutil
 import tempfile
 
@@ -98,10 +99,43 @@ def load_model(model_dir):
     try:
         return keras.saving.load_model(path)
     except Exception as error:  # zip, h5 and Keras errors alike
+        name = unregistered_kerasseq_object(error)
+        if name is not None:
+            from kerasseq.version import __version__
+
+            raise ModelDirError(
+                f"{path} uses the kerasseq object {name!r}, which is not "
+                "registered with Keras. Keras finds kerasseq's classes only "
+                "after `import kerasseq`, and this kerasseq "
+                f"({__version__}) registers no object of that name: the file "
+                "may come from another kerasseq version."
+            ) from None
         raise ModelDirError(
             f"{path} is corrupt or truncated and cannot be loaded "
             f"({type(error).__name__}: {str(error).splitlines()[0][:200]})."
         ) from None
+
+
+#: Keras's error for an object it cannot find, and its name.
+_NOT_LOCATED = re.compile(r"Could not locate (?:class|function) '([^']+)'")
+
+
+def unregistered_kerasseq_object(error):
+    """The name of the kerasseq object a failed `keras.saving.load_model`
+    could not find (`'kerasseq>LSTM'`, `'kerasseq>copied_symbol_accuracy'`),
+    or None when `error` is about something else."""
+    message = str(error)
+    match = _NOT_LOCATED.search(message)
+    if match is None:
+        return None
+    name = match.group(1)
+    if name.startswith("kerasseq>"):  # a function: its registered name
+        return name
+    # A class: Keras names it by class name; its config, in the message,
+    # has the registered name.
+    if f"'registered_name': 'kerasseq>{name}'" in message:
+        return f"kerasseq>{name}"
+    return None
 
 
 def _not_a_model(model_dir):

@@ -33,6 +33,15 @@ def spread_weights(model, seed=0, scale=0.6):
     )
 
 
+def favour_padding_and_unknown(model):
+    """Ids 0 (padding) and 1 ([UNK]) become by far the most likely next
+    tokens of a language model, through the bias of its logits layer."""
+    layer = model.get_layer("logits")
+    kernel, bias = layer.get_weights()
+    bias[0], bias[1] = 40.0, 30.0
+    layer.set_weights([kernel, bias])
+
+
 def language_model(cell, units=8, layers=2, level="char", embedding_dim=6,
                    seq_len=100):
     """An untrained language model (`TrainedModel`) on `TEXT`; `seq_len`

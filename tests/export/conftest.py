@@ -21,6 +21,7 @@ from tests.jobs.test_seq2seq import write_digit_pairs
 #: least 1024 values), small enough to train in a few seconds.
 UNITS = 24
 MAX_TOKENS = 16
+MAX_PROMPT_TOKENS = 30
 MAX_LENGTH = 12
 
 
@@ -92,7 +93,8 @@ def cli_export(model_dir, out, *arguments):
 def exported_lm(trained_lm, tmp_path_factory):
     out = tmp_path_factory.mktemp("lm_export")
     status, report = cli_export(trained_lm, out, "--quantize", "dynamic",
-                                "--max-tokens", str(MAX_TOKENS))
+                                "--max-tokens", str(MAX_TOKENS),
+                                "--max-prompt-tokens", str(MAX_PROMPT_TOKENS))
     assert status == 0
     return out, report
 

@@ -18,6 +18,7 @@ from kerasseq.export.verify import softmax
 from kerasseq.text.tokenizer import Tokenizer
 from tests.export.checks import assert_builtin_only
 from tests.export.conftest import MAX_LENGTH
+from tests.export.conftest import MAX_PROMPT_TOKENS
 from tests.export.conftest import UNITS
 
 #: Largest |probability difference| accepted between the int8-weight and
@@ -64,6 +65,8 @@ def test_cli_writes_both_formats_with_app_files_and_reports(
         assert info["max_length"] == MAX_LENGTH
     else:
         assert [s["name"] for s in info["states"]] == ["state_0_0", "state_0_1"]
+        assert info["never_emit_ids"] == [0, 1]
+        assert info["max_prompt_tokens"] == MAX_PROMPT_TOKENS  # --max-prompt-tokens
 
 
 def test_cli_writes_the_seq2seq_graphs_vocabularies_and_info(
@@ -220,6 +223,7 @@ def write_config(directory, job):
         (["export", "{copy}", "--format", "saved_model", "--quantize", "dynamic"],
          "--quantize applies to the TFLite export"),
         (["export", "{copy}", "--max-tokens", "0"], "`max_new_tokens`"),
+        (["export", "{copy}", "--max-prompt-tokens", "0"], "`max_prompt_tokens`"),
         (["export", "{copy}", "--decode", "greedy", "--beam-width", "2"],
          "`beam_width` applies to decode='beam'"),
         (["export", "{copy}", "--beam-width", "0"], "`beam_width`"),

@@ -27,14 +27,22 @@ def export(source, out, formats=None, **options):
                           print_fn=lambda line: None)
 
 
-def tflite_greedy(model, prompt_ids, count):
+def never_emit_ids(export_dir):
+    info = json.loads((export_dir / "tflite" / "model_info.json").read_text())
+    return info["never_emit_ids"]
+
+
+def tflite_greedy(model, prompt_ids, count, never_emit):
     """Streaming greedy decoding with the single-step TFLite model, as an
-    app does it: the states go back in at every call."""
+    app does it (model_info.json's usage): the states go back in at every
+    call, and the ids of `never_emit` are never picked."""
     states = model.zero_inputs(exclude=("token",))  # float states, or a token window
     logits, token, new = [], None, []
     for token in list(prompt_ids) + [None] * count:
         if token is None:
-            token = int(np.argmax(logits[-1]))
+            allowed = logits[-1].copy()
+            allowed[never_emit] = -np.inf
+            token = int(np.argmax(allowed))
             new.append(token)
             if len(new) == count:
                 break
@@ -71,7 +79,8 @@ def test_language_model_exports_agree_with_keras(cell, level, tmp_path):
 
     path = tmp_path / "tflite" / "model.tflite"
     assert_builtin_only_no_loop(path)
-    tokens, step_logits = tflite_greedy(TFLiteModel(str(path)), prompt_ids, NEW_TOKENS)
+    tokens, step_logits = tflite_greedy(TFLiteModel(str(path)), prompt_ids, NEW_TOKENS,
+                                        never_emit_ids(tmp_path))
     assert tokens == expected
     # Every step's logits against the Keras model over the whole sequence.
     sequence = np.array([prompt_ids + expected[:-1]], np.int32)
@@ -156,7 +165,8 @@ def test_self_attention_language_model_exports_agree(tmp_path):
     model = TFLiteModel(str(path))
     assert set(model.input_shapes()) == {"token", "window", "count"}
     for prompt, want in zip(prompts, expected):
-        tokens, _ = tflite_greedy(model, source.tokenizer.encode_one(prompt), NEW_TOKENS)
+        tokens, _ = tflite_greedy(model, source.tokenizer.encode_one(prompt), NEW_TOKENS,
+                                  never_emit_ids(tmp_path))
         assert tokens == want
     assert report["tflite"]["float32"]["max_abs_difference_vs_keras"] < TOLERANCE
     info = json.loads((tmp_path / "tflite" / "model_info.json").read_text())

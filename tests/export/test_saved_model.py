@@ -65,7 +65,8 @@ def test_saved_model_cli_shows_the_signatures(exported_lm, tmp_path):
     for expected in ("signature_def['serving_default']", "signature_def['generate']",
                      "inputs['text']", "inputs['max_new_tokens']",
                      "inputs['temperature']", "outputs['text']",
-                     "outputs['token_ids']", "dtype: DT_STRING"):
+                     "outputs['token_ids']", "outputs['truncated']",
+                     "dtype: DT_STRING"):
         assert expected in shown
 
 

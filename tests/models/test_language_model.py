@@ -11,6 +11,7 @@ from kerasseq.models import generate_ids
 from kerasseq.samplers import get_sampler
 from kerasseq.training import trainer
 from kerasseq.training.config import ModelConfig
+from tests.export.builders import favour_padding_and_unknown
 
 
 @pytest.mark.parametrize("cell", ["simple_rnn", "lstm", "gru"])
@@ -23,12 +24,48 @@ def test_greedy_generation_with_carried_state_equals_rereading_the_prefix(cell):
     model.set_weights([rng.standard_normal(w.shape) for w in model.get_weights()])
     prompt = np.array([[5, 9, 2], [7, 7, 1]])
     got = np.asarray(generate_ids(model, prompt, 6, get_sampler("greedy")))
-    # Reference: the whole prefix through the full model at every step.
+    # Reference: the whole prefix through the full model at every step, the
+    # best token that is not padding (0) or [UNK] (1).
     sequence = prompt.copy()
     for _ in range(6):
         logits = model.predict(sequence, verbose=0)[:, -1]
-        sequence = np.concatenate([sequence, logits.argmax(-1)[:, None]], axis=1)
+        best = 2 + logits[:, 2:].argmax(-1)
+        sequence = np.concatenate([sequence, best[:, None]], axis=1)
     np.testing.assert_array_equal(got, sequence[:, 3:])
+
+
+@pytest.mark.parametrize("cell", ["gru", "self_attention"])
+@pytest.mark.parametrize(
+    "sampler",
+    [get_sampler("greedy"), get_sampler("random", seed=1),
+     get_sampler("random", temperature=3.0, seed=2),
+     get_sampler("top_k", k=4, seed=3), get_sampler("top_p", p=1.0, seed=4)],
+    ids=["greedy", "random", "random_hot", "top_k", "top_p"],
+)
+def test_padding_and_unknown_are_never_generated(cell, sampler):
+    model = build_language_model(
+        9, ModelConfig(cell=cell, units=8, embedding_dim=4), max_length=5
+    )
+    favour_padding_and_unknown(model)
+    prompt = np.array([[3, 4, 1, 5], [2, 2, 2, 2]])
+    logits = np.asarray(model(prompt))[:, -1]
+    assert (logits.argmax(-1) <= 1).all()  # the model does favour them
+    got = np.asarray(generate_ids(model, prompt, 8, sampler))
+    assert got.shape == (2, 8) and got.min() >= 2
+
+
+def test_generate_text_never_writes_unknown(tmp_path):
+    from kerasseq.models.language_model import generate_text
+    from kerasseq.text.tokenizer import Tokenizer
+
+    tokenizer = Tokenizer.fit(["to be or not"], level="char")
+    model = build_language_model(
+        tokenizer.vocabulary_size, ModelConfig(cell="lstm", units=8, embedding_dim=4)
+    )
+    favour_padding_and_unknown(model)
+    for sampler in ("greedy", "random"):
+        text = generate_text(model, tokenizer, "to be", 20, sampler=sampler, seed=0)
+        assert len(text) == 20 and set(text) <= set("to be or not")
 
 
 def test_one_token_prompt_and_bad_prompts():

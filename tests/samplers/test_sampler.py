@@ -159,3 +159,35 @@ def test_the_loop_traces_with_an_unknown_batch_size():
         assert tuple(out["tokens"].shape) == (batch, 6)
         assert tuple(out["aux"].shape) == (batch, 6, 2)
     assert generate.experimental_get_tracing_count() == 1
+
+
+@pytest.mark.parametrize("sampler", CONFIGURED, ids=lambda s: type(s).__name__)
+def test_never_emit_skips_the_banned_ids_even_when_they_dominate(sampler):
+    # A Markov chain whose most likely next tokens are always 0 and 1.
+    rng = np.random.default_rng(0)
+    table = rng.standard_normal((6, 6))
+    table[:, 0] += 30.0
+    table[:, 1] += 20.0
+    next_fn = samplers.never_emit(markov_next_fn(table), [0, 1])
+    out = sampler(next_fn, np.array([2, 3, 4, 5] * 8), None, max_length=12)
+    tokens = np.asarray(out["tokens"])
+    assert tokens.min() >= 2
+    if isinstance(sampler, samplers.GreedySampler):
+        # Reference: the best of tokens 2..5 after each token.
+        expected, token = [], np.array([2, 3, 4, 5] * 8)
+        for _ in range(12):
+            token = 2 + table[token, 2:].argmax(axis=-1)
+            expected.append(token)
+        np.testing.assert_array_equal(tokens, np.stack(expected, axis=1))
+
+
+def test_never_emit_passes_state_and_aux_through():
+    def next_fn(tokens, state):
+        logits = keras.ops.one_hot(keras.ops.zeros_like(tokens), 4) * 9.0
+        return logits, state + 1, keras.ops.cast(tokens, "float32")[:, None]
+
+    logits, state, aux = samplers.never_emit(next_fn, [0])(np.array([2, 3]), 5)
+    assert np.asarray(logits)[:, 0].max() == np.finfo(np.float32).min
+    np.testing.assert_array_equal(np.asarray(logits)[:, 1:], 0.0)
+    assert int(state) == 6
+    np.testing.assert_array_equal(np.asarray(aux), [[2.0], [3.0]])
