@@ -162,7 +162,9 @@ def _add_export_parser(commands):
     export.add_argument("model_dir")
     export.add_argument(
         "--format", action="append", choices=FORMATS,
-        help="saved_model or tflite; repeat for both (default: both)",
+        help="saved_model, tflite or saved_model_ids (a SavedModel on token "
+        "ids, no string op, for the TensorFlow.js converter); repeat for "
+        "several (default: saved_model and tflite)",
     )
     export.add_argument(
         "--quantize", choices=QUANTIZATIONS,

@@ -88,6 +88,40 @@ class ClassifierExporter(Exporter):
 
         return {"serving_default": (classify, [TEXT_SPEC])}
 
+    def ids_endpoints(self, source, options):
+        length = source.config.options.max_length
+        vocabulary_size = source.tokenizer.vocabulary_size
+
+        def classify(tokens):
+            ids = clean_ids(tokens, length, vocabulary_size)
+            return {
+                "probabilities": self.probabilities(source, ids),
+                "truncated": tf.reduce_sum(
+                    tf.cast(tokens != PAD_ID, tf.int32), axis=1) > length,
+            }
+
+        signature = [tf.TensorSpec([None, None], tf.int32, name="tokens")]
+        return {"serving_default": (classify, signature)}
+
+    def ids_info(self, source, options):
+        return {"serving_default": {
+            "inputs": [{
+                "name": "tokens", "dtype": "int32", "shape": [-1, -1],
+                "description": "token ids, a batch right-padded with pad_id; "
+                "only the first max_length tokens are read; ids outside the "
+                "vocabulary and a row of padding only are read as oov_id",
+            }],
+            "outputs": [
+                {"name": "probabilities", "dtype": "float32",
+                 "shape": [-1, len(source.class_names)],
+                 "description": "probability of each class, in class_names order"},
+                {"name": "truncated", "dtype": "bool", "shape": [-1],
+                 "description": "whether the row had more than max_length ids"},
+            ],
+            "class_names": list(source.class_names),
+            "max_length": source.config.options.max_length,
+        }}
+
     def tflite_graphs(self, source, options):
         length = self.max_length(source, options)
         vocabulary_size = source.tokenizer.vocabulary_size

@@ -38,6 +38,9 @@ from kerasseq.text.subword import model_file_for
 from kerasseq.text.tokenizer import load_tokenizer
 
 SAVED_MODEL_DIR = "saved_model"
+#: The SavedModel on token ids (`--format saved_model_ids`), for converters
+#: that cannot run string ops (TensorFlow.js).
+SAVED_MODEL_IDS_DIR = "saved_model_ids"
 TFLITE_DIR = "tflite"
 #: The file of a TFLite graph and variant: `model.tflite`,
 #: `model_dynamic.tflite`.
@@ -46,7 +49,9 @@ VARIANT_SUFFIXES = {"float32": "", "dynamic_range_int8": "_dynamic"}
 MODEL_INFO_FILE = "model_info.json"
 #: Class names, one a line in output order, escaped as `vocabulary.txt`.
 LABELS_TEXT_FILE = "labels.txt"
-FORMATS = ("saved_model", "tflite")
+FORMATS = ("saved_model", "tflite", "saved_model_ids")
+#: What `kerasseq export` writes when no `--format` is given.
+DEFAULT_FORMATS = ("saved_model", "tflite")
 QUANTIZATIONS = ("dynamic",)
 #: Decodings of a Seq2Seq SavedModel.
 DECODINGS = ("beam", "greedy")
@@ -184,6 +189,17 @@ class Exporter:
         (`model` for a single graph: `model.tflite`)."""
         raise NotImplementedError
 
+    def ids_endpoints(self, source, options):
+        """`{name: (function, input_signature)}` of the SavedModel on token
+        ids (`saved_model_ids`): the serving endpoints with the text replaced
+        by ids, so that the graph has no string op."""
+        raise NotImplementedError
+
+    def ids_info(self, source, options):
+        """`{signature name: {"inputs": [...], "outputs": [...]}}` of the
+        SavedModel on ids, for its `model_info.json`."""
+        raise NotImplementedError
+
     def tflite_info(self, source, options):
         """The model-specific part of `model_info.json`."""
         raise NotImplementedError
@@ -211,6 +227,16 @@ class Exporter:
             track=lookup_tables(source.tokenizer)
             + lookup_tables(source.target_tokenizer),
         )
+        return {"bytes": directory_size(directory)}
+
+    def write_ids_saved_model(self, source, directory, options):
+        """Writes the SavedModel on ids, its vocabulary files and
+        `model_info.json` into the (new) `directory`."""
+        saved_model.write(directory, self.ids_endpoints(source, options), source.model)
+        self.write_app_files(source, directory, {
+            "format": "saved_model",
+            "signatures": self.ids_info(source, options),
+        })
         return {"bytes": directory_size(directory)}
 
     def write_tflite(self, source, directory, options):
@@ -258,19 +284,18 @@ class Exporter:
                 f"the float TFLite model differs from the Keras model by "
                 f"{parity:.3g} (tolerance {PARITY_TOLERANCE}); not exported."
             )
-        self.write_app_files(source, directory, options, files)
-        return report
-
-    def write_app_files(self, source, directory, options, files):
-        """The vocabulary files, `labels.txt` (classifiers) and
-        `model_info.json` beside the models."""
-        info = {
-            "format_version": 1,
-            "job": source.job,
+        self.write_app_files(source, directory, {
             "files": files,
             "signature": tflite.SIGNATURE_KEY,
             **self.tflite_info(source, options),
-        }
+        })
+        return report
+
+    def write_app_files(self, source, directory, model_info):
+        """The vocabulary files, `labels.txt` (classifiers) and
+        `model_info.json` (`model_info`, the vocabularies and the
+        tokenizer's steps) beside the models."""
+        info = {"format_version": 1, "job": source.job, **model_info}
         for prefix, tokenizer in vocabulary_files(source).items():
             text_file = prefix + vocabulary.TEXT_FILE
             json_file = prefix + VOCABULARY_FILE

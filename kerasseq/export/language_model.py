@@ -55,7 +55,9 @@ from kerasseq.export.exporter import register_exporter
 from kerasseq.export.exporter import sample_ids
 from kerasseq.export.step_models import language_model_step
 from kerasseq.export.text_graph import TEXT_SPEC
+from kerasseq.export.text_graph import clean_ids
 from kerasseq.export.text_graph import encode_texts
+from kerasseq.export.text_graph import last_ids
 from kerasseq.export.text_graph import read_empty_as_oov
 from kerasseq.export.text_graph import text_vector
 from kerasseq.export.verify import softmax
@@ -116,6 +118,22 @@ def read_prompts(tokenizer, texts, max_tokens):
                                 keep="last")
     kept = tf.minimum(lengths, max_tokens)
     return read_empty_as_oov(ids), tf.maximum(kept, 1), lengths > max_tokens
+
+
+def check_request(max_new_tokens, temperature, limit):
+    """Graph assertions on a generation request's scalar inputs: each
+    raises `InvalidArgumentError` naming the input."""
+    tf.debugging.assert_greater(
+        temperature, 0.0, message="`temperature` must be > 0"
+    )
+    tf.debugging.assert_less_equal(
+        max_new_tokens, limit,
+        message=f"`max_new_tokens` must be at most {limit} (the "
+        "export's --max-tokens)",
+    )
+    tf.debugging.assert_non_negative(
+        max_new_tokens, message="`max_new_tokens` must be >= 0"
+    )
 
 
 def generate_ids(generator, sampler, ids, lengths, max_new_tokens,
@@ -180,17 +198,7 @@ class LanguageModelExporter(Exporter):
         # recurrent matrices) are stored once.
         @tf.function(input_signature=signature, autograph=False)
         def generate(text, max_new_tokens, temperature):
-            tf.debugging.assert_greater(
-                temperature, 0.0, message="`temperature` must be > 0"
-            )
-            tf.debugging.assert_less_equal(
-                max_new_tokens, limit,
-                message=f"`max_new_tokens` must be at most {limit} (the "
-                "export's --max-tokens)",
-            )
-            tf.debugging.assert_non_negative(
-                max_new_tokens, message="`max_new_tokens` must be >= 0"
-            )
+            check_request(max_new_tokens, temperature, limit)
             ids, lengths, truncated = read_prompts(
                 tokenizer, text_vector(text), prompt_limit
             )
@@ -210,6 +218,76 @@ class LanguageModelExporter(Exporter):
         return {
             "serving_default": (generate_default, [TEXT_SPEC]),
             "generate": (generate, signature),
+        }
+
+    def ids_endpoints(self, source, options):
+        generator = language_model_generator(source.model)
+        sampler = make_sampler(options)
+        limit = options.max_new_tokens or DEFAULT_MAX_NEW_TOKENS
+        prompt_limit = max_prompt_tokens(source, options)
+        vocabulary_size = source.tokenizer.vocabulary_size
+        prompts = tf.TensorSpec([None, None], tf.int32, name="token_ids")
+        signature = [
+            prompts,
+            tf.TensorSpec([], tf.int32, name="max_new_tokens"),
+            tf.TensorSpec([], tf.float32, name="temperature"),
+        ]
+
+        @tf.function(input_signature=signature, autograph=False)
+        def generate(token_ids, max_new_tokens, temperature):
+            check_request(max_new_tokens, temperature, limit)
+            ids, lengths, truncated = last_ids(token_ids, prompt_limit)
+            ids = clean_ids(ids, None, vocabulary_size, min_length=2)
+            new_ids = generate_ids(
+                generator, sampler, ids, tf.maximum(lengths, 1),
+                max_new_tokens, temperature, limit,
+            )  # (batch, max_new_tokens)
+            return {"token_ids": new_ids, "truncated": truncated}
+
+        def generate_default(token_ids):
+            return generate(token_ids, tf.constant(limit), tf.constant(1.0))
+
+        return {
+            "serving_default": (generate_default, [prompts]),
+            "generate": (generate, signature),
+        }
+
+    def ids_info(self, source, options):
+        limit = options.max_new_tokens or DEFAULT_MAX_NEW_TOKENS
+        prompts = {
+            "name": "token_ids", "dtype": "int32", "shape": [-1, -1],
+            "description": "the prompts' ids, a batch right-padded with "
+            "pad_id; only the last max_prompt_tokens ids of a prompt are "
+            "read; ids outside the vocabulary are read as oov_id, and a "
+            "prompt of no id starts from oov_id",
+        }
+        outputs = [
+            {"name": "token_ids", "dtype": "int32", "shape": [-1, -1],
+             "description": "the new ids of each prompt (never an id of "
+             "never_emit_ids)"},
+            {"name": "truncated", "dtype": "bool", "shape": [-1],
+             "description": "whether the prompt had more than "
+             "max_prompt_tokens ids"},
+        ]
+        return {
+            "serving_default": {
+                "inputs": [prompts], "outputs": outputs,
+                "description": f"generates {limit} ids at temperature 1",
+            },
+            "generate": {
+                "inputs": [
+                    prompts,
+                    {"name": "max_new_tokens", "dtype": "int32", "shape": [],
+                     "description": f"0 to {limit}"},
+                    {"name": "temperature", "dtype": "float32", "shape": [],
+                     "description": "> 0"},
+                ],
+                "outputs": outputs,
+            },
+            "sampler": options.sampler,
+            "never_emit_ids": list(NEVER_EMIT_IDS),
+            "max_prompt_tokens": max_prompt_tokens(source, options),
+            "max_new_tokens": limit,
         }
 
     def tflite_graphs(self, source, options):

@@ -3,6 +3,9 @@
 Writes, by default into the model directory:
 
     saved_model/          TensorFlow SavedModel on raw strings (TF Serving)
+    saved_model_ids/      only with --format saved_model_ids: a SavedModel on
+           token ids (no string op, for the TensorFlow.js converter), with
+           the vocabulary files and model_info.json
     tflite/model.tflite   LiteRT model on token ids, built-in ops only
     tflite/model_dynamic.tflite   the same, int8 weights (--quantize dynamic)
     tflite/vocabulary.txt, vocabulary.json, model_info.json (and labels.txt
@@ -22,8 +25,10 @@ keeps an earlier export. (A process killed outright can leave its hidden
 import contextlib
 import os
 
+from kerasseq.export.exporter import DEFAULT_FORMATS
 from kerasseq.export.exporter import FORMATS
 from kerasseq.export.exporter import SAVED_MODEL_DIR
+from kerasseq.export.exporter import SAVED_MODEL_IDS_DIR
 from kerasseq.export.exporter import TFLITE_DIR
 from kerasseq.export.exporter import ExportOptions
 from kerasseq.export.exporter import TrainedModel
@@ -61,7 +66,7 @@ def load_trained_model(path):
 
 
 def check_formats(formats, options):
-    formats = tuple(dict.fromkeys(formats or FORMATS))
+    formats = tuple(dict.fromkeys(formats or DEFAULT_FORMATS))
     for name in formats:
         if name not in FORMATS:
             raise ValueError(
@@ -98,6 +103,13 @@ def export_trained(source, out, formats=None, options=None, print_fn=print):
                 model_dir.atomic_directory(os.path.join(out, TFLITE_DIR))
             )
             report["tflite"] = exporter.write_tflite(source, path, options)
+        if "saved_model_ids" in formats:
+            path = stack.enter_context(
+                model_dir.atomic_directory(os.path.join(out, SAVED_MODEL_IDS_DIR))
+            )
+            report["saved_model_ids"] = exporter.write_ids_saved_model(
+                source, path, options
+            )
     for line in describe(report, out, options):
         print_fn(line)
     return report
@@ -138,6 +150,12 @@ def describe(report, out, options):
         lines.append(
             f"{os.path.join(out, SAVED_MODEL_DIR)}/  "
             f"{human_size(report['saved_model']['bytes'])}"
+        )
+    if "saved_model_ids" in report:
+        lines.append(
+            f"{os.path.join(out, SAVED_MODEL_IDS_DIR)}/  "
+            f"{human_size(report['saved_model_ids']['bytes'])} (token ids in and "
+            "out, no string op; vocabulary and model_info.json beside it)"
         )
     variants = report.get("tflite", {})
     float_bytes = variants.get("float32", {}).get("bytes")

@@ -144,7 +144,14 @@ class Seq2SeqExporter(Exporter):
     def max_length(self, source, options):
         return options.max_length or source.config.options.max_length
 
-    def serving_endpoints(self, source, options):
+    def translate_ids(self, source, options):
+        """The decoding of both SavedModels: `(ids, lengths) -> outputs`.
+
+        `ids` int32 `(batch, S)` are the sources cut to `max_length`, with a
+        row of no token read as one `[UNK]` (the model needs a source
+        position: its output is then dropped); `lengths` `(batch,)` are the
+        token counts before cutting.
+        """
         target = source.target_tokenizer
         start_id, end_id = special_ids(target)
         decoder = Seq2SeqDecoder(source.model, start_id, end_id)
@@ -152,24 +159,78 @@ class Seq2SeqExporter(Exporter):
         steps = max_steps(source, options)
         max_length = source.config.options.max_length
 
-        def translate(text):
-            ids, lengths = encode_texts(source.tokenizer, text_vector(text), max_length)
-            # A text without tokens is decoded from one [UNK] (the model
-            # needs a source position) and its output then dropped.
-            result = decoder.decode_tensors(read_empty_as_oov(ids), sampler, steps)
+        def translate(ids, lengths):
+            result = decoder.decode_tensors(ids, sampler, steps)
             empty = lengths == 0  # (batch,)
             tokens = result["tokens"]  # (batch, steps): ..., end, pad, ...
             tokens = tf.where(tokens == end_id, PAD_ID, tokens)
             tokens = tf.where(empty[:, None], PAD_ID, tokens)
             return {
-                "translation": target.decode_tensor(tokens),
                 "token_ids": tokens,
                 "length": tf.reduce_sum(tf.cast(tokens != PAD_ID, tf.int32), axis=1),
                 "score": tf.where(empty, 0.0, result["scores"]),
                 "truncated": lengths > max_length,
             }
 
+        return translate
+
+    def serving_endpoints(self, source, options):
+        translate_ids = self.translate_ids(source, options)
+        max_length = source.config.options.max_length
+
+        def translate(text):
+            ids, lengths = encode_texts(source.tokenizer, text_vector(text), max_length)
+            outputs = translate_ids(read_empty_as_oov(ids), lengths)
+            return {
+                "translation": source.target_tokenizer.decode_tensor(
+                    outputs["token_ids"]
+                ),
+                **outputs,
+            }
+
         return {"serving_default": (translate, [TEXT_SPEC])}
+
+    def ids_endpoints(self, source, options):
+        translate_ids = self.translate_ids(source, options)
+        max_length = source.config.options.max_length
+        vocabulary_size = source.tokenizer.vocabulary_size
+
+        def translate(source_ids):
+            lengths = tf.reduce_sum(tf.cast(source_ids != PAD_ID, tf.int32), axis=1)
+            ids = clean_ids(source_ids, max_length, vocabulary_size)
+            return translate_ids(ids, lengths)
+
+        signature = [tf.TensorSpec([None, None], tf.int32, name="source")]
+        return {"serving_default": (translate, signature)}
+
+    def ids_info(self, source, options):
+        start_id, end_id = special_ids(source.target_tokenizer)
+        steps = max_steps(source, options)
+        return {"serving_default": {
+            "inputs": [{
+                "name": "source", "dtype": "int32", "shape": [-1, -1],
+                "description": "source ids (source vocabulary), a batch "
+                "right-padded with pad_id; only the first max_length ids are "
+                "read; ids outside the vocabulary are read as oov_id; a row "
+                "of padding only gets an empty translation",
+            }],
+            "outputs": [
+                {"name": "token_ids", "dtype": "int32", "shape": [-1, steps],
+                 "description": "target ids of the translation, without "
+                 "end_id, right-padded with pad_id: " + _detokenize_hint(
+                     source.target_tokenizer.level)},
+                {"name": "length", "dtype": "int32", "shape": [-1],
+                 "description": "the number of those ids"},
+                {"name": "score", "dtype": "float32", "shape": [-1],
+                 "description": "log-probability of the output"},
+                {"name": "truncated", "dtype": "bool", "shape": [-1],
+                 "description": "whether the source had more than max_length ids"},
+            ],
+            "decode": options.decode,
+            "special_ids": {"pad": PAD_ID, "oov": OOV_ID, "start": start_id,
+                            "end": end_id},
+            "max_length": source.config.options.max_length,
+        }}
 
     def tflite_graphs(self, source, options):
         steps = Seq2SeqSteps(source.model)

@@ -79,16 +79,38 @@ def read_empty_as_oov(ids):
     return tf.where(tf.logical_and(empty, first), OOV_ID, ids)
 
 
-def clean_ids(ids, max_length, vocabulary_size):
+def clean_ids(ids, max_length, vocabulary_size, min_length=1):
     """Ids from an app, as an exported graph reads them.
 
-    Keeps the first `max_length` columns, reads ids outside
-    `[0, vocabulary_size)` as `OOV_ID`, adds a padding column when there is
-    none, and reads a row of padding only as one `OOV_ID`
+    Keeps the first `max_length` columns (all if `None`), reads ids outside
+    `[0, vocabulary_size)` as `OOV_ID`, pads to at least `min_length`
+    columns, and reads a row of padding only as one `OOV_ID`
     (`read_empty_as_oov`). `ids` int32 `(batch, time)`, any `time >= 0`.
     """
-    ids = ids[:, :max_length]
+    if max_length is not None:
+        ids = ids[:, :max_length]
     outside = tf.logical_or(ids < PAD_ID, ids >= vocabulary_size)
     ids = tf.where(outside, OOV_ID, ids)
-    missing = tf.maximum(1 - tf.shape(ids)[1], 0)  # no column at all
+    missing = tf.maximum(min_length - tf.shape(ids)[1], 0)
     return read_empty_as_oov(tf.pad(ids, [[0, 0], [0, missing]]))
+
+
+def last_ids(ids, max_length):
+    """The last `max_length` ids of each right-padded row.
+
+    Args:
+        ids: int32 `(batch, time)`, each row's ids then `PAD_ID`s.
+        max_length: The most ids kept per row.
+
+    Returns:
+        `(ids, lengths, truncated)`: int32 `(batch, min(time, max_length))`,
+        each row's last ids left-aligned and right-padded; int32 `(batch,)`,
+        the ids kept; bool `(batch,)`, whether a row had more.
+    """
+    counts = tf.reduce_sum(tf.cast(ids != PAD_ID, tf.int32), axis=1)  # (batch,)
+    width = tf.minimum(tf.shape(ids)[1], max_length)
+    start = tf.maximum(counts - max_length, 0)  # (batch,)
+    positions = start[:, None] + tf.range(width)[None, :]  # (batch, width)
+    kept = tf.gather(ids, tf.minimum(positions, tf.shape(ids)[1] - 1), batch_dims=1)
+    kept = tf.where(positions < counts[:, None], kept, PAD_ID)
+    return kept, tf.minimum(counts, max_length), counts > max_length
