@@ -14,6 +14,7 @@ import tensorflow as tf
 from kerasseq.export import ExportOptions
 from kerasseq.export import export_trained
 from kerasseq.export.text_graph import clean_ids
+from kerasseq.export.text_graph import last_ids
 from tests.export import builders
 
 SAVED_MODEL_CLI = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")
@@ -118,3 +119,14 @@ def test_clean_ids_cuts_reads_outside_ids_as_oov_and_never_returns_no_token():
     np.testing.assert_array_equal(
         clean_ids(tf.zeros([2, 0], tf.int32), 4, 10).numpy(), [[1], [1]])
     assert clean_ids(tf.zeros([0, 3], tf.int32), 4, 10).shape == (0, 3)
+
+
+def test_last_ids_keeps_the_end_of_each_right_padded_row():
+    ids = tf.constant([[4, 5, 6, 7, 8], [9, 3, 0, 0, 0], [0, 0, 0, 0, 0]], tf.int32)
+    kept, lengths, truncated = last_ids(ids, 3)
+    np.testing.assert_array_equal(kept.numpy(), [[6, 7, 8], [9, 3, 0], [0, 0, 0]])
+    np.testing.assert_array_equal(lengths.numpy(), [3, 2, 0])
+    np.testing.assert_array_equal(truncated.numpy(), [True, False, False])
+    kept, _, truncated = last_ids(ids, 9)  # a cap wider than the batch
+    np.testing.assert_array_equal(kept.numpy(), ids.numpy())
+    assert not truncated.numpy().any()
