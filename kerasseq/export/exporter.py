@@ -8,7 +8,9 @@ It supplies
   one `.tflite` file each;
 * `sample_inputs`, `keras_probabilities`, `tflite_probabilities`: how its
   exports are checked against the Keras model;
-* `tflite_info`: the inputs, outputs and conventions an app needs.
+* `tflite_info`: the inputs, outputs and conventions an app needs;
+* `ids_endpoints`, `ids_info`: the SavedModel on token ids
+  (`saved_model_ids`, no string op: for the TensorFlow.js converter).
 
 Everything else (writing the SavedModel, converting and quantizing, the
 vocabulary files, `model_info.json`, the checks) is shared. Exporters are

@@ -80,10 +80,12 @@ def check_formats(formats, options):
 
 
 def export_trained(source, out, formats=None, options=None, print_fn=print):
-    """Exports a loaded `TrainedModel` into `out/saved_model`, `out/tflite`.
+    """Exports a loaded `TrainedModel` into `out/saved_model`, `out/tflite`
+    (and `out/saved_model_ids`).
 
     Returns:
-        A dict by format: `{"saved_model": {"bytes": ...}, "tflite":
+        A dict by format: `{"saved_model": {"bytes": ...}, "saved_model_ids":
+        {"bytes": ...}, "tflite":
         {variant: {"files", "bytes", "while_loops",
         "max_abs_difference_vs_keras", "same_argmax_vs_keras"}}}`.
     """
@@ -121,7 +123,8 @@ def export_model(path, formats=None, out=None, options=None, print_fn=print):
     Args:
         path: A directory written by `kerasseq train lm`, `sentiment` or
             `seq2seq`.
-        formats: Any of `"saved_model"`, `"tflite"`; default both.
+        formats: Any of `"saved_model"`, `"tflite"`, `"saved_model_ids"`;
+            default the first two.
         out: Directory that receives `saved_model/` and `tflite/`; default
             `path`.
         options: `ExportOptions`.
