@@ -63,6 +63,8 @@ class BeamSampler(Sampler):
     (2, 3)
     """
 
+    draws_random = False
+
     def __init__(
         self,
         num_beams=5,

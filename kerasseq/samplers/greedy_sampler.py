@@ -1,9 +1,9 @@
 """Greedy decoding: the most probable token at every step."""
 
 import keras
-from keras import ops
 
 from kerasseq.samplers.sampler import Sampler
+from kerasseq.samplers.sampler import first_argmax
 from kerasseq.samplers.sampler import register_sampler
 
 
@@ -28,8 +28,10 @@ class GreedySampler(Sampler):
            [4, 0, 1]], dtype=int32)
     """
 
+    draws_random = False
+
     def get_next_token(self, probabilities):
-        return ops.argmax(probabilities, axis=-1)
+        return first_argmax(probabilities)
 
 
 register_sampler("greedy", GreedySampler)

@@ -146,6 +146,15 @@ def never_emit(next_fn, token_ids):
     return masked_next_fn
 
 
+def first_argmax(x):
+    """Index of the largest value along the last axis (the first of equal
+    ones), as `ops.argmax`. Computed with `top_k`: Keras's TensorFlow
+    `argmax` of floats adds a sign-bit test (`Bitcast`, `BitwiseAnd`) that
+    the TensorFlow.js converter cannot run, and an exported decoding loop
+    takes one per step."""
+    return ops.top_k(x, 1)[1][..., 0]
+
+
 def length_penalty_factor(lengths, alpha):
     """GNMT length penalty `((5 + length) / 6) ** alpha` (Wu et al., 2016).
 
@@ -216,6 +225,12 @@ class Sampler:
     num_beams = 1
     length_penalty = 0.0
     return_all_beams = False
+    #: Whether `select_next` draws random numbers (with `seed_generator`).
+    #: A deterministic strategy sets it to False: its loop then carries no
+    #: seed state and assigns no variable (which keeps an exported decoding
+    #: graph free of `AssignVariableOp`, which the TensorFlow.js converter
+    #: cannot freeze).
+    draws_random = True
 
     def __init__(self, temperature=1.0, seed=None):
         check_number(
@@ -290,16 +305,24 @@ class Sampler:
             log_probs = ops.log_softmax(
                 ops.cast(logits, "float32") / self.temperature, axis=-1
             )  # (rows, vocab)
-            seed_state = self.seed_generator.state
-            with keras.StatelessScope(
-                state_mapping=[(seed_state, carry["seed"])]
-            ) as scope:
-                next_tokens, parents, sequence_log_probs = self.select_next(
-                    log_probs,
-                    carry["sequence_log_probs"],
-                    carry["finished"],
-                    carry["lengths"],
-                )
+            choice = (
+                log_probs,
+                carry["sequence_log_probs"],
+                carry["finished"],
+                carry["lengths"],
+            )
+            if self.draws_random:
+                seed_state = self.seed_generator.state
+                with keras.StatelessScope(
+                    state_mapping=[(seed_state, carry["seed"])]
+                ) as scope:
+                    next_tokens, parents, sequence_log_probs = self.select_next(
+                        *choice
+                    )
+                seed = {"seed": scope.get_current_value(seed_state)}
+            else:
+                next_tokens, parents, sequence_log_probs = self.select_next(*choice)
+                seed = {}
             rows_state = {
                 "state": new_state,
                 "tokens": carry["tokens"],
@@ -342,7 +365,7 @@ class Sampler:
                 "lengths": rows_state["lengths"]
                 + ops.cast(ops.logical_not(finished), "int32"),
                 "sequence_log_probs": sequence_log_probs,
-                "seed": scope.get_current_value(seed_state),
+                **seed,
             }
 
         # The first step runs before the loop: its `aux` gives the shape of
@@ -364,8 +387,9 @@ class Sampler:
             "sequence_log_probs": ops.where(
                 ops.arange(rows) % width == 0, 0.0, float("-inf")
             ),
-            "seed": ops.convert_to_tensor(self.seed_generator.state),
         }
+        if self.draws_random:
+            carry["seed"] = ops.convert_to_tensor(self.seed_generator.state)
         carry = advance(carry, outputs)
 
         def cond(carry):
@@ -386,7 +410,8 @@ class Sampler:
             )
 
         (carry,) = ops.while_loop(cond, body, (carry,))
-        self.seed_generator.state.assign(carry["seed"])
+        if self.draws_random:
+            self.seed_generator.state.assign(carry["seed"])
         return self._collect(carry, has_aux=step_aux is not None)
 
     def _collect(self, carry, has_aux):
@@ -406,7 +431,7 @@ class Sampler:
         if self.return_all_beams:
             order = ops.argsort(-scores, axis=1)  # (batch, width)
         else:
-            order = ops.argmax(scores, axis=1)[:, None]  # (batch, 1)
+            order = first_argmax(scores)[:, None]  # (batch, 1)
         order = ops.cast(order, "int32")
         batch = ops.shape(scores)[0]
         chosen = ops.arange(batch, dtype="int32")[:, None] * width + order

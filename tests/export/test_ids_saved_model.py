@@ -39,13 +39,21 @@ def serving_op_types(concrete_function):
     return types
 
 
+#: Ops the TensorFlow.js converter (4.22) refuses or cannot freeze, as
+#: `tools/check_tfjs.py` found them: string ops, the sign-bit test of
+#: Keras's float `argmax`, a sampler's seed-state update.
+TFJS_BLOCKERS = ("Bitcast", "BitwiseAnd", "AssignVariableOp", "ResourceGather")
+
+
 def assert_no_string_op(loaded):
+    """No string op, nor an op the TensorFlow.js converter refuses, in any
+    signature of a deterministic decoding."""
     for name, function in loaded.signatures.items():
         types = serving_op_types(function)
         assert "MatMul" in types  # the model's graph was read
-        strings = sorted(t for t in types if t.startswith(("String", "Lookup"))
-                         or "HashTable" in t or "Regex" in t)
-        assert strings == [], (name, strings)
+        refused = sorted(t for t in types if t.startswith(("String", "Lookup"))
+                         or "HashTable" in t or "Regex" in t or t in TFJS_BLOCKERS)
+        assert refused == [], (name, refused)
 
 
 def right_padded(rows):

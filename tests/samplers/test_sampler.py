@@ -191,3 +191,26 @@ def test_never_emit_passes_state_and_aux_through():
     np.testing.assert_array_equal(np.asarray(logits)[:, 1:], 0.0)
     assert int(state) == 6
     np.testing.assert_array_equal(np.asarray(aux), [[2.0], [3.0]])
+
+
+def test_first_argmax_is_numpys_argmax_ties_included():
+    from kerasseq.samplers.sampler import first_argmax
+
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 3, size=(50, 7)).astype("float32")  # many ties
+    x[0] = -0.0  # all equal, negative zeros included
+    np.testing.assert_array_equal(np.asarray(first_argmax(x)), np.argmax(x, axis=-1))
+
+
+@pytest.mark.parametrize("name, draws", [("greedy", False), ("beam", False),
+                                         ("random", True), ("top_k", True)])
+def test_only_random_strategies_advance_the_seed(name, draws):
+    sampler = samplers.get_sampler(name, seed=3)
+    before = np.asarray(sampler.seed_generator.state).copy()
+
+    def next_fn(tokens, state):
+        return keras.ops.one_hot((tokens + 1) % 5, 5) * 2.0, state
+
+    sampler(next_fn, np.array([0, 3]), None, max_length=3)
+    after = np.asarray(sampler.seed_generator.state)
+    assert (not np.array_equal(before, after)) == draws
