@@ -268,6 +268,30 @@ def test_self_attention_classifier_trains_classifies_and_exports(capsys, tmp_pat
     assert "built-in ops only" in report and "same argmax 100%" in report
 
 
+@pytest.mark.parametrize("job", ["lm", "sentiment"])
+def test_self_attention_heads_from_a_cell_option_train_and_reload(job, tmp_path):
+    if job == "lm":
+        (tmp_path / "corpus.txt").write_text("the cat sat on the mat. " * 50)
+        data = ["--data", str(tmp_path / "corpus.txt"), "--seq-len", "8"]
+    else:
+        from tests.jobs.test_sentiment import write_reviews
+
+        write_reviews(tmp_path / "reviews.csv", count=60)
+        data = ["--data", str(tmp_path / "reviews.csv"), "--text-column",
+                "review", "--label-column", "verdict", "--max-length", "8"]
+    out = tmp_path / "model"
+    assert cli.main([
+        "train", job, *data, "--cell", "self_attention", "--cell-option",
+        "num_heads=4", "--units", "8", "--embedding-dim", "8", "--epochs", "1",
+        "--steps-per-epoch", "2", "--batch-size", "8", "--out", str(out),
+    ]) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert config["model"]["cell_options"] == {"num_heads": 4}
+    model = keras.saving.load_model(out / "model.keras")
+    attention = model.get_layer("self_attention_0").attention
+    assert (attention.num_heads, attention.key_dim) == (4, 2)
+
+
 @pytest.mark.parametrize(
     "argv, expected",
     [
@@ -282,6 +306,8 @@ def test_self_attention_classifier_trains_classifies_and_exports(capsys, tmp_pat
         (["train", "lm", "--cell", "self_attention", "--cell-option",
           "stateful=true"], "'stateful'"),
         (["train", "lm", "--cell", "self_attn"], "'self_attention'"),
+        (["train", "lm", "--cell", "self_attention", "--embedding-dim", "16",
+          "--cell-option", "num_heads=3"], "embedding_dim=16, num_heads=3"),
     ],
 )
 def test_self_attention_misuse_is_one_line_before_any_work(

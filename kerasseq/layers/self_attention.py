@@ -1,8 +1,10 @@
-"""Single-head self-attention and the Transformer block built on it.
+"""Multi-head self-attention and the Transformer block built on it.
 
 Reference: Vaswani et al., "Attention is all you need", NeurIPS 2017:
-`softmax(Q K^T / sqrt(d)) V` with `Q, K, V = x W^Q, x W^K, x W^V`, and the
-block `LayerNorm(x + Sublayer(x))` around self-attention and the position-wise
+`head_i = softmax(Q_i K_i^T / sqrt(d_k)) V_i` with
+`Q_i, K_i, V_i = x W_i^Q, x W_i^K, x W_i^V`,
+`MultiHead(x) = Concat(head_1, ..., head_h) W^O`, and the block
+`LayerNorm(x + Sublayer(x))` around self-attention and the position-wise
 feed-forward layer `W2 ReLU(W1 x + b1) + b2`.
 """
 
@@ -14,20 +16,90 @@ from kerasseq.layers.attention import DotProductAttention
 from kerasseq.layers.attention import clone_initializer
 
 
+def check_head_arguments(num_heads, key_dim=None, value_dim=None):
+    """`num_heads` a positive int, `key_dim`/`value_dim` positive or None."""
+    validation.check_positive_int("num_heads", num_heads)
+    for name, value in (("key_dim", key_dim), ("value_dim", value_dim)):
+        if value is not None:
+            validation.check_positive_int(name, value)
+
+
+def head_dims(units, num_heads=1, key_dim=None, value_dim=None,
+              width_name="units"):
+    """Checks the head arguments; returns `(key_dim, value_dim)` resolved.
+
+    `key_dim` defaults to `units // num_heads` (a `ValueError` if `units` is
+    not divisible by `num_heads`), `value_dim` to `units // num_heads` as
+    well, or to `key_dim` where `units` is not divisible. One head has no
+    output projection, so its `value_dim` must be `units`.
+
+    Args:
+        units: Positive integer, the width of the attention's output.
+        num_heads, key_dim, value_dim: as in `SelfAttention`.
+        width_name: The argument the error messages name for `units` (a
+            block's width is its input's, a model's its `embedding_dim`).
+    """
+    validation.check_positive_int(width_name, units)
+    check_head_arguments(num_heads, key_dim, value_dim)
+    divisible = units % num_heads == 0
+    if key_dim is None and not divisible:
+        raise ValueError(
+            f"The width `{width_name}` must be divisible by `num_heads` "
+            f"(each head's `key_dim` is `{width_name} // num_heads`), or "
+            f"`key_dim` must be given. Received: {width_name}={units!r}, "
+            f"num_heads={num_heads!r}"
+        )
+    if key_dim is None:
+        key_dim = units // num_heads
+    if value_dim is None:
+        value_dim = units // num_heads if divisible else key_dim
+    if num_heads == 1 and value_dim != units:
+        raise ValueError(
+            "With `num_heads=1` there is no output projection, so "
+            f"`value_dim` must equal the width `{width_name}` or be None. "
+            f"Received: value_dim={value_dim!r}, {width_name}={units!r}"
+        )
+    return int(key_dim), int(value_dim)
+
+
 @keras.saving.register_keras_serializable(package="kerasseq")
 class SelfAttention(keras.layers.Layer):
-    """Scaled dot-product self-attention of Vaswani et al. 2017 (one head).
+    """Scaled dot-product self-attention of Vaswani et al. 2017, multi-head.
 
     Queries, keys and values come from the same sequence through learned
     projections `W^Q`, `W^K`, `W^V` (`query_kernel`, `key_kernel`,
-    `value_kernel`, each `(features, units)`, plus biases); the output is
-    `softmax(Q K^T / sqrt(units)) V`. Masking, softmax and dropout are those
-    of `DotProductAttention`. The input mask (e.g. from
-    `Embedding(mask_zero=True)`) masks the padded keys, zeroes the outputs at
-    padded positions and is passed on.
+    `value_kernel`, `(features, num_heads * key_dim)` for queries and keys,
+    `(features, num_heads * value_dim)` for values, plus biases). Their last
+    axis is split into `num_heads` heads, head-major (columns
+    `h * key_dim ... (h + 1) * key_dim - 1` are head `h`), and each head
+    computes `softmax(Q_h K_h^T / sqrt(key_dim)) V_h` with the masking,
+    softmax and dropout of `DotProductAttention`.
+
+    The output projection follows one rule: one head (`num_heads=1`, the
+    default) has none, its output is `softmax(Q K^T / sqrt(key_dim)) V`
+    (`value_dim = units`), as this layer was before it had heads, with the
+    same weights; several heads are concatenated to
+    `(..., num_heads * value_dim)` and projected back to `units` by
+    `output_kernel` `(num_heads * value_dim, units)` and `output_bias`
+    (as `keras.layers.MultiHeadAttention`, whose results it equals with
+    the kernels reshaped to `(features, num_heads, key_dim)` and
+    `(num_heads, value_dim, units)`, except at padded positions, which
+    Keras does not zero).
+
+    The input mask (e.g. from `Embedding(mask_zero=True)`) masks the padded
+    keys of every head, zeroes the outputs at padded positions and is
+    passed on.
 
     Args:
-        units: Positive integer, width of `Q`, `K`, `V` and of the output.
+        units: Positive integer, width of the output (and, with the default
+            head sizes, of `Q`, `K` and `V`).
+        num_heads: Positive integer, number of attention heads. Default `1`.
+        key_dim: Positive integer, width of each head's queries and keys.
+            Default `units // num_heads` (`units` must then be divisible by
+            `num_heads`).
+        value_dim: Positive integer, width of each head's values. Default
+            `units // num_heads`, or `key_dim` if `units` is not divisible;
+            with one head it must be `units`.
         use_bias: Whether the projections have biases. Default `True`.
         use_causal_mask: Whether position `i` attends only to positions
             `j <= i` (language models). Default `False`; the call argument
@@ -43,8 +115,9 @@ class SelfAttention(keras.layers.Layer):
         inputs: `(batch, time, features)`.
         mask: Optional `(batch, time)` boolean padding mask.
         training: Whether dropout is active.
-        return_attention_scores: If `True`, also return the
-            `(batch, time, time)` attention weights.
+        return_attention_scores: If `True`, also return the attention
+            weights: `(batch, time, time)` for one head (as before heads
+            existed), `(batch, num_heads, time, time)` for several.
         use_causal_mask: Optional bool overriding the constructor's.
 
     Returns:
@@ -56,11 +129,18 @@ class SelfAttention(keras.layers.Layer):
     >>> out, weights = layer(np.ones((2, 5, 4)), return_attention_scores=True)
     >>> out.shape, weights.shape
     ((2, 5, 8), (2, 5, 5))
+    >>> layer = SelfAttention(8, num_heads=2)
+    >>> out, weights = layer(np.ones((2, 5, 4)), return_attention_scores=True)
+    >>> out.shape, weights.shape
+    ((2, 5, 8), (2, 2, 5, 5))
     """
 
     def __init__(
         self,
         units,
+        num_heads=1,
+        key_dim=None,
+        value_dim=None,
         use_bias=True,
         use_causal_mask=False,
         dropout=0.0,
@@ -73,11 +153,14 @@ class SelfAttention(keras.layers.Layer):
         bias_constraint=None,
         **kwargs,
     ):
-        validation.check_positive_int("units", units)
+        key_dim, value_dim = head_dims(units, num_heads, key_dim, value_dim)
         validation.check_rate("dropout", dropout)
         validation.check_seed("seed", seed)
         super().__init__(**kwargs)
         self.units = int(units)
+        self.num_heads = int(num_heads)
+        self.key_dim = key_dim
+        self.value_dim = value_dim
         self.use_bias = bool(use_bias)
         self.use_causal_mask = bool(use_causal_mask)
         self.dropout = float(dropout)
@@ -109,34 +192,88 @@ class SelfAttention(keras.layers.Layer):
         )
         self.supports_masking = True
 
+    def _add_projection(self, name, input_dim, output_dim):
+        """Weights `{name}_kernel` `(input_dim, output_dim)`, `{name}_bias`."""
+        kernel = self.add_weight(
+            shape=(input_dim, output_dim),
+            name=f"{name}_kernel",
+            initializer=clone_initializer(self.kernel_initializer),
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
+        bias = None
+        if self.use_bias:
+            bias = self.add_weight(
+                shape=(output_dim,),
+                name=f"{name}_bias",
+                initializer=clone_initializer(self.bias_initializer),
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
+        setattr(self, f"{name}_kernel", kernel)
+        setattr(self, f"{name}_bias", bias)
+
     def build(self, input_shape):
         validation.check_sequence_shape(self, input_shape)
         features = input_shape[-1]
-        for name in ("query", "key", "value"):
-            kernel = self.add_weight(
-                shape=(features, self.units),
-                name=f"{name}_kernel",
-                initializer=clone_initializer(self.kernel_initializer),
-                regularizer=self.kernel_regularizer,
-                constraint=self.kernel_constraint,
-            )
-            bias = None
-            if self.use_bias:
-                bias = self.add_weight(
-                    shape=(self.units,),
-                    name=f"{name}_bias",
-                    initializer=clone_initializer(self.bias_initializer),
-                    regularizer=self.bias_regularizer,
-                    constraint=self.bias_constraint,
-                )
-            setattr(self, f"{name}_kernel", kernel)
-            setattr(self, f"{name}_bias", bias)
-        projected_shape = (*input_shape[:-1], self.units)
-        self.attention.build([projected_shape, projected_shape])
+        heads = self.num_heads
+        self._add_projection("query", features, heads * self.key_dim)
+        self._add_projection("key", features, heads * self.key_dim)
+        self._add_projection("value", features, heads * self.value_dim)
+        if heads > 1:
+            self._add_projection("output", heads * self.value_dim, self.units)
+        # The attention sees one head at a time, the heads in the batch axis.
+        batch, time = input_shape[0], input_shape[1]
+        if heads > 1:
+            batch = None if batch is None else batch * heads
+        key_shape = (batch, time, self.key_dim)
+        value_shape = (batch, time, self.value_dim)
+        self.attention.build([key_shape, value_shape, key_shape])
 
     def _project(self, inputs, kernel, bias):
-        projected = ops.matmul(inputs, kernel)  # (batch, time, units)
+        projected = ops.matmul(inputs, kernel)  # (batch, time, output_dim)
         return projected if bias is None else projected + bias
+
+    def _split_heads(self, x):
+        """`(batch, time, heads * dim)` -> `(batch * heads, time, dim)`.
+
+        Row `b * heads + h` of the result is head `h` of sequence `b`. The
+        identity for one head.
+        """
+        if self.num_heads == 1:
+            return x
+        batch, time = ops.shape(x)[0], ops.shape(x)[1]
+        dim = x.shape[-1] // self.num_heads
+        x = ops.reshape(x, (batch, time, self.num_heads, dim))
+        x = ops.transpose(x, (0, 2, 1, 3))  # (batch, heads, time, dim)
+        return ops.reshape(x, (-1, time, dim))
+
+    def _merge_heads(self, x):
+        """`(batch * heads, time, dim)` -> `(batch, time, heads * dim)`.
+
+        The inverse of `_split_heads`; the identity for one head.
+        """
+        if self.num_heads == 1:
+            return x
+        time, dim = ops.shape(x)[1], x.shape[-1]
+        x = ops.reshape(x, (-1, self.num_heads, time, dim))
+        x = ops.transpose(x, (0, 2, 1, 3))  # (batch, time, heads, dim)
+        return ops.reshape(x, (ops.shape(x)[0], time, self.num_heads * dim))
+
+    def _heads_mask(self, mask):
+        """`(batch, time)` mask -> `(batch * heads, time)`, rows as in
+        `_split_heads`; the identity for one head."""
+        if mask is None or self.num_heads == 1:
+            return mask
+        return ops.repeat(mask, self.num_heads, axis=0)
+
+    def _heads_weights(self, weights):
+        """`(batch * heads, Tq, Tv)` -> `(batch, heads, Tq, Tv)`; one head's
+        weights keep their `(batch, Tq, Tv)`."""
+        if self.num_heads == 1:
+            return weights
+        shape = ops.shape(weights)
+        return ops.reshape(weights, (-1, self.num_heads, shape[1], shape[2]))
 
     def call(
         self,
@@ -148,16 +285,37 @@ class SelfAttention(keras.layers.Layer):
     ):
         if use_causal_mask is None:
             use_causal_mask = self.use_causal_mask
-        query = self._project(inputs, self.query_kernel, self.query_bias)
-        key = self._project(inputs, self.key_kernel, self.key_bias)
-        value = self._project(inputs, self.value_kernel, self.value_bias)
-        return self.attention(
+        # (batch * heads, time, key_dim), and value_dim for the values
+        query = self._split_heads(
+            self._project(inputs, self.query_kernel, self.query_bias)
+        )
+        key = self._split_heads(
+            self._project(inputs, self.key_kernel, self.key_bias)
+        )
+        value = self._split_heads(
+            self._project(inputs, self.value_kernel, self.value_bias)
+        )
+        heads_mask = self._heads_mask(mask)
+        outputs = self.attention(
             [query, value, key],
-            mask=None if mask is None else [mask, mask],
+            mask=None if mask is None else [heads_mask, heads_mask],
             training=training,
             return_attention_scores=return_attention_scores,
             use_causal_mask=use_causal_mask,
         )
+        if return_attention_scores:
+            outputs, weights = outputs
+        outputs = self._merge_heads(outputs)  # (batch, time, heads * value_dim)
+        if self.num_heads > 1:
+            outputs = self._project(
+                outputs, self.output_kernel, self.output_bias
+            )  # (batch, time, units)
+            if mask is not None:  # the bias is not output at padding
+                padded = ops.expand_dims(ops.cast(mask, "bool"), -1)
+                outputs = ops.where(padded, outputs, ops.zeros_like(outputs))
+        if return_attention_scores:
+            return outputs, self._heads_weights(weights)
+        return outputs
 
     def compute_mask(self, inputs, mask=None):
         return mask
@@ -177,12 +335,18 @@ class SelfAttention(keras.layers.Layer):
         output = keras.KerasTensor(shape, dtype=self.compute_dtype)
         if not return_attention_scores:
             return output
-        weights_shape = (*inputs.shape[:-1], inputs.shape[-2])  # (b, T, T)
+        batch, time = inputs.shape[0], inputs.shape[1]
+        weights_shape = (batch, time, time)
+        if self.num_heads > 1:
+            weights_shape = (batch, self.num_heads, time, time)
         return output, keras.KerasTensor(weights_shape, dtype=self.compute_dtype)
 
     def get_config(self):
         config = {
             "units": self.units,
+            "num_heads": self.num_heads,
+            "key_dim": self.key_dim,
+            "value_dim": self.value_dim,
             "use_bias": self.use_bias,
             "use_causal_mask": self.use_causal_mask,
             "dropout": self.dropout,
@@ -210,10 +374,11 @@ class SelfAttention(keras.layers.Layer):
 
 @keras.saving.register_keras_serializable(package="kerasseq")
 class SelfAttentionBlock(keras.layers.Layer):
-    """Transformer encoder/decoder block of Vaswani et al. 2017 (one head).
+    """Transformer encoder/decoder block of Vaswani et al. 2017.
 
     Two sublayers, self-attention (`SelfAttention` with `units` equal to the
-    input width) and the position-wise feed-forward layer
+    input width and `num_heads` heads) and the position-wise feed-forward
+    layer
     `W2 activation(W1 x + b1) + b2`, each wrapped as
     `LayerNorm(x + Dropout(Sublayer(x)))` (post-norm, as in the paper) or,
     with `norm_first=True`, `x + Dropout(Sublayer(LayerNorm(x)))` (pre-norm,
@@ -224,6 +389,11 @@ class SelfAttentionBlock(keras.layers.Layer):
 
     Args:
         feedforward_dim: Positive integer, width of `W1`.
+        num_heads: Positive integer, attention heads. Default `1` (one head
+            and no output projection, as before the block had heads).
+        key_dim, value_dim: Widths of each head's queries/keys and values;
+            by default the input width divided by `num_heads` (which must
+            then divide it). See `SelfAttention`.
         activation: Activation of the feed-forward layer. Default `"relu"`.
         residual: Whether each sublayer adds its input. Default `True`.
         layer_norm: Whether each sublayer is layer-normalized. Default `True`.
@@ -252,11 +422,17 @@ class SelfAttentionBlock(keras.layers.Layer):
     >>> block = SelfAttentionBlock(feedforward_dim=32, use_causal_mask=True)
     >>> block(np.ones((2, 5, 8))).shape
     (2, 5, 8)
+    >>> SelfAttentionBlock(feedforward_dim=32, num_heads=4)(
+    ...     np.ones((2, 5, 8))).shape
+    (2, 5, 8)
     """
 
     def __init__(
         self,
         feedforward_dim,
+        num_heads=1,
+        key_dim=None,
+        value_dim=None,
         activation="relu",
         residual=True,
         layer_norm=True,
@@ -271,12 +447,16 @@ class SelfAttentionBlock(keras.layers.Layer):
         **kwargs,
     ):
         validation.check_positive_int("feedforward_dim", feedforward_dim)
+        check_head_arguments(num_heads, key_dim, value_dim)
         validation.check_positive_float("layer_norm_epsilon", layer_norm_epsilon)
         validation.check_rate("dropout", dropout)
         validation.check_rate("attention_dropout", attention_dropout)
         validation.check_seed("seed", seed)
         super().__init__(**kwargs)
         self.feedforward_dim = int(feedforward_dim)
+        self.num_heads = int(num_heads)
+        self.key_dim = None if key_dim is None else int(key_dim)
+        self.value_dim = None if value_dim is None else int(value_dim)
         self.activation = validation.get_activation("activation", activation)
         self.residual = bool(residual)
         self.layer_norm = bool(layer_norm)
@@ -319,8 +499,15 @@ class SelfAttentionBlock(keras.layers.Layer):
         shape = tuple(input_shape)
         features = shape[-1]
         # Sublayers are made here: the attention width is the input width.
+        head_dims(
+            features, self.num_heads, self.key_dim, self.value_dim,
+            width_name="features",
+        )
         self.attention = SelfAttention(
             features,
+            num_heads=self.num_heads,
+            key_dim=self.key_dim,
+            value_dim=self.value_dim,
             use_causal_mask=self.use_causal_mask,
             dropout=self.attention_dropout,
             seed=self._seed(0),
@@ -388,6 +575,9 @@ class SelfAttentionBlock(keras.layers.Layer):
     def get_config(self):
         config = {
             "feedforward_dim": self.feedforward_dim,
+            "num_heads": self.num_heads,
+            "key_dim": self.key_dim,
+            "value_dim": self.value_dim,
             "activation": keras.activations.serialize(self.activation),
             "residual": self.residual,
             "layer_norm": self.layer_norm,

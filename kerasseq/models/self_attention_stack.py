@@ -9,8 +9,9 @@ every block keeps the width of its input. `units` is the width of each
 block's position-wise feed-forward layer (`feedforward_dim`; the paper uses
 four times the model width). `dropout` is each block's sublayer-output
 dropout. `cell_options` go to every `SelfAttentionBlock` (e.g.
-`norm_first`, `activation`, `attention_dropout`). The blocks have one head:
-`SelfAttentionBlock` has no `heads` argument.
+`norm_first`, `activation`, `attention_dropout`, `num_heads`). The blocks
+have one head unless `num_heads` says otherwise; `embedding_dim` must then
+be divisible by it (or `key_dim` be given).
 
 Unlike a recurrence, every position of a block is computed at once, so a
 training step parallelizes over time (`tools/bench_attention_vs_recurrence.py`
@@ -22,6 +23,7 @@ import keras
 
 from kerasseq.layers import PositionEmbedding
 from kerasseq.layers import SelfAttentionBlock
+from kerasseq.layers.self_attention import head_dims
 
 #: The `ModelConfig.cell` (`--cell`) that builds this stack.
 SELF_ATTENTION = "self_attention"
@@ -35,6 +37,7 @@ _RESERVED_OPTIONS = {
 }
 #: `SelfAttentionBlock` arguments `cell_options` may set.
 BLOCK_OPTIONS = (
+    "num_heads", "key_dim", "value_dim",
     "activation", "residual", "layer_norm", "norm_first",
     "layer_norm_epsilon", "attention_dropout", "seed",
     "kernel_initializer", "bias_initializer",
@@ -50,7 +53,8 @@ def check_self_attention_config(model_config):
     """Raises `ValueError` for settings a self-attention stack cannot take.
 
     `bidirectional` (every position already attends to both sides, or, in a
-    language model, must not) and `cell_options` outside `BLOCK_OPTIONS`.
+    language model, must not), `cell_options` outside `BLOCK_OPTIONS` and
+    heads that do not fit the width `embedding_dim`.
     """
     if model_config.bidirectional:
         raise ValueError(
@@ -72,6 +76,12 @@ def check_self_attention_config(model_config):
                 f"among {', '.join(BLOCK_OPTIONS)} (SelfAttentionBlock "
                 f"arguments). Received: {key!r}"
             )
+    options = model_config.cell_options
+    head_dims(
+        model_config.embedding_dim, options.get("num_heads", 1),
+        options.get("key_dim"), options.get("value_dim"),
+        width_name="embedding_dim",
+    )
 
 
 def self_attention_stack(x, model_config, max_length, causal):

@@ -88,7 +88,8 @@ class ModelConfig:
             block's sublayer outputs).
         cell_options: Further arguments of the recurrent layers, e.g.
             `{"activation": "modrelu", "parametrization": "cayley"}`, or of
-            the `SelfAttentionBlock`s, e.g. `{"norm_first": True}`.
+            the `SelfAttentionBlock`s, e.g.
+            `{"norm_first": True, "num_heads": 4}`.
     """
 
     cell: str = "lstm"

@@ -43,13 +43,14 @@ def favour_padding_and_unknown(model):
 
 
 def language_model(cell, units=8, layers=2, level="char", embedding_dim=6,
-                   seq_len=100):
+                   seq_len=100, cell_options=None):
     """An untrained language model (`TrainedModel`) on `TEXT`; `seq_len`
     is a self-attention model's window."""
     texts = [TEXT] if level == "char" else TEXT.splitlines()
     tokenizer = Tokenizer.fit(texts, level=level)
     config = ModelConfig(cell=cell, units=units, layers=layers,
-                         embedding_dim=embedding_dim)
+                         embedding_dim=embedding_dim,
+                         cell_options=dict(cell_options or {}))
     model = build_language_model(tokenizer.vocabulary_size, config,
                                  max_length=seq_len)
     spread_weights(model)
@@ -59,13 +60,16 @@ def language_model(cell, units=8, layers=2, level="char", embedding_dim=6,
 
 
 def classifier(cell, class_names=("neg", "pos"), pooling="last", units=6,
-               layers=2, bidirectional=True, max_length=10):
-    """An untrained word-level classifier (`TrainedModel`) on `TEXT`."""
+               layers=2, bidirectional=True, max_length=10, cell_options=None):
+    """An untrained word-level classifier (`TrainedModel`) on `TEXT`; a
+    self-attention one's position table is `max_length` long."""
     tokenizer = Tokenizer.fit(TEXT.splitlines(), level="word")
     config = ModelConfig(cell=cell, units=units, layers=layers,
-                         bidirectional=bidirectional, embedding_dim=5)
-    model = build_classifier(tokenizer.vocabulary_size, len(class_names),
-                             config, pooling=pooling)
+                         bidirectional=bidirectional, embedding_dim=5,
+                         cell_options=dict(cell_options or {}))
+    model = build_classifier(
+        tokenizer.vocabulary_size, len(class_names), config, pooling=pooling,
+        max_length=max_length if cell == "self_attention" else None)
     spread_weights(model)
     job = JobConfig(job="sentiment", out="", model=config,
                     options=SentimentOptions(max_length=max_length, pooling=pooling))

@@ -138,9 +138,41 @@ def test_stacked_bidirectional_classifier_exports_agree_with_keras(
         0, len(class_names))
 
 
-def test_self_attention_language_model_exports_agree(tmp_path):
+def test_multi_head_self_attention_classifier_exports_agree(tmp_path):
+    # Width 5 in 2 heads of key_dim (and value_dim) 3, projected back to 5.
+    source = builders.classifier(
+        "self_attention", ("neg", "neutral", "pos"), "mean",
+        bidirectional=False, max_length=10,
+        cell_options={"num_heads": 2, "key_dim": 3},
+    )
+    attention = source.model.get_layer("self_attention_0").attention
+    assert tuple(attention.output_kernel.shape) == (6, 5)
+    export(source, tmp_path)
+    texts = ["to be or not", "The slings and arrows of outrageous fortune",
+             "sleep", "a sea of troubles unknownword"]
+    ragged = source.tokenizer.encode(texts)
+    keras_probabilities = np.asarray(source.model(ragged.to_tensor()))
+    assert np.ptp(keras_probabilities[:, 0]) > 10 * TOLERANCE  # texts differ
+    serving = tf.saved_model.load(str(tmp_path / "saved_model"))
+    outputs = serving.signatures["serving_default"](text=tf.constant(texts))
+    np.testing.assert_allclose(outputs["probabilities"].numpy(),
+                               keras_probabilities, atol=TOLERANCE, rtol=0)
+    path = tmp_path / "tflite" / "model.tflite"
+    assert_builtin_only_no_loop(path)
+    model = TFLiteModel(str(path))
+    padded = ragged.to_tensor(shape=(len(texts), 10)).numpy()
+    np.testing.assert_allclose(model.run(tokens=padded)["probabilities"],
+                               keras_probabilities, atol=TOLERANCE, rtol=0)
+    for row, expected in zip(ragged.to_list(), keras_probabilities):
+        alone = model.run(tokens=np.array([row], np.int32))["probabilities"]
+        np.testing.assert_allclose(alone[0], expected, atol=TOLERANCE, rtol=0)
+
+
+@pytest.mark.parametrize("num_heads", [1, 2])
+def test_self_attention_language_model_exports_agree(num_heads, tmp_path):
     # A window of 6 tokens: the prompts and continuations run past it.
-    source = builders.language_model("self_attention", seq_len=6)
+    source = builders.language_model("self_attention", seq_len=6,
+                                     cell_options={"num_heads": num_heads})
     report = export(source, tmp_path)
     serving = tf.saved_model.load(str(tmp_path / "saved_model"))
     prompts = ["To", "To be, or not", "Whether 'tis nobler"]  # padded batch

@@ -80,6 +80,32 @@ def self_attention(x, weights, mask=None, causal=False):
     return attend(scores, v, query_mask=mask, value_mask=mask, causal=causal)
 
 
+def multi_head_self_attention(x, weights, num_heads, mask=None, causal=False):
+    """`Concat(head_1..head_h) W^O + b^O`, zero at masked positions.
+
+    `weights` `[Wq, bq, Wk, bk, Wv, bv, Wo, bo]`; head `h` uses the columns
+    `h * d ... (h + 1) * d - 1` of `Wq`, `Wk` (`d = key_dim`) and `Wv`
+    (`d = value_dim`). Returns `(outputs, weights)` with weights
+    `(batch, heads, Tq, Tv)`.
+    """
+    wq, bq, wk, bk, wv, bv, wo, bo = weights
+    key_dim, value_dim = wq.shape[1] // num_heads, wv.shape[1] // num_heads
+    heads, head_weights = [], []
+    for h in range(num_heads):
+        k = slice(h * key_dim, (h + 1) * key_dim)
+        v = slice(h * value_dim, (h + 1) * value_dim)
+        out, w = self_attention(
+            x, [wq[:, k], bq[k], wk[:, k], bk[k], wv[:, v], bv[v]],
+            mask=mask, causal=causal,
+        )
+        heads.append(out)
+        head_weights.append(w)
+    outputs = np.concatenate(heads, axis=-1) @ wo + bo
+    if mask is not None:
+        outputs = outputs * np.asarray(mask, bool)[..., None]
+    return outputs, np.stack(head_weights, axis=1)
+
+
 def layer_norm(x, gamma, beta, epsilon):
     mean = x.mean(axis=-1, keepdims=True)
     variance = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
@@ -93,9 +119,16 @@ def feedforward(x, w1, b1, w2, b2):
 
 def self_attention_block(
     x, attention_weights, ffn_weights, norms=None, residual=True,
-    norm_first=False, epsilon=1e-5, mask=None, causal=False,
+    norm_first=False, epsilon=1e-5, mask=None, causal=False, num_heads=1,
 ):
-    """Transformer block; `norms` `[(gamma, beta)] * 2` or `None` (no norm)."""
+    """Transformer block; `norms` `[(gamma, beta)] * 2` or `None` (no norm);
+    `num_heads > 1` adds the output projection to `attention_weights`."""
+
+    def attention(h):
+        if num_heads == 1:
+            return self_attention(h, attention_weights, mask, causal)[0]
+        return multi_head_self_attention(
+            h, attention_weights, num_heads, mask, causal)[0]
 
     def sublayer(x, function, norm):
         y = function(layer_norm(x, *norm, epsilon) if norm and norm_first else x)
@@ -106,8 +139,5 @@ def self_attention_block(
         return y
 
     norms = norms or [None, None]
-    x = sublayer(
-        x, lambda h: self_attention(h, attention_weights, mask, causal)[0],
-        norms[0],
-    )
+    x = sublayer(x, attention, norms[0])
     return sublayer(x, lambda h: feedforward(h, *ffn_weights), norms[1])

@@ -91,10 +91,34 @@ def test_classifier_ignores_right_padding(pooling):
                                atol=1e-6)
 
 
+@pytest.mark.parametrize("num_heads", [2, 4])
+def test_heads_reach_every_block_of_both_models(num_heads):
+    options = {"num_heads": num_heads}
+    model = language_model(max_length=6, cell_options=options)
+    for index in (0, 1):
+        attention = model.get_layer(f"self_attention_{index}").attention
+        assert attention.num_heads == num_heads
+        assert attention.key_dim == 8 // num_heads
+        assert tuple(attention.output_kernel.shape) == (8, 8)
+    rng = np.random.default_rng(num_heads)
+    tokens = rng.integers(1, VOCABULARY, (3, 6))
+    changed = tokens.copy()
+    changed[:, 3:] = rng.integers(1, VOCABULARY, (3, 3))
+    np.testing.assert_allclose(np.asarray(model(changed))[:, :3],
+                               np.asarray(model(tokens))[:, :3], atol=1e-6)
+    model = classifier(cell_options=options)
+    assert model.get_layer("self_attention_1").attention.num_heads == num_heads
+    ragged = np.array([[4, 9, 2, 7], [3, 5, 0, 0]])
+    alone = model.predict(np.array([[3, 5]]), verbose=0)
+    np.testing.assert_allclose(model.predict(ragged, verbose=0)[1], alone[0],
+                               atol=1e-6)
+
+
 @pytest.mark.parametrize("build", ["language_model", "classifier"])
 def test_keras_file_round_trip_gives_identical_outputs(build, tmp_path):
     model = (language_model(cell_options={"norm_first": True})
-             if build == "language_model" else classifier())
+             if build == "language_model"
+             else classifier(cell_options={"num_heads": 2}))
     tokens = np.array([[4, 9, 2, 7, 1], [3, 5, 1, 8, 0]])
     path = tmp_path / "model.keras"
     model.save(path)
@@ -147,6 +171,9 @@ def test_beam_and_random_samplers_generate():
         ("lm", {"cell_options": {"stateful": True}}, "'stateful'"),
         ("lm", {"cell_options": {"dropout": 0.1}}, "--dropout"),
         ("classifier", {"cell_options": {"feedforward_dim": 4}}, "--units"),
+        ("lm", {"cell_options": {"num_heads": 3}},
+         "`embedding_dim`.*embedding_dim=8, num_heads=3"),
+        ("classifier", {"cell_options": {"num_heads": 0}}, "`num_heads`"),
     ],
 )
 def test_bad_settings_are_value_errors(build, overrides, expected):
