@@ -29,6 +29,7 @@ import numpy as np
 from keras import ops
 
 from kerasseq.layers import RecurrentCell
+from kerasseq.models.language_model import CachedGenerator
 from kerasseq.models.language_model import StatefulGenerator
 from kerasseq.models.language_model import WindowedGenerator
 from kerasseq.models.language_model import has_recurrent_state
@@ -283,12 +284,105 @@ class WindowedLanguageModelStep:
         return {"logits": logits, **state}
 
 
+class CachedLanguageModelStep:
+    """A self-attention language model as one step with a key/value cache.
+
+    The streaming interface of `LanguageModelStep` for a model with no
+    recurrent state: the state is `CachedGenerator`'s, int32 `window`
+    `(batch, max_length)` (the tokens, left-aligned, 0 after them), int32
+    `count` `(batch,)` (the position of the next token) and, for each block
+    `i`, `key_cache_i` and `value_cache_i`, float32 `(batch, max_length,
+    heads * dim)`. A call costs one position of every block against the
+    cache; when the window is full it first slides by `max_length // 2`
+    tokens and recomputes their cache in one pass (the `CachedGenerator`
+    rule), inside the same graph (a built-in `IF`).
+
+    Args:
+        model: A self-attention model from `build_language_model`.
+
+    Call arguments:
+        token: int32 `(batch,)`.
+        window, count, key_cache_0, value_cache_0, ...: the state, as
+            described above (zeros to start).
+
+    Returns:
+        A dict: `logits` `(batch, vocabulary_size)` and the new state by name.
+    """
+
+    kind = "cached_language_model_step"
+    start = ("start with window, count and every key_cache_i and "
+             "value_cache_i at 0 (the state is a window of tokens with the "
+             "keys and values of each block: self-attention has no "
+             "recurrent state)")
+
+    def __init__(self, model):
+        self.model = model
+        self.generator = CachedGenerator(model)
+        self.max_length = self.generator.max_length
+        self.vocabulary_size = int(model.get_layer("logits").units)
+        self.cache_sizes = {}
+        for index, (keys, values) in enumerate(self.generator.empty_caches(1)):
+            self.cache_sizes[f"key_cache_{index}"] = int(keys.shape[-1])
+            self.cache_sizes[f"value_cache_{index}"] = int(values.shape[-1])
+        self.state_sizes = {"window": self.max_length, **self.cache_sizes}
+
+    def input_signature(self, batch_size=1):
+        import tensorflow as tf
+
+        return [
+            tf.TensorSpec([batch_size], tf.int32, name="token"),
+            tf.TensorSpec([batch_size, self.max_length], tf.int32, name="window"),
+            tf.TensorSpec([batch_size], tf.int32, name="count"),
+            *(tf.TensorSpec([batch_size, self.max_length, size], tf.float32,
+                            name=name)
+              for name, size in self.cache_sizes.items()),
+        ]
+
+    def initial_states(self, batch_size=1):
+        """The empty state, as NumPy arrays by name."""
+        return {
+            "window": np.zeros((batch_size, self.max_length), np.int32),
+            "count": np.zeros((batch_size,), np.int32),
+            **{name: np.zeros((batch_size, self.max_length, size), np.float32)
+               for name, size in self.cache_sizes.items()},
+        }
+
+    def describe(self, batch_size=1):
+        """The states as `model_info.json` lists them."""
+        return [
+            {"name": "window", "dtype": "int32",
+             "shape": [batch_size, self.max_length], "initial_value": 0,
+             "description": "the window's tokens, left-aligned, 0 after them"},
+            {"name": "count", "dtype": "int32", "shape": [batch_size],
+             "initial_value": 0,
+             "description": "how many window slots hold tokens"},
+            *({"name": name, "dtype": "float32",
+               "shape": [batch_size, self.max_length, size], "initial_value": 0.0,
+               "description": "block {}'s {} of the window's tokens".format(
+                   name.rsplit("_", 1)[1], name.split("_")[0] + "s")}
+              for name, size in self.cache_sizes.items()),
+        ]
+
+    def __call__(self, token, window, count, *caches):
+        pairs = [(caches[i], caches[i + 1]) for i in range(0, len(caches), 2)]
+        logits, state = self.generator.step(
+            token, {"window": window, "count": count, "caches": pairs}
+        )
+        flat = [tensor for pair in state["caches"] for tensor in pair]
+        return {
+            "logits": logits,
+            "window": state["window"],
+            "count": state["count"],
+            **dict(zip(self.cache_sizes, flat)),
+        }
+
+
 def language_model_step(model):
     """`LanguageModelStep` of a recurrent language model, or
-    `WindowedLanguageModelStep` of a self-attention one."""
+    `CachedLanguageModelStep` of a self-attention one."""
     if has_recurrent_state(model):
         return LanguageModelStep(model)
-    return WindowedLanguageModelStep(model)
+    return CachedLanguageModelStep(model)
 
 
 class Seq2SeqSteps:

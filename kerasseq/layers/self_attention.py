@@ -119,9 +119,20 @@ class SelfAttention(keras.layers.Layer):
             weights: `(batch, time, time)` for one head (as before heads
             existed), `(batch, num_heads, time, time)` for several.
         use_causal_mask: Optional bool overriding the constructor's.
+        cache: Optional key/value cache for generation, `(key_cache,
+            value_cache)`, `(batch, max_length, num_heads * key_dim)` and
+            `(batch, max_length, num_heads * value_dim)`. With one new
+            position, `inputs` `(batch, 1, features)`, its key and value are
+            written at `cache_index` and it attends to the cached positions
+            `<= cache_index`: one step costs `O(max_length)`, not a rerun of
+            the window. With a whole window, `inputs` `(batch, max_length,
+            features)`, the cache is filled from position 0 (causal
+            attention, `mask` and `use_causal_mask` ignored in both cases).
+        cache_index: int `(batch,)`, the position of each row's new input.
 
     Returns:
-        `(batch, time, units)`, and the weights if `return_attention_scores`.
+        `(batch, time, units)`, and the weights if `return_attention_scores`;
+        with a `cache`, `(outputs, new_cache)`.
 
     Example:
 
@@ -282,23 +293,29 @@ class SelfAttention(keras.layers.Layer):
         training=None,
         return_attention_scores=False,
         use_causal_mask=None,
+        cache=None,
+        cache_index=None,
     ):
         if use_causal_mask is None:
             use_causal_mask = self.use_causal_mask
+        query = self._project(inputs, self.query_kernel, self.query_bias)
+        key = self._project(inputs, self.key_kernel, self.key_bias)
+        value = self._project(inputs, self.value_kernel, self.value_bias)
+        attention_mask = None if mask is None else [mask, mask]
+        if cache is not None:
+            key, value, key_mask = self._write_cache(cache, cache_index, key, value)
+            cache = (key, value)  # (batch, max_length, heads * dim)
+            if key_mask is not None:  # one new position: keys up to it
+                attention_mask, use_causal_mask = [None, key_mask], False
+            else:  # the whole cache from position 0: causal
+                attention_mask, use_causal_mask = None, True
         # (batch * heads, time, key_dim), and value_dim for the values
-        query = self._split_heads(
-            self._project(inputs, self.query_kernel, self.query_bias)
-        )
-        key = self._split_heads(
-            self._project(inputs, self.key_kernel, self.key_bias)
-        )
-        value = self._split_heads(
-            self._project(inputs, self.value_kernel, self.value_bias)
-        )
-        heads_mask = self._heads_mask(mask)
+        query, key, value = (self._split_heads(x) for x in (query, key, value))
+        if attention_mask is not None:
+            attention_mask = [self._heads_mask(m) for m in attention_mask]
         outputs = self.attention(
             [query, value, key],
-            mask=None if mask is None else [heads_mask, heads_mask],
+            mask=attention_mask,
             training=training,
             return_attention_scores=return_attention_scores,
             use_causal_mask=use_causal_mask,
@@ -314,8 +331,40 @@ class SelfAttention(keras.layers.Layer):
                 padded = ops.expand_dims(ops.cast(mask, "bool"), -1)
                 outputs = ops.where(padded, outputs, ops.zeros_like(outputs))
         if return_attention_scores:
-            return outputs, self._heads_weights(weights)
+            outputs = (outputs, self._heads_weights(weights))
+        if cache is not None:
+            return outputs, cache
         return outputs
+
+    def _write_cache(self, cache, cache_index, key, value):
+        """Writes this call's keys and values into the cache.
+
+        `cache` is `(key_cache, value_cache)`, `(batch, max_length, heads *
+        key_dim)` and `(..., heads * value_dim)`. One new position
+        (`inputs` `(batch, 1, features)`) is written at `cache_index`, int
+        `(batch,)` (each row its own position); it attends to the keys at
+        positions `<= cache_index`, and the mask of those is returned. A
+        whole window (`(batch, max_length, features)`, `cache_index` 0)
+        replaces the cache; its attention is causal (mask `None`).
+        """
+        key_cache, value_cache = cache
+        length = ops.shape(key_cache)[1]
+        if key.shape[1] != 1:
+            if key.shape[1] is not None and key_cache.shape[1] is not None and (
+                key.shape[1] != key_cache.shape[1]
+            ):
+                raise ValueError(
+                    "A cached call takes one new position, or the whole "
+                    f"window of {key_cache.shape[1]} positions from index 0. "
+                    f"Received: {key.shape[1]} positions"
+                )
+            return key, value, None
+        positions = ops.arange(length, dtype="int32")[None, :]  # (1, max_length)
+        index = ops.cast(ops.reshape(cache_index, (-1, 1)), "int32")  # (batch, 1)
+        here = ops.expand_dims(positions == index, -1)  # (batch, max_length, 1)
+        key_cache = ops.where(here, key, key_cache)
+        value_cache = ops.where(here, value, value_cache)
+        return key_cache, value_cache, positions <= index
 
     def compute_mask(self, inputs, mask=None):
         return mask
@@ -413,9 +462,11 @@ class SelfAttentionBlock(keras.layers.Layer):
         mask: Optional `(batch, time)` boolean padding mask.
         training: Whether dropout is active.
         use_causal_mask: Optional bool overriding the constructor's.
+        cache, cache_index: The attention's key/value cache, as in
+            `SelfAttention` (generation, one position at a time).
 
     Returns:
-        `(batch, time, features)`.
+        `(batch, time, features)`; with a `cache`, `(outputs, new_cache)`.
 
     Example:
 
@@ -551,20 +602,33 @@ class SelfAttentionBlock(keras.layers.Layer):
         hidden = self.feedforward_inner(x)  # (batch, time, feedforward_dim)
         return self.feedforward_outer(hidden)  # (batch, time, features)
 
-    def call(self, inputs, mask=None, training=None, use_causal_mask=None):
+    def call(self, inputs, mask=None, training=None, use_causal_mask=None,
+             cache=None, cache_index=None):
+        new_cache = []
+
         def attend(x):
-            return self.attention(
-                x, mask=mask, training=training, use_causal_mask=use_causal_mask
+            if cache is None:
+                return self.attention(
+                    x, mask=mask, training=training,
+                    use_causal_mask=use_causal_mask,
+                )
+            outputs, updated = self.attention(
+                x, training=training, cache=cache, cache_index=cache_index
             )
+            new_cache.append(updated)
+            return outputs
 
         x = self._sublayer(
             inputs, attend, self.attention_output_dropout,
             self.attention_norm, training,
         )
-        return self._sublayer(
+        outputs = self._sublayer(
             x, self._feedforward, self.feedforward_dropout,
             self.feedforward_norm, training,
         )
+        if cache is not None:
+            return outputs, new_cache[0]
+        return outputs
 
     def compute_mask(self, inputs, mask=None):
         return mask

@@ -1,6 +1,7 @@
 """Models built with the functional API."""
 
 from kerasseq.models.classifier import build_classifier
+from kerasseq.models.language_model import CachedGenerator
 from kerasseq.models.language_model import StatefulGenerator
 from kerasseq.models.language_model import WindowedGenerator
 from kerasseq.models.language_model import build_language_model

@@ -17,6 +17,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from kerasseq.layers import PositionEmbedding
 from kerasseq.layers import RecurrentCell
 from kerasseq.layers import SelfAttentionBlock
 from kerasseq.layers import get_recurrent_layer
@@ -272,12 +273,127 @@ class WindowedGenerator:
         return next_fn, state, last_tokens(prompt_ids, lengths)
 
 
+class CachedGenerator(WindowedGenerator):
+    """A self-attention language model, one token at a time, with a
+    key/value cache.
+
+    The state is `WindowedGenerator`'s token window and `count`, plus, for
+    every block, the keys and values of the window's tokens (`caches`: a
+    list of `(key_cache, value_cache)`, each `(batch, max_length, heads *
+    dim)`). A step embeds the new token at position `count` and runs each
+    block on that one position against its cache (`SelfAttentionBlock`'s
+    `cache` call), so a token costs `O(max_length)` where rerunning the
+    window costs `O(max_length^2)`. Within the window this is the windowed
+    rerun exactly (same tokens, logits to float rounding).
+
+    Past the window, positions cannot slide one token at a time (every
+    cached key depends on its position), so the window slides by blocks:
+    when a row's window is full, its newest `keep = max_length // 2` tokens
+    move to positions `0 .. keep - 1` and their keys and values are
+    recomputed in one causal pass over the window, as a rerun would read
+    them; generation then continues from there. A token so sees between
+    `keep` and `max_length - 1` earlier tokens (the rerun: always
+    `max_length - 1`), and `n` tokens cost `O(n * max_length)` plus one
+    window pass per `max_length - keep` tokens.
+    """
+
+    def __init__(self, model):
+        super().__init__(model)
+        self.embedding = model.get_layer("embedding")
+        self.output_layer = model.get_layer("logits")
+        self.position_embedding = None
+        self.blocks = []
+        self.final_norm = None
+        for layer in model.layers[2:-1]:  # between the embedding and logits
+            if isinstance(layer, PositionEmbedding):
+                self.position_embedding = layer
+            elif isinstance(layer, SelfAttentionBlock):
+                self.blocks.append(layer)
+            elif isinstance(layer, keras.layers.LayerNormalization):
+                self.final_norm = layer
+            elif not isinstance(layer, keras.layers.Dropout):
+                raise ValueError(
+                    f"A cached generator runs embedding, position embedding, "
+                    f"self-attention blocks and a final norm; model "
+                    f"{model.name} also has {type(layer).__name__} "
+                    f"{layer.name!r}."
+                )
+        self.keep = self.max_length // 2
+
+    def empty_caches(self, batch):
+        """Zero caches, one `(keys, values)` pair per block."""
+        caches = []
+        for block in self.blocks:
+            attention = block.attention
+            heads = attention.num_heads
+            caches.append((
+                ops.zeros((batch, self.max_length, heads * attention.key_dim)),
+                ops.zeros((batch, self.max_length, heads * attention.value_dim)),
+            ))
+        return caches
+
+    def prefill(self, window):
+        """The caches of `window` `(batch, max_length)`: one causal pass."""
+        x = self.position_embedding(self.embedding(window))
+        caches = []
+        for block, cache in zip(self.blocks, self.empty_caches(ops.shape(window)[0])):
+            x, cache = block(x, training=False, cache=cache, cache_index=0)
+            caches.append(cache)
+        return caches
+
+    def initial_state(self, context, lengths=None):
+        state = super().initial_state(context, lengths)
+        return {**state, "caches": self.prefill(state["window"])}
+
+    def _slide(self, state):
+        """Rows with a full window keep their newest `keep` tokens, moved to
+        the window's start, with their caches recomputed."""
+        window, count = state["window"], state["count"]
+        full = count >= self.max_length  # (batch,)
+        slots = ops.arange(self.max_length, dtype="int32")[None, :]
+        index = ops.minimum(count[:, None] - self.keep + slots, self.max_length - 1)
+        slid = ops.take_along_axis(window, ops.maximum(index, 0), axis=1)
+        slid = ops.where(slots < self.keep, slid, 0)  # (batch, max_length)
+        caches = keras.tree.map_structure(
+            lambda new, old: ops.where(full[:, None, None], new, old),
+            self.prefill(slid), state["caches"],
+        )
+        return {
+            "window": ops.where(full[:, None], slid, window),
+            "count": ops.where(full, self.keep, count),
+            "caches": caches,
+        }
+
+    def step(self, tokens, state):
+        """`tokens` `(batch,)` -> `(logits (batch, vocab), new state)`."""
+        state = ops.cond(
+            ops.any(state["count"] >= self.max_length),
+            lambda: self._slide(state),
+            lambda: state,
+        )
+        window, count = state["window"], state["count"]
+        tokens = ops.cast(tokens, "int32")
+        slots = ops.arange(self.max_length, dtype="int32")[None, :]
+        window = ops.where(slots == count[:, None], tokens[:, None], window)
+        positions = ops.take(self.position_embedding.embeddings, count, axis=0)
+        x = self.embedding(tokens) + ops.cast(positions, self.embedding.compute_dtype)
+        x = x[:, None, :]  # (batch, 1, features)
+        caches = []
+        for block, cache in zip(self.blocks, state["caches"]):
+            x, cache = block(x, training=False, cache=cache, cache_index=count)
+            caches.append(cache)
+        if self.final_norm is not None:
+            x = self.final_norm(x)
+        logits = self.output_layer(x)[:, 0]  # (batch, vocab)
+        return logits, {"window": window, "count": count + 1, "caches": caches}
+
+
 def language_model_generator(model):
     """`StatefulGenerator` of a recurrent language model, or
-    `WindowedGenerator` of a self-attention one."""
+    `CachedGenerator` of a self-attention one."""
     if has_recurrent_state(model):
         return StatefulGenerator(model)
-    return WindowedGenerator(model)
+    return CachedGenerator(model)
 
 
 def generate_ids(model, prompt_ids, max_new_tokens, sampler, end_token_id=None):

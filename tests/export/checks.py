@@ -15,14 +15,17 @@ def analyzer_report(path):
     return text.getvalue()
 
 
-def assert_builtin_only(path, while_loops=0):
-    """No Flex (SELECT_TF_OPS) or custom op, and exactly `while_loops`
-    WHILE operators (each with its condition and body subgraphs)."""
+def assert_builtin_only(path, while_loops=0, conditionals=0):
+    """No Flex (SELECT_TF_OPS) or custom op, exactly `while_loops` WHILE
+    operators (each with its condition and body subgraphs) and
+    `conditionals` IF operators (each with its two branches)."""
     report = analyzer_report(path)
     assert "Op#0" in report  # the analyzer did list the operators
     assert "Flex" not in report and "Custom" not in report, report[:2000]
     assert report.count(" WHILE(") == while_loops, report[:2000]
-    assert f"has '{1 + 2 * while_loops}' subgraph" in report
+    assert report.count(" IF(") == conditionals, report[:2000]
+    subgraphs = 1 + 2 * while_loops + 2 * conditionals
+    assert f"has '{subgraphs}' subgraph" in report
 
 
 def assert_builtin_only_no_loop(path):

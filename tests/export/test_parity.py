@@ -190,16 +190,19 @@ def test_self_attention_language_model_exports_agree(num_heads, tmp_path):
     assert "Einsum" in types or "BatchMatMulV3" in types or "MatMul" in types
     assert not [t for t in types if t.startswith("Xla")]
 
-    # TFLite: the state is the token window; the app's streaming loop gives
-    # the tokens of generate_ids, past the window too.
+    # TFLite: the state is the token window and each block's key/value
+    # cache; the app's streaming loop gives the tokens of generate_ids, past
+    # the window too (one IF: the window slides when full).
     path = tmp_path / "tflite" / "model.tflite"
-    assert_builtin_only_no_loop(path)
+    assert_builtin_only(path, conditionals=1)
     model = TFLiteModel(str(path))
-    assert set(model.input_shapes()) == {"token", "window", "count"}
+    assert set(model.input_shapes()) == {
+        "token", "window", "count", "key_cache_0", "value_cache_0",
+        "key_cache_1", "value_cache_1"}
     for prompt, want in zip(prompts, expected):
         tokens, _ = tflite_greedy(model, source.tokenizer.encode_one(prompt), NEW_TOKENS,
                                   never_emit_ids(tmp_path))
         assert tokens == want
     assert report["tflite"]["float32"]["max_abs_difference_vs_keras"] < TOLERANCE
     info = json.loads((tmp_path / "tflite" / "model_info.json").read_text())
-    assert info["model"] == "windowed_language_model_step"
+    assert info["model"] == "cached_language_model_step"

@@ -488,3 +488,57 @@ def test_bad_arguments_name_argument_and_value():
     block = layers.SelfAttentionBlock(8, num_heads=3, key_dim=2)
     assert block(np.ones((2, 3, 8))).shape == (2, 3, 8)
     assert block.attention.value_dim == 2  # as key_dim, 8 not divisible
+
+
+# ------------------------------------------------------ key/value cache
+@pytest.mark.parametrize("num_heads", [1, 2, 3])
+def test_cached_steps_equal_the_causal_numpy_reference(num_heads):
+    """One position at a time against the cache, each row at its own
+    position, gives the causal attention of the whole sequence."""
+    rng = np.random.default_rng(11)
+    layer, weights = built_self_attention(rng, num_heads=num_heads)
+    x = rng.standard_normal((BATCH, STEPS, FEATURES))
+    if num_heads == 1:
+        want, _ = attention_reference.self_attention(x, weights, causal=True)
+    else:
+        want, _ = attention_reference.multi_head_self_attention(
+            x, weights, num_heads, causal=True)
+    width = num_heads * layer.key_dim
+    cache = (np.zeros((BATCH, STEPS, width)), np.zeros((BATCH, STEPS, width)))
+    # Row b starts b steps late: every row writes its own position.
+    got = np.zeros((BATCH, STEPS, UNITS))
+    for t in range(STEPS + BATCH - 1):
+        index = np.clip(t - np.arange(BATCH), 0, STEPS - 1)
+        step = x[np.arange(BATCH), index][:, None]  # (batch, 1, features)
+        out, new_cache = layer(step, cache=cache, cache_index=index)
+        live = (t - np.arange(BATCH) >= 0) & (t - np.arange(BATCH) < STEPS)
+        cache = tuple(np.where(live[:, None, None], new, old)
+                      for new, old in zip(new_cache, cache))
+        got[live, index[live]] = np.asarray(out)[live, 0]
+    np.testing.assert_allclose(got, want, atol=1e-12)
+    # The whole window at once fills the same cache, causally.
+    out, filled = layer(x, cache=tuple(np.zeros_like(c) for c in cache),
+                        cache_index=0)
+    np.testing.assert_allclose(out, want, atol=1e-12)
+    for full, stepped in zip(filled, cache):
+        np.testing.assert_allclose(full, stepped, atol=1e-12)
+
+
+def test_cached_block_steps_equal_the_causal_block():
+    rng = np.random.default_rng(12)
+    block = built_block(rng, num_heads=2, use_causal_mask=True, norm_first=True)[0]
+    x = rng.standard_normal((BATCH, STEPS, FEATURES))
+    want = np.asarray(block(x))
+    width = 2 * block.attention.key_dim
+    cache = (np.zeros((BATCH, STEPS, width)), np.zeros((BATCH, STEPS, width)))
+    for t in range(STEPS):
+        out, cache = block(x[:, t:t + 1], cache=cache,
+                           cache_index=np.full((BATCH,), t))
+        np.testing.assert_allclose(np.asarray(out)[:, 0], want[:, t], atol=1e-12)
+
+
+def test_a_cached_call_takes_one_position_or_the_whole_window():
+    layer = layers.SelfAttention(4)
+    cache = (np.zeros((1, 6, 4), "float32"), np.zeros((1, 6, 4), "float32"))
+    with pytest.raises(ValueError, match="one new position, or the whole window of 6"):
+        layer(np.zeros((1, 3, 2), "float32"), cache=cache, cache_index=0)

@@ -8,11 +8,13 @@ import keras
 from kerasseq.jobs import JobConfig
 from kerasseq.jobs import get_job
 from kerasseq.jobs.sentiment import SentimentOptions
+from kerasseq.models import CachedGenerator
 from kerasseq.models import WindowedGenerator
 from kerasseq.models import build_classifier
 from kerasseq.models import build_language_model
 from kerasseq.models import generate_ids
 from kerasseq.models import language_model_generator
+from kerasseq.models.language_model import NEVER_EMIT_IDS
 from kerasseq.samplers import get_sampler
 from kerasseq.training.config import ModelConfig
 
@@ -133,34 +135,75 @@ def test_norm_first_ends_in_a_final_norm():
     assert model.get_layer("final_norm") is not None
 
 
-def reference_windowed_greedy(model, prompt, steps, window):
-    """Greedy decoding by rereading the last `window` tokens each step."""
-    sequence = np.asarray(prompt)
-    for _ in range(steps):
-        logits = model.predict(sequence[:, -window:], verbose=0)[:, -1]
-        sequence = np.concatenate([sequence, logits.argmax(-1)[:, None]], axis=1)
-    return sequence[:, np.asarray(prompt).shape[1]:]
+def reference_next_logits(model, context, token, window):
+    """The rerun reference of the cache's rule, one row: the context (at
+    most `window` tokens) slides to its newest `window // 2` tokens when
+    full, takes `token`, and the plain model reads it."""
+    if len(context) == window:
+        context = context[-(window // 2):]
+    context = context + [int(token)]
+    logits = np.array(model(np.array([context], np.int32)))[0, -1]
+    return context, logits
+
+
+def reference_greedy(model, prompt, steps, window):
+    """Greedy decoding by rerunning the model on the context of
+    `reference_next_logits` (padding and [UNK] never chosen)."""
+    out = []
+    for row in np.asarray(prompt):
+        context, token, tokens = list(row[:-1])[-window:], row[-1], []
+        for _ in range(steps):
+            context, logits = reference_next_logits(model, context, token, window)
+            logits[list(NEVER_EMIT_IDS)] = -np.inf
+            token = int(np.argmax(logits))
+            tokens.append(token)
+        out.append(tokens)
+    return np.array(out)
 
 
 @pytest.mark.parametrize("prompt_length", [1, 3, 9])
-def test_generation_runs_past_max_length_on_a_sliding_window(prompt_length):
+def test_cached_generation_follows_the_sliding_rule_past_max_length(prompt_length):
     model = language_model(max_length=5)
-    assert isinstance(language_model_generator(model), WindowedGenerator)
+    assert isinstance(language_model_generator(model), CachedGenerator)
     rng = np.random.default_rng(prompt_length)
-    prompt = rng.integers(1, VOCABULARY, (2, prompt_length))
+    prompt = rng.integers(2, VOCABULARY, (2, prompt_length))
     got = np.asarray(generate_ids(model, prompt, 12, get_sampler("greedy")))
-    np.testing.assert_array_equal(
-        got, reference_windowed_greedy(model, prompt, 12, window=5)
-    )
+    np.testing.assert_array_equal(got, reference_greedy(model, prompt, 12, window=5))
+
+
+@pytest.mark.parametrize("num_heads, norm_first", [(1, False), (2, True)])
+def test_each_cached_step_equals_a_rerun(num_heads, norm_first):
+    """Logits of every step, teacher-forced on random tokens: within the
+    window against `WindowedGenerator` (the whole window rerun at every
+    step), past it against the rerun of the sliding rule."""
+    window = 6
+    model = language_model(max_length=window, cell_options={
+        "num_heads": num_heads, "norm_first": norm_first})
+    tokens = np.random.default_rng(0).integers(2, VOCABULARY, (2, 20)).astype("int32")
+    cached, rerun = CachedGenerator(model), WindowedGenerator(model)
+    state, rerun_state = cached.initial_state(tokens[:, :2]), rerun.initial_state(tokens[:, :2])
+    contexts = [list(row[:2]) for row in tokens]
+    for t in range(2, tokens.shape[1]):
+        logits, state = cached.step(tokens[:, t], state)
+        if t < window:
+            expected, rerun_state = rerun.step(tokens[:, t], rerun_state)
+            np.testing.assert_allclose(logits, expected, atol=1e-5)
+        for b in range(2):
+            contexts[b], expected = reference_next_logits(
+                model, contexts[b], tokens[b, t], window)
+            np.testing.assert_allclose(np.asarray(logits)[b], expected, atol=1e-5)
+    assert np.ptp(np.asarray(logits)) > 0.1  # the logits say something
 
 
 def test_beam_and_random_samplers_generate():
     model = language_model(max_length=4)
     prompt = np.array([[3, 4, 5]])
     for sampler in (get_sampler("beam", num_beams=3),
-                    get_sampler("top_k", k=3, seed=1)):
+                    get_sampler("top_k", k=3, seed=1),
+                    get_sampler("top_p", p=0.9, seed=1),
+                    get_sampler("random", seed=1)):
         out = np.asarray(generate_ids(model, prompt, 7, sampler))
-        assert out.shape == (1, 7) and out.min() >= 0
+        assert out.shape == (1, 7) and out.min() >= 2  # never padding or [UNK]
 
 
 @pytest.mark.parametrize(
