@@ -16,12 +16,28 @@ them alike. Reports tokens/s (batch * length * steps / seconds), median of
 
     .venv/bin/python tools/bench_attention_vs_recurrence.py \\
         --lengths 25,50,100,200,400 --repeats 3 --steps 10
+
+`--generation` measures generation instead (untrained weights, greedy,
+batch 1, `--new-tokens` tokens after a one-token prompt, each decoding one
+compiled graph traced by a warm-up call): the LSTM carrying its state
+(`StatefulGenerator`), the self-attention model with its key/value cache
+(`CachedGenerator`, the default) and without it (`WindowedGenerator`, the
+whole window rerun per token), at window `--seq-len`. The LSTM's units are
+chosen so that its parameter count is the self-attention model's (as near
+as whole units allow). It also times the TFLite step models of an LSTM and
+of the cached self-attention model of equal width (`--embedding-dim`
+units), one token each, with the LiteRT interpreter. Writes
+`generation.md` and `generation.csv` to `--out`.
+
+    .venv/bin/python tools/bench_attention_vs_recurrence.py --generation \\
+        --seq-len 256 --new-tokens 1000 --repeats 3
 """
 
 import argparse
 import csv
 import os
 import statistics
+import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -29,7 +45,16 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from bench_layers import time_fit  # noqa: E402  (tools/ leads sys.path)
+from ai_edge_litert.interpreter import Interpreter  # noqa: E402
+
 from kerasseq.atomic import atomic_path  # noqa: E402
+from kerasseq.export import tflite  # noqa: E402
+from kerasseq.export.step_models import language_model_step  # noqa: E402
+from kerasseq.models import CachedGenerator  # noqa: E402
+from kerasseq.models import StatefulGenerator  # noqa: E402
+from kerasseq.models import WindowedGenerator  # noqa: E402
+from kerasseq.models.language_model import compiled  # noqa: E402
+from kerasseq.samplers import get_sampler  # noqa: E402
 from kerasseq.models import SELF_ATTENTION  # noqa: E402
 from kerasseq.models import build_language_model  # noqa: E402
 from kerasseq.training.config import ModelConfig  # noqa: E402
@@ -106,6 +131,128 @@ def write_csv(path, results, parameters, lengths):
                     ])
 
 
+def lstm_units_for(parameters, args):
+    """LSTM units whose language model has about `parameters` weights."""
+    e, v = args.embedding_dim, VOCAB
+
+    def count(u):  # embedding, one LSTM layer per `--layers`, logits
+        first = 4 * (u * (e + u) + u)
+        return v * e + first + (args.layers - 1) * 4 * (2 * u * u + u) + u * v + v
+
+    return min(range(1, 4 * parameters), key=lambda u: abs(count(u) - parameters))
+
+
+def decoding(generator, new_tokens, jit_compile):
+    """One compiled greedy decoding of `new_tokens` after a one-token prompt
+    (`generate_ids`'s loop, compiled once)."""
+    sampler = get_sampler("greedy")
+
+    def decode(prompt_ids):
+        next_fn, state, first = generator.start(prompt_ids)
+        return sampler(next_fn, first, state, new_tokens)["tokens"]
+
+    function = compiled(decode, jit_compile=jit_compile)
+    prompt = np.array([[5]], np.int32)
+    return lambda: np.asarray(function(prompt))
+
+
+def tflite_step_seconds(model, repeats=200):
+    """Median seconds of one call of `model`'s TFLite step model."""
+    step = language_model_step(model)
+    blob = tflite.convert(model, step, step.input_signature(batch_size=1))["float32"]
+    runner = Interpreter(model_content=blob).get_signature_runner()
+    inputs = {"token": np.array([5], np.int32), **step.initial_states(1)}
+    runner(**inputs)  # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        runner(**inputs)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def generation(args):
+    """The `--generation` measurements (module docstring)."""
+    keras.utils.set_random_seed(0)
+    attention = build_language_model(
+        VOCAB, model_config(SELF_ATTENTION, args), max_length=args.seq_len,
+        name="lm_self_attention")
+    units = lstm_units_for(attention.count_params(), args)
+    lstm = build_language_model(
+        VOCAB, ModelConfig(cell="lstm", units=units, layers=args.layers,
+                           embedding_dim=args.embedding_dim), name="lm_lstm")
+    runs = {}
+    for mode, jit in (("graph", False), ("XLA", True)):
+        runs[f"LSTM {units} units (state carried), {mode}"] = (
+            lstm, decoding(StatefulGenerator(lstm), args.new_tokens, jit))
+        runs[f"self-attention, key/value cache, {mode}"] = (
+            attention, decoding(CachedGenerator(attention), args.new_tokens, jit))
+        runs[f"self-attention, window rerun (no cache), {mode}"] = (
+            attention, decoding(WindowedGenerator(attention), args.new_tokens, jit))
+    for _, run in runs.values():
+        run()  # traces and compiles
+    seconds = {name: [] for name in runs}
+    for repeat in range(args.repeats):
+        for name, (_, run) in runs.items():
+            start = time.perf_counter()
+            run()
+            seconds[name].append(time.perf_counter() - start)
+        print(f"repeat {repeat + 1}/{args.repeats} done", flush=True)
+    def rate_of(name):
+        return args.new_tokens / statistics.median(seconds[name])
+    lines = [
+        f"Generation, batch 1, greedy, {args.new_tokens} new tokens, window "
+        f"{args.seq_len}; vocabulary {VOCAB}, embedding {args.embedding_dim}, "
+        f"{args.layers} layer(s), self-attention feed-forward {args.feedforward}, "
+        f"1 head; median (min-max) of {args.repeats}; keras {keras.__version__}, "
+        f"backend {keras.backend.backend()}.",
+        "",
+        "| decoding | parameters | tokens/s | vs no cache, same mode | vs LSTM, same mode |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    rows = []
+    for name, (model, _) in runs.items():
+        mode = name.rsplit(", ", 1)[1]
+        uncached = rate_of(f"self-attention, window rerun (no cache), {mode}")
+        lstm_rate = rate_of(f"LSTM {units} units (state carried), {mode}")
+        rates = sorted(args.new_tokens / t for t in seconds[name])
+        rate = rate_of(name)
+        rows.append((name, model.count_params(), rate, rates[0], rates[-1]))
+        lines.append(
+            f"| {name} | {model.count_params():,} | {rate:,.0f} "
+            f"({rates[0]:,.0f}-{rates[-1]:,.0f}) | "
+            f"{rate / uncached:.1f}x | {rate / lstm_rate:.2f}x |"
+        )
+    # TFLite step models of equal width.
+    keras.utils.set_random_seed(0)
+    narrow = build_language_model(
+        VOCAB, ModelConfig(cell="lstm", units=args.embedding_dim, layers=args.layers,
+                           embedding_dim=args.embedding_dim), name="lm_lstm_width")
+    lstm_step = tflite_step_seconds(narrow)
+    cached_step = tflite_step_seconds(attention)
+    lines += [
+        "",
+        f"TFLite step model, one token, batch 1, LiteRT interpreter (median of "
+        f"200 calls): LSTM {args.embedding_dim} units {1e3 * lstm_step:.3f} ms; "
+        f"self-attention with its cache (width {args.embedding_dim}, window "
+        f"{args.seq_len}) {1e3 * cached_step:.3f} ms ({cached_step / lstm_step:.2f}x).",
+    ]
+    table = "\n".join(lines)
+    print("\n" + table)
+    os.makedirs(args.out, exist_ok=True)
+    with atomic_path(os.path.join(args.out, "generation.md")) as temporary:
+        temporary.write_text(table + "\n", encoding="utf-8")
+    with atomic_path(os.path.join(args.out, "generation.csv")) as temporary:
+        with open(temporary, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["decoding", "parameters", "tokens_per_s_median",
+                             "tokens_per_s_min", "tokens_per_s_max"])
+            writer.writerows(rows)
+            writer.writerow(["tflite_step_lstm_ms", "", 1e3 * lstm_step, "", ""])
+            writer.writerow(["tflite_step_cached_ms", "", 1e3 * cached_step, "", ""])
+    print(f"\nWritten to {args.out}: generation.md, generation.csv")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lengths", default="25,50,100,200,400",
@@ -122,8 +269,17 @@ def main(argv=None):
     parser.add_argument("--jit-compile", choices=("auto", "on", "off"),
                         default="auto", help="XLA; auto = on GPUs only")
     parser.add_argument("--out", default="saved_models/bench_attention")
+    parser.add_argument("--generation", action="store_true",
+                        help="measure generation speed instead of training")
+    parser.add_argument("--seq-len", type=int, default=256,
+                        help="--generation: the self-attention window")
+    parser.add_argument("--new-tokens", type=int, default=1000,
+                        help="--generation: tokens generated per call")
     args = parser.parse_args(argv)
     args.feedforward = args.feedforward or 4 * args.embedding_dim
+    if args.generation:
+        generation(args)
+        return
     lengths = sorted(int(n) for n in args.lengths.split(","))
     jit_compile = resolve_jit_compile(args.jit_compile)
 

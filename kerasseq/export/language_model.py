@@ -37,11 +37,13 @@ logits are the model's own; `model_info.json` lists `never_emit_ids`, the
 ids the app must not pick.
 
 A self-attention language model (`--cell self_attention`) has no
-recurrent state: its generation state is a sliding window of its last
-`max_length` tokens (`WindowedGenerator`), which the SavedModel's loop
+recurrent state: its generation state is its token window with the keys
+and values of every block (`CachedGenerator`), which the SavedModel's loop
 carries like recurrent states and the TFLite step model
-(`step_models.WindowedLanguageModelStep`) takes and returns as `window`
-and `count`, each step rerunning the model on the window.
+(`step_models.CachedLanguageModelStep`) takes and returns as `window`,
+`count` and `key_cache_i`/`value_cache_i`; each token costs one position of
+every block against the cache, and a full window slides by `max_length //
+2` tokens (recomputed in one pass).
 """
 
 import numpy as np
@@ -140,7 +142,7 @@ def generate_ids(generator, sampler, ids, lengths, max_new_tokens,
                  temperature, limit):
     """Continues right-padded prompts by `max_new_tokens` (a tensor) ids.
 
-    `generator` is the model's `StatefulGenerator` or `WindowedGenerator`
+    `generator` is the model's `StatefulGenerator` or `CachedGenerator`
     (`language_model_generator`). The loop is a `tf.while_loop` of at most
     `limit` steps: the samplers' own loop takes its step count and
     temperature as Python numbers, and here both are inputs of the request.

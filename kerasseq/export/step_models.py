@@ -222,7 +222,9 @@ class LanguageModelStep:
 
 
 class WindowedLanguageModelStep:
-    """A self-attention language model as one step, its state a token window.
+    """A self-attention language model as one step, its state a token window
+    (no cache: each step reruns the window; the export uses
+    `CachedLanguageModelStep`, this one stays for comparison).
 
     The streaming interface of `LanguageModelStep` for a model with no
     recurrent state: the state is `WindowedGenerator`'s, int32 `window`

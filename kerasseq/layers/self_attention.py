@@ -361,9 +361,14 @@ class SelfAttention(keras.layers.Layer):
             return key, value, None
         positions = ops.arange(length, dtype="int32")[None, :]  # (1, max_length)
         index = ops.cast(ops.reshape(cache_index, (-1, 1)), "int32")  # (batch, 1)
-        here = ops.expand_dims(positions == index, -1)  # (batch, max_length, 1)
-        key_cache = ops.where(here, key, key_cache)
-        value_cache = ops.where(here, value, value_cache)
+        if key_cache.shape[0] == 1:  # one row: write just its slot
+            start = (0, index[0, 0], 0)
+            key_cache = ops.slice_update(key_cache, start, key)
+            value_cache = ops.slice_update(value_cache, start, value)
+        else:  # each row at its own position
+            here = ops.expand_dims(positions == index, -1)  # (batch, max_length, 1)
+            key_cache = ops.where(here, key, key_cache)
+            value_cache = ops.where(here, value, value_cache)
         return key_cache, value_cache, positions <= index
 
     def compute_mask(self, inputs, mask=None):

@@ -396,14 +396,16 @@ def language_model_generator(model):
     return CachedGenerator(model)
 
 
-def generate_ids(model, prompt_ids, max_new_tokens, sampler, end_token_id=None):
+def generate_ids(model, prompt_ids, max_new_tokens, sampler, end_token_id=None,
+                 generator=None, jit_compile=False):
     """Continues each prompt by `max_new_tokens` sampled tokens.
 
     A recurrent model reads the prompt once and carries its state; a
-    self-attention model rereads a sliding window of its last `max_length`
-    tokens at every step (`WindowedGenerator`), so prompts and
-    continuations may be longer than `max_length`.
-    Padding and `[UNK]` (`NEVER_EMIT_IDS`) are never generated.
+    self-attention model keeps the keys and values of its window
+    (`CachedGenerator`: one position per token; past `max_length` tokens
+    the window slides by `max_length // 2`), so prompts and continuations
+    may be longer than `max_length`. Padding and `[UNK]` (`NEVER_EMIT_IDS`)
+    are never generated.
 
     Args:
         model: A model from `build_language_model`.
@@ -412,11 +414,19 @@ def generate_ids(model, prompt_ids, max_new_tokens, sampler, end_token_id=None):
         max_new_tokens: Positive int.
         sampler: A `kerasseq.samplers` sampler (greedy, top-k, ...).
         end_token_id: Optional id that ends a continuation early.
+        generator: The step-by-step form of `model` to decode with; default
+            `language_model_generator(model)`. (`WindowedGenerator(model)`
+            reruns a self-attention model's whole window at every token.)
+        jit_compile: Whether the decoding loop is compiled with XLA
+            (TensorFlow). Compiling costs about as much as tracing the graph
+            does (0.4-0.9 s), and the loop then runs 4-8x faster on a CPU
+            (BENCHMARKS.md): worth it for long generations or repeated calls
+            with one prompt shape.
 
     Returns:
         int array `(batch, max_new_tokens)` of new ids.
     """
-    generator = language_model_generator(model)
+    generator = generator or language_model_generator(model)
     prompt_ids = ops.convert_to_tensor(prompt_ids, dtype="int32")
     if len(prompt_ids.shape) != 2 or prompt_ids.shape[1] == 0:
         raise ValueError(
@@ -432,17 +442,17 @@ def generate_ids(model, prompt_ids, max_new_tokens, sampler, end_token_id=None):
         )
         return result["tokens"]
 
-    return compiled(decode)(prompt_ids)
+    return compiled(decode, jit_compile=jit_compile)(prompt_ids)
 
 
-def compiled(function):
-    """`function` as one compiled graph on TensorFlow (`tf.function`) or JAX
-    (`jax.jit`); as is on other backends."""
+def compiled(function, jit_compile=False):
+    """`function` as one compiled graph on TensorFlow (`tf.function`, with
+    XLA if `jit_compile`) or JAX (`jax.jit`); as is on other backends."""
     backend = keras.backend.backend()
     if backend == "tensorflow":
         import tensorflow as tf
 
-        return tf.function(function)
+        return tf.function(function, jit_compile=jit_compile)
     if backend == "jax":
         import jax
 
