@@ -183,15 +183,42 @@ class LanguageModelExporter(Exporter):
     made_by = "kerasseq train lm"
 
     def serving_endpoints(self, source, options):
-        generator = language_model_generator(source.model)
-        sampler = make_sampler(options)
         tokenizer = source.tokenizer
-        limit = options.max_new_tokens or DEFAULT_MAX_NEW_TOKENS
         prompt_limit = max_prompt_tokens(source, options)
         prefix = "" if tokenizer.level == "char" else " "
 
+        def read(text):
+            return read_prompts(tokenizer, text_vector(text), prompt_limit)
+
+        def outputs(new_ids):
+            return {"text": prefix + tokenizer.decode_tensor(new_ids)}
+
+        return self.generation_endpoints(source, options, TEXT_SPEC, read, outputs)
+
+    def ids_endpoints(self, source, options):
+        prompt_limit = max_prompt_tokens(source, options)
+        vocabulary_size = source.tokenizer.vocabulary_size
+
+        def read(token_ids):
+            ids, lengths, truncated = last_ids(token_ids, prompt_limit)
+            ids = clean_ids(ids, None, vocabulary_size, min_length=2)
+            return ids, tf.maximum(lengths, 1), truncated
+
+        prompts = tf.TensorSpec([None, None], tf.int32, name="token_ids")
+        return self.generation_endpoints(
+            source, options, prompts, read, lambda new_ids: {}
+        )
+
+    def generation_endpoints(self, source, options, prompt_spec, read, outputs):
+        """`serving_default` and `generate` on prompts of `prompt_spec`:
+        `read(prompts)` gives `(ids, lengths, truncated)` as `read_prompts`
+        does, `outputs(new_ids)` the outputs besides `token_ids` and
+        `truncated`."""
+        generator = language_model_generator(source.model)
+        sampler = make_sampler(options)
+        limit = options.max_new_tokens or DEFAULT_MAX_NEW_TOKENS
         signature = [
-            TEXT_SPEC,
+            prompt_spec,
             tf.TensorSpec([], tf.int32, name="max_new_tokens"),
             tf.TensorSpec([], tf.float32, name="temperature"),
         ]
@@ -199,58 +226,20 @@ class LanguageModelExporter(Exporter):
         # One function for both signatures, so its constants (the frozen
         # recurrent matrices) are stored once.
         @tf.function(input_signature=signature, autograph=False)
-        def generate(text, max_new_tokens, temperature):
+        def generate(prompts, max_new_tokens, temperature):
             check_request(max_new_tokens, temperature, limit)
-            ids, lengths, truncated = read_prompts(
-                tokenizer, text_vector(text), prompt_limit
-            )
+            ids, lengths, truncated = read(prompts)
             new_ids = generate_ids(
                 generator, sampler, ids, lengths, max_new_tokens, temperature,
                 limit,
             )  # (batch, max_new_tokens)
-            return {
-                "text": prefix + tokenizer.decode_tensor(new_ids),
-                "token_ids": new_ids,
-                "truncated": truncated,
-            }
+            return {**outputs(new_ids), "token_ids": new_ids, "truncated": truncated}
 
-        def generate_default(text):
-            return generate(text, tf.constant(limit), tf.constant(1.0))
+        def generate_default(prompts):
+            return generate(prompts, tf.constant(limit), tf.constant(1.0))
 
         return {
-            "serving_default": (generate_default, [TEXT_SPEC]),
-            "generate": (generate, signature),
-        }
-
-    def ids_endpoints(self, source, options):
-        generator = language_model_generator(source.model)
-        sampler = make_sampler(options)
-        limit = options.max_new_tokens or DEFAULT_MAX_NEW_TOKENS
-        prompt_limit = max_prompt_tokens(source, options)
-        vocabulary_size = source.tokenizer.vocabulary_size
-        prompts = tf.TensorSpec([None, None], tf.int32, name="token_ids")
-        signature = [
-            prompts,
-            tf.TensorSpec([], tf.int32, name="max_new_tokens"),
-            tf.TensorSpec([], tf.float32, name="temperature"),
-        ]
-
-        @tf.function(input_signature=signature, autograph=False)
-        def generate(token_ids, max_new_tokens, temperature):
-            check_request(max_new_tokens, temperature, limit)
-            ids, lengths, truncated = last_ids(token_ids, prompt_limit)
-            ids = clean_ids(ids, None, vocabulary_size, min_length=2)
-            new_ids = generate_ids(
-                generator, sampler, ids, tf.maximum(lengths, 1),
-                max_new_tokens, temperature, limit,
-            )  # (batch, max_new_tokens)
-            return {"token_ids": new_ids, "truncated": truncated}
-
-        def generate_default(token_ids):
-            return generate(token_ids, tf.constant(limit), tf.constant(1.0))
-
-        return {
-            "serving_default": (generate_default, [prompts]),
+            "serving_default": (generate_default, [prompt_spec]),
             "generate": (generate, signature),
         }
 

@@ -31,7 +31,6 @@ from keras import ops
 from kerasseq.layers import RecurrentCell
 from kerasseq.models.language_model import CachedGenerator
 from kerasseq.models.language_model import StatefulGenerator
-from kerasseq.models.language_model import WindowedGenerator
 from kerasseq.models.language_model import has_recurrent_state
 from kerasseq.models.seq2seq import Seq2SeqParts
 
@@ -219,71 +218,6 @@ class LanguageModelStep:
         kernels = self.generator.recurrent_kernels()
         logits, new_states = self.generator.step(token, self.nest(states), kernels)
         return {"logits": logits, **self.states.flatten(new_states)}
-
-
-class WindowedLanguageModelStep:
-    """A self-attention language model as one step, its state a token window
-    (no cache: each step reruns the window; the export uses
-    `CachedLanguageModelStep`, this one stays for comparison).
-
-    The streaming interface of `LanguageModelStep` for a model with no
-    recurrent state: the state is `WindowedGenerator`'s, int32 `window`
-    `(batch, max_length)` (the last tokens, left-aligned, 0 after them) and
-    int32 `count` `(batch,)`, how many slots hold tokens. Each call writes
-    the token into the window (sliding it once full) and reruns the model on
-    the window, so it costs a whole `max_length` forward pass per token.
-
-    Args:
-        model: A self-attention model from `build_language_model`.
-
-    Call arguments:
-        token: int32 `(batch,)`.
-        window, count: the state, as described above (zeros to start).
-
-    Returns:
-        A dict: `logits` `(batch, vocabulary_size)`, `window` and `count`.
-    """
-
-    kind = "windowed_language_model_step"
-    start = ("start with window and count at 0 (the state is a window of the "
-             "last max_length tokens: self-attention has no recurrent state)")
-
-    def __init__(self, model):
-        self.model = model
-        self.generator = WindowedGenerator(model)
-        self.max_length = self.generator.max_length
-        self.vocabulary_size = int(model.get_layer("logits").units)
-        self.state_sizes = {"window": self.max_length}
-
-    def input_signature(self, batch_size=1):
-        import tensorflow as tf
-
-        return [
-            tf.TensorSpec([batch_size], tf.int32, name="token"),
-            tf.TensorSpec([batch_size, self.max_length], tf.int32, name="window"),
-            tf.TensorSpec([batch_size], tf.int32, name="count"),
-        ]
-
-    def initial_states(self, batch_size=1):
-        """The empty window, as NumPy arrays by name."""
-        return {
-            "window": np.zeros((batch_size, self.max_length), np.int32),
-            "count": np.zeros((batch_size,), np.int32),
-        }
-
-    def describe(self, batch_size=1):
-        """The states as `model_info.json` lists them."""
-        return [
-            {"name": "window", "dtype": "int32",
-             "shape": [batch_size, self.max_length], "initial_value": 0,
-             "description": "the last max_length tokens, left-aligned, 0 after them"},
-            {"name": "count", "dtype": "int32", "shape": [batch_size],
-             "initial_value": 0, "description": "how many window slots hold tokens"},
-        ]
-
-    def __call__(self, token, window, count):
-        logits, state = self.generator.step(token, {"window": window, "count": count})
-        return {"logits": logits, **state}
 
 
 class CachedLanguageModelStep:
