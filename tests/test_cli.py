@@ -237,7 +237,10 @@ def test_self_attention_lm_trains_generates_past_its_window_and_exports(
     assert cli.main(["export", str(out), "--sampler", "greedy",
                      "--max-tokens", "30"]) == 0
     info = json.loads((out / "tflite" / "model_info.json").read_text())
-    assert [state["name"] for state in info["states"]] == ["window", "count"]
+    # The token window and each of the two blocks' key/value cache.
+    assert [state["name"] for state in info["states"]] == [
+        "window", "count", "key_cache_0", "value_cache_0", "key_cache_1",
+        "value_cache_1"]
     import tensorflow as tf
 
     serving = tf.saved_model.load(str(out / "saved_model"))
