@@ -37,6 +37,7 @@ from kerasseq.export.exporter import sample_ids
 from kerasseq.export.text_graph import TEXT_SPEC
 from kerasseq.export.text_graph import clean_ids
 from kerasseq.export.text_graph import encode_texts
+from kerasseq.export.text_graph import id_counts
 from kerasseq.export.text_graph import read_empty_as_oov
 from kerasseq.export.text_graph import text_vector
 from kerasseq.export.while_loop import while_loop_recurrence
@@ -96,8 +97,7 @@ class ClassifierExporter(Exporter):
             ids = clean_ids(tokens, length, vocabulary_size)
             return {
                 "probabilities": self.probabilities(source, ids),
-                "truncated": tf.reduce_sum(
-                    tf.cast(tokens != PAD_ID, tf.int32), axis=1) > length,
+                "truncated": id_counts(tokens) > length,
             }
 
         signature = [tf.TensorSpec([None, None], tf.int32, name="tokens")]

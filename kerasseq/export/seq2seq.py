@@ -62,6 +62,7 @@ from kerasseq.export.step_models import Seq2SeqSteps
 from kerasseq.export.text_graph import TEXT_SPEC
 from kerasseq.export.text_graph import clean_ids
 from kerasseq.export.text_graph import encode_texts
+from kerasseq.export.text_graph import id_counts
 from kerasseq.export.text_graph import read_empty_as_oov
 from kerasseq.export.text_graph import text_vector
 from kerasseq.export.verify import softmax
@@ -167,7 +168,7 @@ class Seq2SeqExporter(Exporter):
             tokens = tf.where(empty[:, None], PAD_ID, tokens)
             return {
                 "token_ids": tokens,
-                "length": tf.reduce_sum(tf.cast(tokens != PAD_ID, tf.int32), axis=1),
+                "length": id_counts(tokens),
                 "score": tf.where(empty, 0.0, result["scores"]),
                 "truncated": lengths > max_length,
             }
@@ -196,7 +197,7 @@ class Seq2SeqExporter(Exporter):
         vocabulary_size = source.tokenizer.vocabulary_size
 
         def translate(source_ids):
-            lengths = tf.reduce_sum(tf.cast(source_ids != PAD_ID, tf.int32), axis=1)
+            lengths = id_counts(source_ids)
             ids = clean_ids(source_ids, max_length, vocabulary_size)
             return translate_ids(ids, lengths)
 

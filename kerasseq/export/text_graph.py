@@ -79,6 +79,12 @@ def read_empty_as_oov(ids):
     return tf.where(tf.logical_and(empty, first), OOV_ID, ids)
 
 
+def id_counts(ids):
+    """int32 `(batch,)`: the ids other than `PAD_ID` in each row of `ids`
+    `(batch, time)` (the length of a right-padded row)."""
+    return tf.reduce_sum(tf.cast(ids != PAD_ID, tf.int32), axis=1)
+
+
 def clean_ids(ids, max_length, vocabulary_size, min_length=1):
     """Ids from an app, as an exported graph reads them.
 
@@ -107,7 +113,7 @@ def last_ids(ids, max_length):
         each row's last ids left-aligned and right-padded; int32 `(batch,)`,
         the ids kept; bool `(batch,)`, whether a row had more.
     """
-    counts = tf.reduce_sum(tf.cast(ids != PAD_ID, tf.int32), axis=1)  # (batch,)
+    counts = id_counts(ids)  # (batch,)
     width = tf.minimum(tf.shape(ids)[1], max_length)
     start = tf.maximum(counts - max_length, 0)  # (batch,)
     positions = start[:, None] + tf.range(width)[None, :]  # (batch, width)
