@@ -11,6 +11,7 @@ keras_cv, keras_nlp), never the `kerasseq...` module a file names.
 from kerasseq import initializers
 from kerasseq import layers
 from kerasseq import metrics
+from kerasseq import optimizers
 from kerasseq import regularizers
 from kerasseq import samplers
 from kerasseq.version import __version__

@@ -114,6 +114,12 @@ def _add_train_options(parser, job):
     group.add_argument("--validation-steps", type=int, default=train.validation_steps)
     group.add_argument("--learning-rate", type=float, default=train.learning_rate)
     group.add_argument(
+        "--manifold-learning-rate", type=float, default=train.manifold_learning_rate,
+        help="learning rate of the orthogonal and unitary cells' manifold "
+        "parameters (default: --learning-rate / 10, as in the expRNN and "
+        "scoRNN papers)",
+    )
+    group.add_argument(
         "--optimizer", default=train.optimizer,
         help="adam, adamw, rmsprop or sgd (default: %(default)s)",
     )
@@ -251,6 +257,7 @@ def job_config_from_args(job, args):
         train=TrainConfig(
             optimizer=args.optimizer,
             learning_rate=args.learning_rate,
+            manifold_learning_rate=args.manifold_learning_rate,
             global_clipnorm=args.clipnorm,
             epochs=args.epochs,
             batch_size=args.batch_size,

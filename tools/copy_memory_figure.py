@@ -25,6 +25,8 @@ from kerasseq.layers import get_recurrent_layer  # noqa: E402
 from kerasseq.tasks import COPY_VOCAB_SIZE  # noqa: E402
 from kerasseq.tasks import copying_baseline_loss  # noqa: E402
 from kerasseq.tasks import copying_dataset  # noqa: E402
+from kerasseq.training.config import TrainConfig  # noqa: E402
+from kerasseq.training.optimizers import make_optimizer  # noqa: E402
 from kerasseq.training.plots import plot_curves  # noqa: E402
 
 
@@ -96,6 +98,10 @@ def main():
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--units", type=int, default=128)
     parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--manifold-learning-rate", type=float, default=None,
+                        help="learning rate of the orthogonal and unitary cells' "
+                        "manifold parameters (default: --learning-rate / 10)")
+    parser.add_argument("--optimizer", default="rmsprop")
     parser.add_argument("--every", type=int, default=25)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="saved_models/copy_memory")
@@ -117,7 +123,9 @@ def main():
             keras.utils.set_random_seed(args.seed)
             model = build(spec, args.units)
             model.compile(
-                optimizer=keras.optimizers.RMSprop(args.learning_rate),
+                optimizer=make_optimizer(TrainConfig(
+                    optimizer=args.optimizer, learning_rate=args.learning_rate,
+                    manifold_learning_rate=args.manifold_learning_rate)),
                 loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
             )
             data = copying_dataset(delay, args.batch_size, seed=args.seed,

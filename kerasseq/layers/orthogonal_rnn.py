@@ -19,6 +19,7 @@ from kerasseq.layers.parametrizations import get_parametrization
 from kerasseq.layers.parametrizations import skew_symmetric
 from kerasseq.layers.rnn import RecurrentCell
 from kerasseq.layers.rnn import RecurrentLayer
+from kerasseq.optimizers.manifold import mark_manifold_variable
 
 
 def _check_activation(activation):
@@ -112,13 +113,13 @@ class OrthogonalRNNCell(RecurrentCell):
         self.parametrization = parametrization
 
     def build_recurrent(self):
-        self.skew_kernel = self.add_weight(
+        self.skew_kernel = mark_manifold_variable(self.add_weight(
             shape=(self.units, self.units),
             name="skew_kernel",
             initializer=self.recurrent_initializer,
             regularizer=self.recurrent_regularizer,
             constraint=self.recurrent_constraint,
-        )
+        ))
 
     def build(self, input_shape):
         super().build(input_shape)

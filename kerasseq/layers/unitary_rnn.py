@@ -16,6 +16,8 @@ from kerasseq.layers.modrelu import complex_modrelu_gradient
 from kerasseq.layers.modrelu import modrelu_bias_gradient
 from kerasseq.layers.rnn import RecurrentCell
 from kerasseq.layers.rnn import RecurrentLayer
+from kerasseq.optimizers.manifold import mark_manifold_variable
+from kerasseq.optimizers.manifold import mark_manifold_variable
 
 # Complex tensors are `(real, imag)` pairs of real tensors, as `keras.ops.fft`
 # takes and returns them; every operator below acts on each row `h` (last
@@ -85,7 +87,9 @@ class UnitaryRNNCell(RecurrentCell):
     `recurrent_initializer`, `_regularizer` and `_constraint` act on them),
     `bias` `(2 units,)` if `use_bias`, `modrelu_bias` `(units,)` with
     `activation="modrelu"`, and the non-trainable int32 `permutation`
-    `(units,)`.
+    `(units,)`. `phases` and `reflections` are marked as manifold
+    parameters: the optimizers of `kerasseq.optimizers` train them with
+    `manifold_multiplier` times the learning rate.
 
     Args:
         units: Positive integer, complex dimension of the state (the state
@@ -135,18 +139,18 @@ class UnitaryRNNCell(RecurrentCell):
 
     def build_recurrent(self):
         units = self.units
-        self.phases = self.add_weight(
+        self.phases = mark_manifold_variable(self.add_weight(
             shape=(3, units),
             name="phases",
             initializer=keras.initializers.RandomUniform(-math.pi, math.pi),
-        )
-        self.reflections = self.add_weight(
+        ))
+        self.reflections = mark_manifold_variable(self.add_weight(
             shape=(2, 2, units),
             name="reflections",
             initializer=self.recurrent_initializer,
             regularizer=self.recurrent_regularizer,
             constraint=self.recurrent_constraint,
-        )
+        ))
         self.permutation = self.add_weight(
             shape=(units,),
             name="permutation",

@@ -5,6 +5,7 @@ import dataclasses
 from kerasseq.layers import recurrent_layer_names
 from kerasseq.layers import validation
 from kerasseq.models.self_attention_stack import SELF_ATTENTION
+from kerasseq.optimizers import PAPERS_MANIFOLD_MULTIPLIER
 from kerasseq.training.distribution import STRATEGIES
 
 _OPTIMIZERS = ("adam", "adamw", "rmsprop", "sgd")
@@ -18,6 +19,10 @@ class TrainConfig:
     Attributes:
         optimizer: One of `"adam"`, `"adamw"`, `"rmsprop"`, `"sgd"`.
         learning_rate: Positive float.
+        manifold_learning_rate: Learning rate of the manifold parameters of
+            orthogonal and unitary cells (`kerasseq.optimizers`), or `None`
+            for `learning_rate / 10`, the ratio of the expRNN and scoRNN
+            papers. Other variables are not affected.
         clipnorm: If set, each gradient tensor `g` with `||g|| > clipnorm` is
             rescaled to `clipnorm * g / ||g||` (Pascanu et al. 2013).
         global_clipnorm: If set, the same rescaling with the norm of all
@@ -37,6 +42,7 @@ class TrainConfig:
 
     optimizer: str = "adam"
     learning_rate: float = 1e-3
+    manifold_learning_rate: float | None = None
     clipnorm: float | None = None
     global_clipnorm: float | None = None
     epochs: int = 10
@@ -50,6 +56,10 @@ class TrainConfig:
     def __post_init__(self):
         validation.check_choice("optimizer", self.optimizer, _OPTIMIZERS)
         validation.check_positive_float("learning_rate", self.learning_rate)
+        if self.manifold_learning_rate is not None:
+            validation.check_positive_float(
+                "manifold_learning_rate", self.manifold_learning_rate
+            )
         for name in ("clipnorm", "global_clipnorm"):
             if getattr(self, name) is not None:
                 validation.check_positive_float(name, getattr(self, name))
@@ -67,6 +77,13 @@ class TrainConfig:
         validation.check_seed("seed", self.seed)
         validation.check_choice("jit_compile", self.jit_compile, JIT_COMPILE_CHOICES)
         validation.check_choice("strategy", self.strategy, STRATEGIES)
+
+    @property
+    def manifold_multiplier(self):
+        """`manifold_learning_rate / learning_rate` (0.1 when unset)."""
+        if self.manifold_learning_rate is None:
+            return PAPERS_MANIFOLD_MULTIPLIER
+        return self.manifold_learning_rate / self.learning_rate
 
 
 @dataclasses.dataclass

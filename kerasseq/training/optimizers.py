@@ -1,29 +1,36 @@
-"""Keras optimizers from a `TrainConfig`, with the lecture's gradient clipping."""
+"""Keras optimizers from a `TrainConfig`, with the lecture's gradient clipping
+and the expRNN/scoRNN papers' smaller learning rate for manifold parameters."""
 
-import keras
+from kerasseq import optimizers
 
 _OPTIMIZER_CLASSES = {
-    "adam": keras.optimizers.Adam,
-    "adamw": keras.optimizers.AdamW,
-    "rmsprop": keras.optimizers.RMSprop,
-    "sgd": keras.optimizers.SGD,
+    "adam": optimizers.Adam,
+    "adamw": optimizers.AdamW,
+    "rmsprop": optimizers.RMSprop,
+    "sgd": optimizers.SGD,
 }
 
 
 def make_optimizer(config):
-    """The Keras optimizer that `config` describes.
+    """The optimizer that `config` describes.
 
     Clipping uses the optimizer's own `clipnorm` / `global_clipnorm`: when
     the norm of the gradient exceeds the threshold xi, the gradient is
-    replaced by `xi * g / ||g||` before the update.
+    replaced by `xi * g / ||g||` before the update. The optimizer is the
+    Keras one of that name with `manifold_multiplier`
+    (`kerasseq.optimizers`): variables that orthogonal and unitary cells
+    mark as manifold parameters train at `config.manifold_learning_rate`
+    (`learning_rate / 10` unless set); a model without such variables trains
+    exactly as with the plain Keras optimizer.
 
     Example:
 
     >>> make_optimizer(TrainConfig(learning_rate=0.01, global_clipnorm=1.0))
-    <keras.src.optimizers.adam.Adam ...>
+    <kerasseq.optimizers.manifold.Adam ...>
     """
     return _OPTIMIZER_CLASSES[config.optimizer](
         learning_rate=config.learning_rate,
         clipnorm=config.clipnorm,
         global_clipnorm=config.global_clipnorm,
+        manifold_multiplier=config.manifold_multiplier,
     )
