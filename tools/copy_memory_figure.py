@@ -1,14 +1,23 @@
-"""Reproduces Figure 1 of Arjovsky et al. 2016 on this machine: copying-memory
-loss against training steps, per cell, at several delays T.
+"""Reproduces Figures 1 and 2 of Arjovsky et al. 2016 on this machine: the
+copying-memory loss (`--task copy`) or the adding problem's MSE
+(`--task adding`) against training steps, per cell, at several delays T.
 
     .venv/bin/python tools/copy_memory_figure.py --T 100,200 --steps 600
+    .venv/bin/python tools/copy_memory_figure.py --task adding --T 750 \
+        --cells orthogonal,lstm --steps 4000 --batch-size 128 --units 190 \
+        --learning-rate 2e-4
 
 Cells are given as registry names with optional layer arguments:
 `lstm`, `gru`, `simple_rnn`, `orthogonal:parametrization=cayley`,
-`orthogonal:parametrization=exp`, `unitary`. Every model sees the same
-seeded stream of batches. Writes `copy_memory.csv` (cell, T, step, loss =
-the mean training loss of the last `--every` steps, baseline) and `copy_memory.png` (one panel per T) into `--out`, and prints a
-Markdown table of the final losses against the memoryless baseline.
+`orthogonal:parametrization=exp`, `unitary` (`--units` is its complex
+width). Every model sees the same seeded stream of batches and is trained
+by `kerasseq`'s optimizer (`--manifold-learning-rate`, default a tenth of
+`--learning-rate`). Writes `{task}.csv` (cell, T, step, loss = the mean
+training loss of the last `--every` steps, baseline) and `{task}_T{T}.png`
+(one per T) into `--out`, and prints a Markdown table of the final losses
+against the memoryless baseline. `--replot` redraws the PNGs from the CSVs
+of one or more `--out` folders (comma-separated), e.g. runs of different
+cells made one after another.
 """
 
 import argparse
@@ -22,7 +31,9 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from kerasseq.layers import get_recurrent_layer  # noqa: E402
+from kerasseq.tasks import ADDING_BASELINE_MSE  # noqa: E402
 from kerasseq.tasks import COPY_VOCAB_SIZE  # noqa: E402
+from kerasseq.tasks import adding_dataset  # noqa: E402
 from kerasseq.tasks import copying_baseline_loss  # noqa: E402
 from kerasseq.tasks import copying_dataset  # noqa: E402
 from kerasseq.training.config import TrainConfig  # noqa: E402
@@ -33,18 +44,55 @@ from kerasseq.training.plots import plot_curves  # noqa: E402
 def parse_cell(spec):
     name, _, arguments = spec.partition(":")
     kwargs = {}
-    for item in filter(None, arguments.split(",")):
+    for item in filter(None, arguments.split(":")):
         key, _, value = item.partition("=")
+        for convert in (int, float):
+            try:
+                value = convert(value)
+                break
+            except ValueError:
+                pass
         kwargs[key] = value
     return name, kwargs
 
 
-def build(spec, units):
+class Copy:
+    csv = "copy_memory"
+    title = "Copying memory"
+    ylabel = "cross-entropy"
+    baseline = staticmethod(copying_baseline_loss)
+    loss = staticmethod(lambda: keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    dataset = staticmethod(copying_dataset)
+
+    @staticmethod
+    def build(layer):
+        tokens = keras.Input((None,), dtype="int32")
+        x = keras.layers.Embedding(COPY_VOCAB_SIZE, 16)(tokens)
+        x = layer(return_sequences=True)(x)
+        return keras.Model(tokens, keras.layers.Dense(COPY_VOCAB_SIZE)(x))
+
+
+class Adding:
+    csv = "adding"
+    title = "Adding problem"
+    ylabel = "MSE"
+    baseline = staticmethod(lambda delay: ADDING_BASELINE_MSE)
+    loss = staticmethod(lambda: "mse")
+    dataset = staticmethod(adding_dataset)
+
+    @staticmethod
+    def build(layer):
+        sequence = keras.Input((None, 2))
+        return keras.Model(sequence, keras.layers.Dense(1)(layer()(sequence)))
+
+
+TASKS = {"copy": Copy, "adding": Adding}
+
+
+def build(task, spec, units):
     name, kwargs = parse_cell(spec)
-    tokens = keras.Input((None,), dtype="int32")
-    x = keras.layers.Embedding(COPY_VOCAB_SIZE, 16)(tokens)
-    x = get_recurrent_layer(name)(units, return_sequences=True, **kwargs)(x)
-    return keras.Model(tokens, keras.layers.Dense(COPY_VOCAB_SIZE)(x))
+    layer_class = get_recurrent_layer(name)
+    return task.build(lambda **options: layer_class(units, **kwargs, **options))
 
 
 class LossEvery(keras.callbacks.Callback):
@@ -74,22 +122,24 @@ class LossEvery(keras.callbacks.Callback):
                   f"{time.perf_counter() - self.started:.0f}s)", flush=True)
 
 
-def plot(rows, out):
-    """One `copy_memory_T{T}.png` per delay, one curve per cell."""
+def plot(rows, out, task):
+    """One `{task}_T{T}.png` per delay, one curve per cell."""
     for delay in sorted({r[1] for r in rows}):
         at_delay = [r for r in rows if r[1] == delay]
         cells = list(dict.fromkeys(r[0] for r in at_delay))
-        steps = [r[2] for r in at_delay if r[0] == cells[0]]
+        steps = {spec: [r[2] for r in at_delay if r[0] == spec] for spec in cells}
         curves = {spec: [r[3] for r in at_delay if r[0] == spec] for spec in cells}
-        plot_curves(curves, os.path.join(out, f"copy_memory_T{delay}.png"),
-                    title=f"Copying memory, T={delay}",
-                    ylabel=f"cross-entropy (mean of {steps[0]} steps)",
-                    baseline=copying_baseline_loss(delay), xlabel="training step",
+        every = steps[cells[0]][0]
+        plot_curves(curves, os.path.join(out, f"{task.csv}_T{delay}.png"),
+                    title=f"{task.title}, T={delay}",
+                    ylabel=f"{task.ylabel} (mean of {every} steps)",
+                    baseline=task.baseline(delay), xlabel="training step",
                     x_values=steps)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--task", choices=sorted(TASKS), default="copy")
     parser.add_argument("--cells", default="lstm,gru,simple_rnn,"
                         "orthogonal:parametrization=cayley,"
                         "orthogonal:parametrization=exp,unitary")
@@ -109,26 +159,29 @@ def main():
                         help="redraw the plots from OUT/copy_memory.csv, no training")
     args = parser.parse_args()
 
+    task = TASKS[args.task]
     if args.replot:
-        with open(os.path.join(args.out, "copy_memory.csv"), newline="") as handle:
-            rows = [(r["cell"], int(r["T"]), int(r["step"]), float(r["loss"]),
-                     float(r["baseline"])) for r in csv.DictReader(handle)]
-        plot(rows, args.out)
+        rows = []
+        for folder in args.out.split(","):
+            with open(os.path.join(folder, f"{task.csv}.csv"), newline="") as handle:
+                rows += [(r["cell"], int(r["T"]), int(r["step"]), float(r["loss"]),
+                          float(r["baseline"])) for r in csv.DictReader(handle)]
+        plot(rows, args.out.split(",")[0], task)
         return
     os.makedirs(args.out, exist_ok=True)
     rows, finals = [], []
     for delay in (int(t) for t in args.T.split(",")):
-        baseline = copying_baseline_loss(delay)
-        for spec in args.cells.split(";" if ";" in args.cells else ","):
+        baseline = task.baseline(delay)
+        for spec in args.cells.split(","):
             keras.utils.set_random_seed(args.seed)
-            model = build(spec, args.units)
+            model = build(task, spec, args.units)
             model.compile(
                 optimizer=make_optimizer(TrainConfig(
                     optimizer=args.optimizer, learning_rate=args.learning_rate,
                     manifold_learning_rate=args.manifold_learning_rate)),
-                loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                loss=task.loss(),
             )
-            data = copying_dataset(delay, args.batch_size, seed=args.seed,
+            data = task.dataset(delay, args.batch_size, seed=args.seed,
                                    num_batches=args.steps)
             started = time.perf_counter()
             model.fit(data, epochs=1, verbose=0,
@@ -136,11 +189,11 @@ def main():
             seconds = time.perf_counter() - started
             final = np.mean([r[3] for r in rows if r[0] == spec and r[1] == delay][-4:])
             finals.append((spec, delay, final, baseline, seconds))
-    with open(os.path.join(args.out, "copy_memory.csv"), "w", newline="") as handle:
+    with open(os.path.join(args.out, f"{task.csv}.csv"), "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["cell", "T", "step", "loss", "baseline"])
         writer.writerows(rows)
-    plot(rows, args.out)
+    plot(rows, args.out, task)
     print("\n| cell | T | final loss (mean of the last 4 windows) | baseline | ratio | seconds |")
     print("| --- | --- | --- | --- | --- | --- |")
     for spec, delay, final, baseline, seconds in finals:

@@ -66,6 +66,15 @@ class OrthogonalRNNCell(RecurrentCell):
         recurrent_initializer: Initializer of the skew matrix `A`:
             `"henaff"` (default, Henaff et al. 2016), `"cayley"` (Helfrich
             et al. 2018), `"random_orthogonal"`, or any Keras initializer.
+        rebase_every: `None` (default: `W_h = map(A)`, the static
+            trivialization) or a positive integer `K`: expRNN's dynamic
+            trivialization, `W_h = B map(A)` with a non-trainable orthogonal
+            base point `B` (`base`, initially the identity) that moves to
+            the current `W_h` every `K` optimizer steps while `A` returns to
+            zero (`rebase()`, called by
+            `kerasseq.callbacks.DynamicTrivialization`, which the trainer
+            adds). The map is then always used near zero, where it is
+            best conditioned.
         use_bias, kernel_initializer, bias_initializer, *_regularizer,
         *_constraint, dropout, recurrent_dropout, seed: as in
         `keras.layers.SimpleRNNCell`.
@@ -94,10 +103,13 @@ class OrthogonalRNNCell(RecurrentCell):
         activation="modrelu",
         parametrization="exp",
         recurrent_initializer="henaff",
+        rebase_every=None,
         **kwargs,
     ):
         _check_activation(activation)
         get_parametrization(parametrization)  # raises on an unknown name
+        if rebase_every is not None:
+            validation.check_positive_int("rebase_every", rebase_every)
         use_modrelu = activation == "modrelu"
         if isinstance(recurrent_initializer, str):
             skew_initializer = SKEW_INITIALIZERS.get(recurrent_initializer)
@@ -111,6 +123,7 @@ class OrthogonalRNNCell(RecurrentCell):
         )
         self.use_modrelu = use_modrelu
         self.parametrization = parametrization
+        self.rebase_every = rebase_every
 
     def build_recurrent(self):
         self.skew_kernel = mark_manifold_variable(self.add_weight(
@@ -120,6 +133,14 @@ class OrthogonalRNNCell(RecurrentCell):
             regularizer=self.recurrent_regularizer,
             constraint=self.recurrent_constraint,
         ))
+        self.base = None
+        if self.rebase_every is not None:
+            self.base = self.add_weight(
+                shape=(self.units, self.units),
+                name="base",
+                initializer="identity",
+                trainable=False,
+            )
 
     def build(self, input_shape):
         super().build(input_shape)
@@ -128,7 +149,27 @@ class OrthogonalRNNCell(RecurrentCell):
     def recurrent_matrix(self):
         """The orthogonal `W_h = map(A)`, `(units, units)`; `h_t` uses `h W_h`."""
         parametrization = get_parametrization(self.parametrization)
-        return parametrization(skew_symmetric(self.skew_kernel))
+        matrix = parametrization(skew_symmetric(self.skew_kernel))
+        if self.base is None:
+            return matrix
+        return ops.matmul(ops.convert_to_tensor(self.base), matrix)
+
+    def rebase(self):
+        """Moves the base point to the current `W_h` and `A` back to zero.
+
+        `W_h` (and so the cell's function) is unchanged up to rounding. The
+        new base is the orthogonal matrix nearest to `W_h` (`U V^T` of its
+        SVD), so rounding does not accumulate over many changes of base.
+        Only for a cell built with `rebase_every`.
+        """
+        if self.base is None:
+            raise ValueError(
+                "rebase() needs a cell built with `rebase_every` (dynamic "
+                "trivialization); this one has rebase_every=None."
+            )
+        u, _, v_transposed = ops.linalg.svd(self.recurrent_matrix())
+        self.base.assign(ops.matmul(u, v_transposed))
+        self.skew_kernel.assign(ops.zeros_like(self.skew_kernel))
 
     def step(self, projected, states, recurrent_kernel, recurrent_mask=None):
         return self.step_through_forward(
@@ -165,6 +206,8 @@ class OrthogonalRNNCell(RecurrentCell):
 
     def get_config(self):
         config = {"parametrization": self.parametrization}
+        if self.rebase_every is not None:
+            config["rebase_every"] = self.rebase_every
         base_config = super().get_config()
         if self.use_modrelu:
             base_config["activation"] = "modrelu"

@@ -16,7 +16,8 @@ def plot_curves(curves, path, title, ylabel, baseline=None, log_scale=True,
         xlabel: Label of the x axis.
         x_scale: Point `i` (from 1) is drawn at `i * x_scale`.
         x_values: Optional x of every point (e.g. sequence lengths), the
-            same for each curve; overrides `x_scale`.
+            same for each curve, or a dict from label to the x of that
+            curve's points; overrides `x_scale`.
         log_x: Whether the x axis is logarithmic.
     """
     import matplotlib
@@ -27,10 +28,12 @@ def plot_curves(curves, path, title, ylabel, baseline=None, log_scale=True,
     figure, axes = plt.subplots(figsize=(8, 4))
     try:
         for label, values in curves.items():
-            steps = (
-                list(x_values) if x_values is not None
-                else [x_scale * (i + 1) for i in range(len(values))]
-            )
+            if isinstance(x_values, dict):
+                steps = list(x_values[label])
+            elif x_values is not None:
+                steps = list(x_values)
+            else:
+                steps = [x_scale * (i + 1) for i in range(len(values))]
             axes.plot(steps, values, marker="o" if len(values) < 30 else None,
                       label=label)
         if baseline is not None:
@@ -39,7 +42,8 @@ def plot_curves(curves, path, title, ylabel, baseline=None, log_scale=True,
             axes.set_yscale("log")
         if log_x:
             axes.set_xscale("log")
-        if x_values is not None and len(x_values) <= 12:  # label the points
+        if (x_values is not None and not isinstance(x_values, dict)
+                and len(x_values) <= 12):  # label the points
             axes.set_xticks(list(x_values), [f"{x:g}" for x in x_values])
             axes.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
         axes.set_xlabel(xlabel)

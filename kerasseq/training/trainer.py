@@ -29,9 +29,11 @@ from kerasseq.training.distribution import is_multi_worker
 from kerasseq.training.distribution import make_strategy
 from kerasseq.training.distribution import shard_by_example
 
+from kerasseq.callbacks import DynamicTrivialization
 from kerasseq.jobs import JobConfig
 from kerasseq.jobs import get_job
 from kerasseq.layers.rnn import RNN
+from kerasseq.optimizers import manifold_variables
 from kerasseq.training import model_dir
 from kerasseq.training.config import resolve_jit_compile
 from kerasseq.training.optimizers import make_optimizer
@@ -226,11 +228,21 @@ def _fit_and_save(config, job, strategy, resume, print_fn, verbose, callbacks):
         f"{strategy.num_replicas_in_sync} replica(s); "
         f"writing {out}"
     )
+    manifold = manifold_variables(model)
+    if manifold:
+        print_fn(
+            f"{len(manifold)} manifold parameter tensor(s) of orthogonal or "
+            "unitary cells train at learning rate "
+            f"{config.train.learning_rate * config.train.manifold_multiplier:g} "
+            "(--manifold-learning-rate)."
+        )
     callbacks = [
         *callbacks,
         # Two checkpoints: a run killed while writing one resumes from the
         # other (a SIGKILL mid-write leaves a truncated HDF5 file).
         keras.callbacks.BackupAndRestore(backup, double_checkpoint=True),
+        # After BackupAndRestore, so a resumed run counts from its steps.
+        DynamicTrivialization(),
         keras.callbacks.CSVLogger(os.path.join(out, HISTORY_CSV), append=resume),
         keras.callbacks.TensorBoard(os.path.join(out, model_dir.LOGS_DIR)),
         StopOnNonFiniteLoss(backup, resumable=not is_multi_worker(strategy)),
