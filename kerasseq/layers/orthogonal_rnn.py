@@ -66,9 +66,15 @@ class OrthogonalRNNCell(RecurrentCell):
         recurrent_initializer: Initializer of the skew matrix `A`:
             `"henaff"` (default, Henaff et al. 2016), `"cayley"` (Helfrich
             et al. 2018), `"random_orthogonal"`, or any Keras initializer.
+        negative_ones: Number of `-1` entries on the diagonal of scoRNN's
+            scaling matrix `D` (default 0): `W_h = map(A) D`, the last
+            `negative_ones` columns of `map(A)` negated. The Cayley map
+            cannot reach an orthogonal matrix with eigenvalue `-1`; `D`
+            gives it access to them (Helfrich et al. use 95 of 190 units
+            for the copying task).
         rebase_every: `None` (default: `W_h = map(A)`, the static
             trivialization) or a positive integer `K`: expRNN's dynamic
-            trivialization, `W_h = B map(A)` with a non-trainable orthogonal
+            trivialization, `W_h = B map(A) D` with a non-trainable orthogonal
             base point `B` (`base`, initially the identity) that moves to
             the current `W_h` every `K` optimizer steps while `A` returns to
             zero (`rebase()`, called by
@@ -103,6 +109,7 @@ class OrthogonalRNNCell(RecurrentCell):
         activation="modrelu",
         parametrization="exp",
         recurrent_initializer="henaff",
+        negative_ones=0,
         rebase_every=None,
         **kwargs,
     ):
@@ -124,6 +131,13 @@ class OrthogonalRNNCell(RecurrentCell):
         self.use_modrelu = use_modrelu
         self.parametrization = parametrization
         self.rebase_every = rebase_every
+        if (isinstance(negative_ones, bool) or not isinstance(negative_ones, int)
+                or not 0 <= negative_ones <= self.units):
+            raise ValueError(
+                "Argument `negative_ones` must be an integer from 0 to `units` "
+                f"({self.units}). Received: negative_ones={negative_ones!r}"
+            )
+        self.negative_ones = negative_ones
 
     def build_recurrent(self):
         self.skew_kernel = mark_manifold_variable(self.add_weight(
@@ -150,9 +164,16 @@ class OrthogonalRNNCell(RecurrentCell):
         """The orthogonal `W_h = map(A)`, `(units, units)`; `h_t` uses `h W_h`."""
         parametrization = get_parametrization(self.parametrization)
         matrix = parametrization(skew_symmetric(self.skew_kernel))
-        if self.base is None:
+        if self.base is not None:
+            matrix = ops.matmul(ops.convert_to_tensor(self.base), matrix)
+        return self._scale(matrix)
+
+    def _scale(self, matrix):
+        """`matrix D`: the last `negative_ones` columns negated."""
+        if not self.negative_ones:
             return matrix
-        return ops.matmul(ops.convert_to_tensor(self.base), matrix)
+        signs = [1.0] * (self.units - self.negative_ones) + [-1.0] * self.negative_ones
+        return matrix * ops.convert_to_tensor(signs, dtype=matrix.dtype)
 
     def rebase(self):
         """Moves the base point to the current `W_h` and `A` back to zero.
@@ -167,7 +188,8 @@ class OrthogonalRNNCell(RecurrentCell):
                 "rebase() needs a cell built with `rebase_every` (dynamic "
                 "trivialization); this one has rebase_every=None."
             )
-        u, _, v_transposed = ops.linalg.svd(self.recurrent_matrix())
+        # W_h = B map(A) D, and D D = I: the new B is W_h D.
+        u, _, v_transposed = ops.linalg.svd(self._scale(self.recurrent_matrix()))
         self.base.assign(ops.matmul(u, v_transposed))
         self.skew_kernel.assign(ops.zeros_like(self.skew_kernel))
 
@@ -208,6 +230,8 @@ class OrthogonalRNNCell(RecurrentCell):
         config = {"parametrization": self.parametrization}
         if self.rebase_every is not None:
             config["rebase_every"] = self.rebase_every
+        if self.negative_ones:
+            config["negative_ones"] = self.negative_ones
         base_config = super().get_config()
         if self.use_modrelu:
             base_config["activation"] = "modrelu"

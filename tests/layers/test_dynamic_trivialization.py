@@ -160,3 +160,34 @@ def test_the_trainer_rebases_and_resumes_to_the_uninterrupted_weights(tmp_path):
     assert len(a) == len(b)
     for x, y in zip(a, b):
         np.testing.assert_allclose(x, y, rtol=1e-5, atol=1e-6)
+
+
+# ------------------------------------------------- scoRNN's scaling matrix D
+@pytest.mark.parametrize("rebase_every", [None, 4])
+def test_negative_ones_scale_the_last_columns_and_survive_a_rebase(rebase_every):
+    rng = np.random.default_rng(3)
+    layer = layers.OrthogonalRNN(UNITS, parametrization="cayley", negative_ones=2,
+                                 rebase_every=rebase_every, dtype="float64")
+    layer.build((None, None, FEATURES))
+    skew_params = 0.5 * rng.standard_normal((UNITS, UNITS))
+    layer.cell.skew_kernel.assign(skew_params)
+    d = np.diag([1.0, 1.0, 1.0, -1.0, -1.0])
+    want = ref.cayley(ref.skew(skew_params)) @ d
+    np.testing.assert_allclose(np.asarray(layer.cell.recurrent_matrix()), want, atol=1e-12)
+    # The Cayley map alone stays in det +1; one -1 in D reaches det -1.
+    one = layers.OrthogonalRNN(UNITS, parametrization="cayley", negative_ones=1)
+    one.build((None, None, FEATURES))
+    assert np.linalg.det(np.asarray(one.cell.recurrent_matrix())) == pytest.approx(-1.0)
+    if rebase_every:
+        layer.cell.rebase()
+        np.testing.assert_allclose(np.asarray(layer.cell.recurrent_matrix()), want,
+                                   atol=1e-10)
+    config = layer.get_config()
+    assert config["negative_ones"] == 2
+    assert layers.OrthogonalRNN.from_config(config).cell.negative_ones == 2
+
+
+@pytest.mark.parametrize("bad", [-1, UNITS + 1, 1.5, True])
+def test_bad_negative_ones_names_the_argument_and_the_range(bad):
+    with pytest.raises(ValueError, match=r"negative_ones.*from 0 to `units` \(5\)"):
+        layers.OrthogonalRNN(UNITS, negative_ones=bad)
