@@ -39,6 +39,9 @@ class GRUCell(RecurrentCell):
         use_bias, kernel_initializer, recurrent_initializer,
         bias_initializer, *_regularizer, *_constraint, dropout,
         recurrent_dropout, seed: as in `keras.layers.GRUCell`.
+        implementation: Accepted for configs of Keras and tf.keras (0, 1 or
+            2) and ignored, as Keras ignores it: kerasseq has one
+            implementation. Not saved in the config.
 
     Call arguments:
         inputs: `(batch, features)`.
@@ -64,9 +67,12 @@ class GRUCell(RecurrentCell):
         activation="tanh",
         recurrent_activation="sigmoid",
         reset_after=True,
+        implementation=2,
         **kwargs,
     ):
+        validation.check_choice("implementation", implementation, (0, 1, 2))
         super().__init__(units, activation=activation, **kwargs)
+        self.implementation = implementation
         self.recurrent_activation = validation.get_activation(
             "recurrent_activation", recurrent_activation
         )
@@ -166,8 +172,9 @@ class GRUCell(RecurrentCell):
 class GRU(RecurrentLayer):
     """GRU layer over a sequence, built on `GRUCell`.
 
-    Takes `units`, every `GRUCell` argument (including `reset_after`) and the
-    options of `keras.layers.RNN` (`return_sequences`, `return_state`,
+    Takes `units`, every `GRUCell` argument (including `reset_after`),
+    `use_cudnn` (accepted as in Keras and ignored: kerasseq has no cuDNN
+    kernel) and the options of `keras.layers.RNN` (`return_sequences`, `return_state`,
     `go_backwards`, `stateful`, `unroll`, `zero_output_for_mask`). The input
     projection of all steps is one matrix product before the time loop.
 
@@ -188,3 +195,11 @@ class GRU(RecurrentLayer):
     """
 
     cell_class = GRUCell
+
+    def __init__(self, units, use_cudnn="auto", **kwargs):
+        validation.check_choice("use_cudnn", use_cudnn, ("auto", True, False))
+        super().__init__(units, **kwargs)
+        # As in Keras: kept as an attribute (Bidirectional copies it), not
+        # saved in the config. kerasseq has no cuDNN kernel; on TensorFlow
+        # it trains with its own fused gradient whatever the value.
+        self.use_cudnn = use_cudnn

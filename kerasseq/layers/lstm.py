@@ -31,6 +31,9 @@ class LSTMCell(RecurrentCell):
         use_bias, kernel_initializer, recurrent_initializer,
         bias_initializer, *_regularizer, *_constraint, dropout,
         recurrent_dropout, seed: as in `keras.layers.LSTMCell`.
+        implementation: Accepted for configs of Keras and tf.keras (0, 1 or
+            2) and ignored, as Keras ignores it: kerasseq has one
+            implementation. Not saved in the config.
 
     Call arguments:
         inputs: `(batch, features)`.
@@ -56,9 +59,12 @@ class LSTMCell(RecurrentCell):
         activation="tanh",
         recurrent_activation="sigmoid",
         unit_forget_bias=True,
+        implementation=2,
         **kwargs,
     ):
+        validation.check_choice("implementation", implementation, (0, 1, 2))
         super().__init__(units, activation=activation, **kwargs)
+        self.implementation = implementation
         self.recurrent_activation = validation.get_activation(
             "recurrent_activation", recurrent_activation
         )
@@ -143,7 +149,8 @@ class LSTMCell(RecurrentCell):
 class LSTM(RecurrentLayer):
     """LSTM layer over a sequence, built on `LSTMCell`.
 
-    Takes `units`, every `LSTMCell` argument and the options of
+    Takes `units`, every `LSTMCell` argument, `use_cudnn` (accepted as in
+    Keras and ignored: kerasseq has no cuDNN kernel) and the options of
     `keras.layers.RNN` (`return_sequences`, `return_state`, `go_backwards`,
     `stateful`, `unroll`, `zero_output_for_mask`). The input projection of all
     steps is one matrix product before the time loop.
@@ -167,3 +174,11 @@ class LSTM(RecurrentLayer):
     """
 
     cell_class = LSTMCell
+
+    def __init__(self, units, use_cudnn="auto", **kwargs):
+        validation.check_choice("use_cudnn", use_cudnn, ("auto", True, False))
+        super().__init__(units, **kwargs)
+        # As in Keras: kept as an attribute (Bidirectional copies it), not
+        # saved in the config. kerasseq has no cuDNN kernel; on TensorFlow
+        # it trains with its own fused gradient whatever the value.
+        self.use_cudnn = use_cudnn

@@ -252,7 +252,12 @@ class RecurrentCell(keras.layers.Layer):
         return []
 
     def call(self, inputs, states, training=False):
-        states = list(states) if isinstance(states, (list, tuple)) else [states]
+        if not isinstance(states, (list, tuple)):
+            # A bare tensor state, as Keras's one-state cells accept it:
+            # the new state comes back as a bare tensor too.
+            output, new_states = self.call(inputs, [states], training=training)
+            return output, new_states[0] if len(new_states) == 1 else new_states
+        states = list(states)
         if training and self.dropout > 0:
             inputs = inputs * self.dropout_mask(ops.shape(inputs), self.dropout)
         recurrent_mask = None
