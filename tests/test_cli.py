@@ -213,6 +213,28 @@ def test_bidirectional_flag_follows_the_job_default():
     assert cli.job_config_from_args(jobs.get_job("copy"), copy).model.bidirectional
 
 
+def test_long_memory_jobs_default_to_the_papers_setting_and_take_a_manifold_rate(
+        capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # nothing may be written, even by mistake
+    from kerasseq import jobs
+
+    parser = cli.build_parser()
+    for name in ("copy", "adding"):
+        config = cli.job_config_from_args(
+            jobs.get_job(name), parser.parse_args(["train", name]))
+        assert (config.model.cell, config.model.units) == ("orthogonal", 190)
+        assert (config.train.optimizer, config.train.batch_size) == ("rmsprop", 128)
+        assert config.train.epochs * config.train.steps_per_epoch == 4000
+        assert config.train.manifold_multiplier == pytest.approx(0.1)
+    given = parser.parse_args(["train", "copy", "--learning-rate", "2e-4",
+                               "--manifold-learning-rate", "5e-5"])
+    train = cli.job_config_from_args(jobs.get_job("copy"), given).train
+    assert train.manifold_learning_rate == 5e-5
+    assert train.manifold_multiplier == pytest.approx(0.25)
+    assert cli.main(["train", "copy", "--manifold-learning-rate", "-1"]) == 2
+    assert "manifold_learning_rate" in capsys.readouterr().err
+
+
 def test_self_attention_lm_trains_generates_past_its_window_and_exports(
         capsys, tmp_path):
     # seq-len 23 and a 24-character period: training windows start at every

@@ -30,6 +30,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
+from kerasseq.callbacks import DynamicTrivialization  # noqa: E402
 from kerasseq.layers import get_recurrent_layer  # noqa: E402
 from kerasseq.tasks import ADDING_BASELINE_MSE  # noqa: E402
 from kerasseq.tasks import COPY_VOCAB_SIZE  # noqa: E402
@@ -185,7 +186,8 @@ def main():
                                    num_batches=args.steps)
             started = time.perf_counter()
             model.fit(data, epochs=1, verbose=0,
-                      callbacks=[LossEvery(args.every, rows, spec, delay, baseline)])
+                      callbacks=[LossEvery(args.every, rows, spec, delay, baseline),
+                                 DynamicTrivialization()])
             seconds = time.perf_counter() - started
             final = np.mean([r[3] for r in rows if r[0] == spec and r[1] == delay][-4:])
             finals.append((spec, delay, final, baseline, seconds))

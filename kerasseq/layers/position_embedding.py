@@ -85,8 +85,9 @@ class PositionEmbedding(keras.layers.Layer):
     def call(self, inputs, mask=None):
         self._check_length(inputs.shape)
         length = ops.shape(inputs)[1]
+        table = ops.convert_to_tensor(self.embeddings)  # a Variable: not on JAX
         positions = ops.slice(
-            self.embeddings, (0, 0), (length, ops.shape(self.embeddings)[1])
+            table, (0, 0), (length, ops.shape(table)[1])
         )  # (time, features)
         return inputs + ops.cast(positions, inputs.dtype)
 
