@@ -132,13 +132,17 @@ def test_bad_rebase_every_names_the_argument(bad):
 
 
 def test_the_trainer_rebases_and_resumes_to_the_uninterrupted_weights(tmp_path):
+    """A resumed run carries on the change-of-base schedule and the manifold
+    learning rate: its weights are those of the uninterrupted run."""
+
     def config(out):
         return JobConfig(
             job="copy", out=str(out),
             model=ModelConfig(cell="orthogonal", units=6, embedding_dim=4,
                               cell_options={"rebase_every": 2}),
             train=TrainConfig(epochs=3, steps_per_epoch=3, validation_steps=1,
-                              batch_size=8, learning_rate=1e-2, optimizer="rmsprop"),
+                              batch_size=8, learning_rate=1e-2, optimizer="rmsprop",
+                              manifold_learning_rate=3e-3),
             options=DelayOptions(T=4),
         )
 
@@ -156,6 +160,8 @@ def test_the_trainer_rebases_and_resumes_to_the_uninterrupted_weights(tmp_path):
                       callbacks=[Interrupt()])
     resumed, _ = trainer.train(config(tmp_path / "b"), resume=True, print_fn=quiet,
                                verbose=0)
+    assert type(resumed.optimizer) is optimizers.RMSprop
+    assert resumed.optimizer.manifold_multiplier == pytest.approx(0.3)
     a, b = straight.get_weights(), resumed.get_weights()
     assert len(a) == len(b)
     for x, y in zip(a, b):
@@ -191,3 +197,19 @@ def test_negative_ones_scale_the_last_columns_and_survive_a_rebase(rebase_every)
 def test_bad_negative_ones_names_the_argument_and_the_range(bad):
     with pytest.raises(ValueError, match=r"negative_ones.*from 0 to `units` \(5\)"):
         layers.OrthogonalRNN(UNITS, negative_ones=bad)
+
+
+def test_resume_refuses_a_different_manifold_rate(tmp_path):
+    config = JobConfig(
+        job="copy", out=str(tmp_path / "run"),
+        model=ModelConfig(cell="orthogonal", units=4, embedding_dim=4),
+        train=TrainConfig(epochs=1, steps_per_epoch=1, validation_steps=1,
+                          batch_size=4, manifold_learning_rate=1e-4),
+        options=DelayOptions(T=3),
+    )
+    (tmp_path / "run" / "backup").mkdir(parents=True)
+    from kerasseq.training import model_dir
+    model_dir.write_json(str(tmp_path / "run" / "config.json"), config.to_dict())
+    config.train.manifold_learning_rate = 1e-3
+    with pytest.raises(ValueError, match=r"train.manifold_learning_rate \(saved 0.0001"):
+        trainer.train(config, resume=True, print_fn=lambda *a: None, verbose=0)

@@ -13,12 +13,8 @@ import numpy as np
 import pytest
 
 from kerasseq import optimizers
-from kerasseq.jobs import JobConfig
-from kerasseq.jobs.long_memory import DelayOptions
 from kerasseq.layers import OrthogonalRNN
 from kerasseq.layers import UnitaryRNN
-from kerasseq.training import trainer
-from kerasseq.training.config import ModelConfig
 from kerasseq.training.config import TrainConfig
 from kerasseq.training.optimizers import make_optimizer
 
@@ -188,42 +184,6 @@ def test_train_config_turns_the_rate_into_the_multiplier():
                                       manifold_learning_rate=0.5)).manifold_multiplier == 5.0
     with pytest.raises(ValueError, match="manifold_learning_rate"):
         TrainConfig(manifold_learning_rate=0.0)
-
-
-def test_resume_with_a_manifold_rate_gives_the_uninterrupted_weights(tmp_path):
-    def config(out):
-        return JobConfig(
-            job="copy", out=str(out),
-            model=ModelConfig(cell="orthogonal", units=8, embedding_dim=4),
-            train=TrainConfig(epochs=3, steps_per_epoch=3, validation_steps=1,
-                              batch_size=8, learning_rate=1e-2, optimizer="rmsprop",
-                              manifold_learning_rate=3e-3),
-            options=DelayOptions(T=4),
-        )
-
-    class Interrupt(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            if epoch == 2:
-                raise KeyboardInterrupt
-
-    quiet = lambda *args: None  # noqa: E731
-    straight, _ = trainer.train(config(tmp_path / "a"), print_fn=quiet, verbose=0)
-    with pytest.raises(KeyboardInterrupt):
-        trainer.train(config(tmp_path / "b"), print_fn=quiet, verbose=0,
-                      callbacks=[Interrupt()])
-    resumed, _ = trainer.train(config(tmp_path / "b"), resume=True,
-                               print_fn=quiet, verbose=0)
-    assert resumed.optimizer.manifold_multiplier == pytest.approx(0.3)
-    a, b = straight.get_weights(), resumed.get_weights()
-    assert len(a) == len(b)
-    for x, y in zip(a, b):
-        np.testing.assert_allclose(x, y, rtol=1e-5, atol=1e-6)
-    with pytest.raises(ValueError, match=r"train.manifold_learning_rate"):
-        other = config(tmp_path / "c")
-        with pytest.raises(KeyboardInterrupt):
-            trainer.train(other, print_fn=quiet, verbose=0, callbacks=[Interrupt()])
-        other.train.manifold_learning_rate = 1e-3
-        trainer.train(other, resume=True, print_fn=quiet, verbose=0)
 
 
 MIRRORED = """
