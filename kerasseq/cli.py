@@ -124,6 +124,13 @@ def _add_train_options(parser, job):
         help="adam, adamw, rmsprop or sgd (default: %(default)s)",
     )
     group.add_argument(
+        "--optimizer-option", action="append", type=_cell_option, default=[],
+        metavar="KEY=VALUE",
+        help="further argument of the Keras optimizer, repeatable, e.g. "
+        "--optimizer-option rho=0.99"
+        + (f" (default: {train.optimizer_options})" if train.optimizer_options else ""),
+    )
+    group.add_argument(
         "--clipnorm", type=float, default=train.global_clipnorm,
         help="gradient clipping: g <- xi*g/||g|| when the global norm "
         "||g|| > xi (default: none)",
@@ -258,6 +265,10 @@ def job_config_from_args(job, args):
             optimizer=args.optimizer,
             learning_rate=args.learning_rate,
             manifold_learning_rate=args.manifold_learning_rate,
+            optimizer_options={
+                **job.train_defaults.get("optimizer_options", {}),
+                **dict(args.optimizer_option),
+            },
             global_clipnorm=args.clipnorm,
             epochs=args.epochs,
             batch_size=args.batch_size,

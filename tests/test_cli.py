@@ -231,6 +231,10 @@ def test_long_memory_jobs_default_to_the_papers_setting_and_take_a_manifold_rate
     train = cli.job_config_from_args(jobs.get_job("copy"), given).train
     assert train.manifold_learning_rate == 5e-5
     assert train.manifold_multiplier == pytest.approx(0.25)
+    given = parser.parse_args(["train", "adding", "--optimizer-option", "rho=0.95",
+                               "--optimizer-option", "centered=True"])
+    train = cli.job_config_from_args(jobs.get_job("adding"), given).train
+    assert train.optimizer_options == {"rho": 0.95, "centered": True}
     assert cli.main(["train", "copy", "--manifold-learning-rate", "-1"]) == 2
     assert "manifold_learning_rate" in capsys.readouterr().err
 

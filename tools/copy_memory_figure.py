@@ -153,6 +153,9 @@ def main():
                         help="learning rate of the orthogonal and unitary cells' "
                         "manifold parameters (default: --learning-rate / 10)")
     parser.add_argument("--optimizer", default="rmsprop")
+    parser.add_argument("--optimizer-option", action="append", default=[],
+                        metavar="KEY=VALUE",
+                        help="further optimizer argument, e.g. rho=0.99 (repeatable)")
     parser.add_argument("--every", type=int, default=25)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="saved_models/copy_memory")
@@ -179,7 +182,9 @@ def main():
             model.compile(
                 optimizer=make_optimizer(TrainConfig(
                     optimizer=args.optimizer, learning_rate=args.learning_rate,
-                    manifold_learning_rate=args.manifold_learning_rate)),
+                    manifold_learning_rate=args.manifold_learning_rate,
+                    optimizer_options=dict(
+                        parse_cell("x:" + ":".join(args.optimizer_option))[1]))),
                 loss=task.loss(),
             )
             data = task.dataset(delay, args.batch_size, seed=args.seed,

@@ -23,6 +23,8 @@ class TrainConfig:
             orthogonal and unitary cells (`kerasseq.optimizers`), or `None`
             for `learning_rate / 10`, the ratio of the expRNN and scoRNN
             papers. Other variables are not affected.
+        optimizer_options: Further arguments of the Keras optimizer, e.g.
+            `{"rho": 0.99}` for RMSprop or `{"beta_2": 0.98}` for Adam.
         clipnorm: If set, each gradient tensor `g` with `||g|| > clipnorm` is
             rescaled to `clipnorm * g / ||g||` (Pascanu et al. 2013).
         global_clipnorm: If set, the same rescaling with the norm of all
@@ -43,6 +45,7 @@ class TrainConfig:
     optimizer: str = "adam"
     learning_rate: float = 1e-3
     manifold_learning_rate: float | None = None
+    optimizer_options: dict = dataclasses.field(default_factory=dict)
     clipnorm: float | None = None
     global_clipnorm: float | None = None
     epochs: int = 10
@@ -56,6 +59,30 @@ class TrainConfig:
     def __post_init__(self):
         validation.check_choice("optimizer", self.optimizer, _OPTIMIZERS)
         validation.check_positive_float("learning_rate", self.learning_rate)
+        if not isinstance(self.optimizer_options, dict):
+            raise ValueError(
+                "Argument `optimizer_options` must be a dict of optimizer "
+                f"arguments. Received: optimizer_options={self.optimizer_options!r}"
+            )
+        reserved = {"learning_rate", "clipnorm", "global_clipnorm",
+                    "manifold_multiplier"}
+        if set(self.optimizer_options) & reserved:
+            raise ValueError(
+                f"Argument `optimizer_options` may not set {sorted(reserved)}; "
+                "they have their own settings. Received: "
+                f"{self.optimizer_options}"
+            )
+        if self.optimizer_options:
+            from kerasseq.training.optimizers import make_optimizer
+
+            try:
+                make_optimizer(self)
+            except (TypeError, ValueError) as error:
+                raise ValueError(
+                    f"Argument `optimizer_options` has an argument the "
+                    f"{self.optimizer} optimizer does not take ({error}). "
+                    f"Received: optimizer_options={self.optimizer_options}"
+                ) from None
         if self.manifold_learning_rate is not None:
             validation.check_positive_float(
                 "manifold_learning_rate", self.manifold_learning_rate

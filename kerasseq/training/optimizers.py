@@ -33,4 +33,5 @@ def make_optimizer(config):
         clipnorm=config.clipnorm,
         global_clipnorm=config.global_clipnorm,
         manifold_multiplier=config.manifold_multiplier,
+        **config.optimizer_options,
     )

@@ -186,6 +186,16 @@ def test_train_config_turns_the_rate_into_the_multiplier():
         TrainConfig(manifold_learning_rate=0.0)
 
 
+def test_optimizer_options_reach_the_optimizer_and_unknown_ones_are_named():
+    optimizer = make_optimizer(TrainConfig(optimizer="rmsprop",
+                                           optimizer_options={"rho": 0.99}))
+    assert optimizer.rho == 0.99 and optimizer.manifold_multiplier == pytest.approx(0.1)
+    with pytest.raises(ValueError, match=r"optimizer_options.*rmsprop.*beta_1"):
+        TrainConfig(optimizer="rmsprop", optimizer_options={"beta_1": 0.9})
+    with pytest.raises(ValueError, match="may not set"):
+        TrainConfig(optimizer_options={"learning_rate": 0.1})
+
+
 MIRRORED = """
 import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
