@@ -161,7 +161,9 @@ class OrthogonalRNNCell(RecurrentCell):
         self.modrelu_bias = add_modrelu_bias(self) if self.use_modrelu else None
 
     def recurrent_matrix(self):
-        """The orthogonal `W_h = map(A)`, `(units, units)`; `h_t` uses `h W_h`."""
+        """The orthogonal `W_h = B map(A) D`, `(units, units)`; `h_t` uses
+        `h W_h`. `B` is the identity without `rebase_every`, and `D` the
+        identity without `negative_ones`."""
         parametrization = get_parametrization(self.parametrization)
         matrix = parametrization(skew_symmetric(self.skew_kernel))
         if self.base is not None:
