@@ -29,7 +29,9 @@ def _cells(text):
     return tuple(name.strip() for name in text.split(",") if name.strip())
 
 
-def _cell_option(text):
+def key_value(text):
+    """`(key, value)` of a `KEY=VALUE` option; the value as an int, float or
+    bool where it reads as one (`--cell-option`, `--optimizer-option`)."""
     key, separator, value = text.partition("=")
     if not separator or not key:
         raise argparse.ArgumentTypeError(
@@ -101,7 +103,7 @@ def _add_train_options(parser, job):
     group.add_argument("--embedding-dim", type=int, default=model.embedding_dim)
     group.add_argument("--dropout", type=float, default=model.dropout)
     group.add_argument(
-        "--cell-option", action="append", type=_cell_option, default=[],
+        "--cell-option", action="append", type=key_value, default=[],
         metavar="KEY=VALUE",
         help="further argument of the recurrent layer (or self-attention "
         "block), repeatable, e.g. --cell-option activation=modrelu "
@@ -124,7 +126,7 @@ def _add_train_options(parser, job):
         help="adam, adamw, rmsprop or sgd (default: %(default)s)",
     )
     group.add_argument(
-        "--optimizer-option", action="append", type=_cell_option, default=[],
+        "--optimizer-option", action="append", type=key_value, default=[],
         metavar="KEY=VALUE",
         help="further argument of the Keras optimizer, repeatable, e.g. "
         "--optimizer-option rho=0.99"

@@ -23,7 +23,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_layers import BatchTimer  # noqa: E402
+from bench_layers import time_fit  # noqa: E402
 from kerasseq import layers  # noqa: E402
 from kerasseq import optimizers  # noqa: E402
 from kerasseq.tasks import COPY_VOCAB_SIZE  # noqa: E402
@@ -51,14 +51,6 @@ def build(make, units):
     return model
 
 
-def seconds_per_step(model, x, y, batch, steps):
-    model.fit(x[: 2 * batch], y[: 2 * batch], batch_size=batch, verbose=0)
-    timer = BatchTimer()
-    model.fit(x[: steps * batch], y[: steps * batch], batch_size=batch,
-              verbose=0, shuffle=False, callbacks=[timer])
-    return statistics.median(timer.durations)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--T", type=int, default=1000)
@@ -82,8 +74,8 @@ def main():
     times = {name: [] for name in names}
     for repeat in range(args.repeats):
         for name in names:
-            times[name].append(
-                seconds_per_step(models[name], x, y, args.batch_size, args.steps))
+            tokens_per_second = time_fit(models[name], x, y, args.batch_size, args.steps)
+            times[name].append(args.batch_size * x.shape[1] / tokens_per_second)
         print(f"repeat {repeat + 1}/{args.repeats}: " + ", ".join(
             f"{n} {times[n][-1]:.3f}s" for n in names), flush=True)
 

@@ -31,6 +31,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from kerasseq.callbacks import DynamicTrivialization  # noqa: E402
+from kerasseq.cli import key_value  # noqa: E402
 from kerasseq.layers import get_recurrent_layer  # noqa: E402
 from kerasseq.tasks import ADDING_BASELINE_MSE  # noqa: E402
 from kerasseq.tasks import COPY_VOCAB_SIZE  # noqa: E402
@@ -43,18 +44,9 @@ from kerasseq.training.plots import plot_curves  # noqa: E402
 
 
 def parse_cell(spec):
+    """`("orthogonal", {"rebase_every": 100})` of `orthogonal:rebase_every=100`."""
     name, _, arguments = spec.partition(":")
-    kwargs = {}
-    for item in filter(None, arguments.split(":")):
-        key, _, value = item.partition("=")
-        for convert in (int, float):
-            try:
-                value = convert(value)
-                break
-            except ValueError:
-                pass
-        kwargs[key] = value
-    return name, kwargs
+    return name, dict(key_value(item) for item in filter(None, arguments.split(":")))
 
 
 class Copy:
@@ -153,7 +145,7 @@ def main():
                         help="learning rate of the orthogonal and unitary cells' "
                         "manifold parameters (default: --learning-rate / 10)")
     parser.add_argument("--optimizer", default="rmsprop")
-    parser.add_argument("--optimizer-option", action="append", default=[],
+    parser.add_argument("--optimizer-option", action="append", default=[], type=key_value,
                         metavar="KEY=VALUE",
                         help="further optimizer argument, e.g. rho=0.99 (repeatable)")
     parser.add_argument("--every", type=int, default=25)
@@ -183,8 +175,7 @@ def main():
                 optimizer=make_optimizer(TrainConfig(
                     optimizer=args.optimizer, learning_rate=args.learning_rate,
                     manifold_learning_rate=args.manifold_learning_rate,
-                    optimizer_options=dict(
-                        parse_cell("x:" + ":".join(args.optimizer_option))[1]))),
+                    optimizer_options=dict(args.optimizer_option))),
                 loss=task.loss(),
             )
             data = task.dataset(delay, args.batch_size, seed=args.seed,
