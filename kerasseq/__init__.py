@@ -8,6 +8,7 @@ Keras imports modules of its own packages only (keras, keras_hub,
 keras_cv, keras_nlp), never the `kerasseq...` module a file names.
 """
 
+from kerasseq import backend
 from kerasseq import callbacks
 from kerasseq import initializers
 from kerasseq import layers

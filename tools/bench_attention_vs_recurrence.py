@@ -53,7 +53,7 @@ from kerasseq.export.step_models import language_model_step  # noqa: E402
 from kerasseq.models import CachedGenerator  # noqa: E402
 from kerasseq.models import StatefulGenerator  # noqa: E402
 from kerasseq.models import WindowedGenerator  # noqa: E402
-from kerasseq.models.language_model import compiled  # noqa: E402
+from kerasseq.backend import compiled  # noqa: E402
 from kerasseq.samplers import get_sampler  # noqa: E402
 from kerasseq.models import SELF_ATTENTION  # noqa: E402
 from kerasseq.models import build_language_model  # noqa: E402

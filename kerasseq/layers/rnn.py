@@ -15,12 +15,13 @@ and keeps only the recurrent product inside it.
 """
 
 import inspect
-import os
 import re
 
 import keras
 from keras import ops
 
+from kerasseq import backend
+from kerasseq.backend import tuning
 from kerasseq.layers import validation
 from kerasseq.layers.fused_gradient import FusedRecurrence
 from kerasseq.layers.time_loop import run_recurrence
@@ -342,42 +343,25 @@ class RNN(keras.layers.RNN):
     On TensorFlow, a cell that supports it trains (`training=True`) with the
     fused gradient of `kerasseq.layers.fused_gradient` (one product with
     `W_h^T` per backward step, the weight gradients as one product over all
-    steps); with `recurrent_dropout` active, `unroll`, `training=False` or
-    `fused_gradient=False`, the time loop is differentiated by autodiff.
-    Inside a graph (`model.fit`, `tf.function`) the two loops of the fused
-    gradient then run as XLA computations (`jit_compile_loops`), which fuse
-    each step's gate arithmetic: graph mode runs one kernel per elementwise
-    op (BENCHMARKS.md).
+    steps); with `recurrent_dropout` active, `unroll` or `training=False`,
+    the time loop is differentiated by autodiff. Inside a graph
+    (`model.fit`, `tf.function`) the two loops of the fused gradient run as
+    XLA computations, which fuse each step's gate arithmetic: graph mode
+    runs one kernel per elementwise op (BENCHMARKS.md). Other backends run
+    the portable `keras.ops` loop.
 
     Takes the arguments of `keras.layers.RNN`: `cell`, `return_sequences`,
     `return_state`, `go_backwards`, `stateful`, `unroll`,
     `zero_output_for_mask`, and:
 
     Args:
-        fused_gradient: Whether to use the fused gradient where the cell
-            supports it. Default `True`; the two paths give the same
-            gradients (tested to 1e-5), so this is for comparison.
-        jit_compile_loops: Whether the forward and backward loops of the
-            fused gradient run as XLA computations when the layer is traced
-            into a graph (eager calls never compile). `"auto"` (default):
-            when the sequence length is known when the graph is traced, so
-            XLA compiles once per batch size; batches of varying length
-            (`Input((None, ...))`, bucketed padding) keep the graph loops
-            rather than compile for every length. `True` compiles whenever
-            the graph is traced (once per new batch shape), `False` never.
-            Where XLA compiles, it must: there is no silent fallback.
-        parallel_chains: Into how many independent recurrences the fused
-            path splits the batch (rows divided as evenly as possible; a
-            batch under 8 rows per chain stays whole). Graph mode runs them
-            side by side, one per core: a small recurrent product runs at
-            about one core's rate however many threads it may use. `"auto"`
-            (default): 2 inside a graph on machines without a GPU, unless
-            the whole graph is compiled with XLA (which runs them in
-            sequence) or TensorFlow runs one op at a time
-            (`tf.config.threading.set_inter_op_parallelism_threads(1)`); 1
-            otherwise. `W_h` (an orthogonal or unitary parametrization) is
-            computed once for all chains. The results equal one chain's
-            (tested).
+        fused_gradient, jit_compile_loops, parallel_chains: Runtime tuning
+            of this layer object (`kerasseq.backend.tuning`), overriding the
+            `kerasseq.backend.tuning(...)` block, process default or
+            environment in effect. Default `None`: follow those. How a
+            recurrence runs depends on the machine, so these are not saved
+            in the layer's config; configs of older kerasseq versions that
+            carry them load, and the values are dropped.
 
     Call arguments:
         sequences: `(batch, time, features)`.
@@ -399,62 +383,50 @@ class RNN(keras.layers.RNN):
     def __init__(
         self,
         cell,
-        fused_gradient=True,
-        jit_compile_loops="auto",
-        parallel_chains="auto",
+        fused_gradient=None,
+        jit_compile_loops=None,
+        parallel_chains=None,
         **kwargs,
     ):
-        validation.check_choice("fused_gradient", fused_gradient, (True, False))
-        validation.check_choice(
-            "jit_compile_loops", jit_compile_loops, ("auto", True, False)
+        tuning.check(
+            fused_gradient=fused_gradient,
+            jit_compile_loops=jit_compile_loops,
+            parallel_chains=parallel_chains,
         )
-        if parallel_chains != "auto" and (
-            isinstance(parallel_chains, bool)
-            or not isinstance(parallel_chains, int)
-            or parallel_chains < 1
-        ):
-            raise ValueError(
-                "Argument `parallel_chains` must be 'auto' or a positive "
-                f"integer. Received: parallel_chains={parallel_chains!r}"
-            )
         super().__init__(cell, **kwargs)
         self.fused_gradient = fused_gradient
         self.jit_compile_loops = jit_compile_loops
         self.parallel_chains = parallel_chains
 
-    def get_config(self):
-        config = {
-            "fused_gradient": self.fused_gradient,
-            "jit_compile_loops": self.jit_compile_loops,
-            "parallel_chains": self.parallel_chains,
-        }
-        base_config = super().get_config()
-        return {**base_config, **config}
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        # Configs saved before tuning became a runtime setting carry it.
+        config = {k: v for k, v in config.items() if k not in tuning.NAMES}
+        return super().from_config(config, custom_objects=custom_objects)
+
+    def tuning(self):
+        """The `kerasseq.backend.Tuning` this layer runs with now: its own
+        arguments over the settings in effect."""
+        return tuning.get_tuning(
+            fused_gradient=self.fused_gradient,
+            jit_compile_loops=self.jit_compile_loops,
+            parallel_chains=self.parallel_chains,
+        )
 
     def _compile_loops(self, projected):
         """Whether the fused loops over `projected` (time-major) compile."""
-        if self.jit_compile_loops == "auto":
+        setting = self.tuning().jit_compile_loops
+        if setting == "auto":
             return projected.shape[0] is not None
-        return self.jit_compile_loops
+        return setting
 
     def _chains(self):
         """Into how many independent recurrences the fused path splits the
-        batch: `"auto"` gives 2 in a graph on a machine without GPUs, unless
-        the graph is already compiled with XLA (which runs them one after
-        the other) or TensorFlow may run only one op at a time."""
-        if self.parallel_chains != "auto":
-            return self.parallel_chains
-        import tensorflow as tf
-
-        if (
-            tf.executing_eagerly()
-            or tf.config.list_physical_devices("GPU")
-            # One thread for independent ops: the chains would only take turns.
-            or tf.config.threading.get_inter_op_parallelism_threads() == 1
-            or (os.cpu_count() or 1) < 2
-        ):
-            return 1
-        return 1 if _in_xla_context() else AUTO_CHAINS
+        batch (`parallel_chains`; `"auto"` is the backend's answer)."""
+        setting = self.tuning().parallel_chains
+        if setting != "auto":
+            return setting
+        return backend.auto_parallel_chains()
 
     def inner_loop(self, sequences, initial_state, mask, training=False):
         cell = self.cell
@@ -484,11 +456,11 @@ class RNN(keras.layers.RNN):
         cell = self.cell
         return bool(
             training
-            and self.fused_gradient
             and not self.unroll
             and cell.recurrent_dropout == 0
             and cell.supports_fused_gradient()
-            and keras.backend.backend() == "tensorflow"
+            and backend.has_fast_path("fused_recurrence")
+            and self.tuning().fused_gradient
         )
 
     def _inner_loop_in_chains(
@@ -498,13 +470,9 @@ class RNN(keras.layers.RNN):
         recurrences that graph mode runs side by side, one per core; the
         results are joined back along the batch axis (the weight gradients
         of the chains add up). Rows are divided as evenly as possible."""
-        import tensorflow as tf
-
-        batch = tf.shape(sequences)[0]
-        sizes = tf.stack([(batch + chains - 1 - i) // chains for i in range(chains)])
 
         def split(tensor):
-            return tf.split(tensor, sizes, axis=0, num=chains)
+            return backend.split_rows(tensor, chains)
 
         sequence_parts = split(sequences)
         mask_parts = [None] * chains if mask is None else split(mask)
@@ -521,15 +489,13 @@ class RNN(keras.layers.RNN):
         ]
         last_output, outputs, final_states = zip(*per_chain)
 
-        def join(parts, like):
-            joined = tf.concat(parts, axis=0)
-            joined.set_shape(sequences.shape[:1].concatenate(like.shape[1:]))
-            return joined
+        def join(parts):
+            return backend.join_rows(list(parts), sequences.shape[:1])
 
         return (
-            join(last_output, last_output[0]),
-            join(outputs, outputs[0]),
-            [join(parts, parts[0]) for parts in zip(*final_states)],
+            join(last_output),
+            join(outputs),
+            [join(parts) for parts in zip(*final_states)],
         )
 
     def _inner_loop(self, sequences, initial_state, mask, training, recurrent_kernel):
@@ -577,24 +543,8 @@ class RNN(keras.layers.RNN):
         )
 
 
-# `parallel_chains="auto"` on CPUs: on 2 cores, 2 chains trained the char LM
-# 1.2-1.3x faster than 1 (BENCHMARKS.md, "XLA loops, 1 chain" against the
-# default); 4 chains measured no faster than 2 (a one-off layer-step timing).
-AUTO_CHAINS = 2
 # A batch is split into parallel chains only if each gets this many rows.
 MIN_ROWS_PER_CHAIN = 8
-
-
-def _in_xla_context():
-    """Whether the graph being traced is compiled with XLA as a whole
-    (`jit_compile=True`). TensorFlow answers this only through an internal
-    helper; without it, assume not."""
-    try:
-        import tensorflow as tf
-        from tensorflow.python.ops import control_flow_util
-    except ImportError:  # pragma: no cover
-        return False
-    return control_flow_util.GraphOrParentsInXlaContext(tf.compat.v1.get_default_graph())
 
 
 def affine(inputs, kernel, bias=None):
@@ -728,4 +678,5 @@ class RecurrentLayer(RNN):
 
     @classmethod
     def from_config(cls, config):
-        return cls(**config)
+        # Configs saved before tuning became a runtime setting carry it.
+        return cls(**{k: v for k, v in config.items() if k not in tuning.NAMES})

@@ -17,6 +17,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from kerasseq.backend import compiled
 from kerasseq.layers import PositionEmbedding
 from kerasseq.layers import RecurrentCell
 from kerasseq.layers import SelfAttentionBlock
@@ -26,8 +27,8 @@ from kerasseq.models.self_attention_stack import is_self_attention
 from kerasseq.models.self_attention_stack import max_length_of
 from kerasseq.models.self_attention_stack import self_attention_stack
 from kerasseq.samplers.sampler import never_emit
-from kerasseq.text.tokenizer import OOV_ID
-from kerasseq.text.tokenizer import PAD_ID
+from kerasseq.special_tokens import OOV_ID
+from kerasseq.special_tokens import PAD_ID
 
 #: Ids a language model never generates: padding and `[UNK]`. (Character
 #: and word vocabularies have no other special entries; `[START]` and
@@ -443,21 +444,6 @@ def generate_ids(model, prompt_ids, max_new_tokens, sampler, end_token_id=None,
         return result["tokens"]
 
     return compiled(decode, jit_compile=jit_compile)(prompt_ids)
-
-
-def compiled(function, jit_compile=False):
-    """`function` as one compiled graph on TensorFlow (`tf.function`, with
-    XLA if `jit_compile`) or JAX (`jax.jit`); as is on other backends."""
-    backend = keras.backend.backend()
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        return tf.function(function, jit_compile=jit_compile)
-    if backend == "jax":
-        import jax
-
-        return jax.jit(function)
-    return function
 
 
 def generate_text(model, tokenizer, prompt, max_new_tokens, sampler="top_k",

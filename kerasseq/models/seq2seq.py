@@ -40,9 +40,9 @@ from kerasseq.layers import attention_names
 from kerasseq.layers import get_attention
 from kerasseq.layers import get_recurrent_layer
 from kerasseq.layers import validation
-from kerasseq.models.language_model import compiled
+from kerasseq.backend import compiled
 from kerasseq.samplers.sampler import never_emit
-from kerasseq.text.tokenizer import PAD_ID
+from kerasseq.special_tokens import PAD_ID
 
 #: The choices of `--attention`.
 ATTENTIONS = attention_names() + ("mean", "none")
@@ -410,7 +410,7 @@ class Seq2SeqDecoder:
     them with the decoder states), and each new target token costs one
     decoder step and one attention over the encoder outputs. The whole
     decoding (encoder, loop, sampler) is one compiled graph per sampler
-    and `max_length` (`kerasseq.models.language_model.compiled`).
+    and `max_length` (`kerasseq.backend.compiled`).
 
     Args:
         model: A model from `build_seq2seq` (trained or loaded).

@@ -14,13 +14,13 @@ import tensorflow as tf
 
 from kerasseq.layers import validation
 
-PAD_TOKEN = ""
-OOV_TOKEN = "[UNK]"
-#: A translation target's start and end tokens (ids 2 and 3).
-START_TOKEN = "[START]"
-END_TOKEN = "[END]"
-PAD_ID = 0
-OOV_ID = 1
+from kerasseq.special_tokens import END_TOKEN  # noqa: F401 (re-exported)
+from kerasseq.special_tokens import OOV_ID
+from kerasseq.special_tokens import OOV_TOKEN
+from kerasseq.special_tokens import PAD_ID
+from kerasseq.special_tokens import PAD_TOKEN
+from kerasseq.special_tokens import START_TOKEN  # noqa: F401 (re-exported)
+
 LEVELS = ("char", "word")
 #: Every level a job may ask for: `LEVELS` and SentencePiece `"subword"`
 #: (`kerasseq.text.subword.SubwordTokenizer`).

@@ -13,7 +13,8 @@ import tensorflow as tf
 
 import keras
 from kerasseq import layers
-from kerasseq.layers import time_loop
+import kerasseq.backend
+from kerasseq.backend.tensorflow import rnn as tensorflow_rnn
 from kerasseq.layers.fused_gradient import activation_derivative
 from tests.layers.masks import right_padded_mask
 
@@ -157,7 +158,8 @@ def loss_gradient(layer, x, training=False):
 def test_the_layers_use_the_fused_gradient_by_default(monkeypatch):
     calls = count_backward_steps(monkeypatch, layers.LSTMCell)
     layer = layers.LSTM(UNITS)
-    assert layer.fused_gradient is True
+    assert layer.fused_gradient is None  # no override: the runtime setting
+    assert layer.tuning().fused_gradient is True
     loss_gradient(layer, np.ones((2, STEPS, FEATURES), "float32"), training=True)
     assert calls  # the backward loop ran the cell's backward step
 
@@ -181,9 +183,9 @@ def test_autodiff_where_the_fused_gradient_does_not_apply(monkeypatch, make_laye
 
 def test_inference_runs_the_plain_loop(monkeypatch):
     calls = []
-    original = time_loop._tensorflow_fused_recurrence
+    original = tensorflow_rnn.fused_recurrence
     monkeypatch.setattr(
-        time_loop, "_tensorflow_fused_recurrence",
+        tensorflow_rnn, "fused_recurrence",
         lambda *args: calls.append(1) or original(*args),
     )
     layer = layers.LSTM(UNITS)
@@ -235,22 +237,64 @@ def test_activation_derivatives_match_autodiff():
     assert activation_derivative(keras.activations.get("selu")) is None
 
 
-def test_fused_gradient_config_round_trip():
-    layer = layers.GRU(UNITS, fused_gradient=False, jit_compile_loops=False)
-    restored = layers.GRU.from_config(layer.get_config())
-    assert restored.fused_gradient is False
-    assert restored.jit_compile_loops is False
-    assert layers.LSTM(UNITS).jit_compile_loops == "auto"
+def test_tuning_is_not_saved_and_old_configs_load():
+    layer = layers.GRU(UNITS, fused_gradient=False, jit_compile_loops=False,
+                       parallel_chains=3)
+    assert layer.tuning() == kerasseq.backend.Tuning(False, False, 3)
+    config = layer.get_config()
+    assert not set(config) & {"fused_gradient", "jit_compile_loops", "parallel_chains"}
+    assert layers.GRU.from_config(config).tuning() == kerasseq.backend.Tuning()
+    # A config written before tuning became a runtime setting.
+    old = {**config, "fused_gradient": False, "jit_compile_loops": True,
+           "parallel_chains": 4}
+    restored = layers.GRU.from_config(old)
+    assert restored.tuning() == kerasseq.backend.Tuning()
+    # ... and through a whole `.keras`-style model config.
+    inputs = keras.Input((STEPS, FEATURES))
+    model = keras.Model(inputs, layers.LSTM(UNITS, parallel_chains=2)(inputs))
+    clone = keras.Model.from_config(model.get_config())
+    assert clone.layers[-1].tuning().parallel_chains == "auto"
+
+
+def test_keras_loads_a_kerasseq_lstm_config():
+    config = layers.LSTM(UNITS, return_sequences=True).get_config()
+    keras_layer = keras.layers.LSTM.from_config(config)
+    assert keras_layer.units == UNITS and keras_layer.return_sequences
+
+
+def test_tuning_precedence(monkeypatch):
+    layer = layers.LSTM(UNITS)
+    monkeypatch.setenv("KERASSEQ_PARALLEL_CHAINS", "3")
+    monkeypatch.setenv("KERASSEQ_FUSED_GRADIENT", "0")
+    assert layer.tuning() == kerasseq.backend.Tuning(False, "auto", 3)
+    kerasseq.backend.set_tuning(parallel_chains=2)
+    try:
+        assert layer.tuning().parallel_chains == 2
+        with kerasseq.backend.tuning(parallel_chains=5, jit_compile_loops=False):
+            assert layer.tuning() == kerasseq.backend.Tuning(False, False, 5)
+            with kerasseq.backend.tuning(parallel_chains=6):
+                assert layer.tuning().parallel_chains == 6
+            assert layers.LSTM(UNITS, parallel_chains=1).tuning().parallel_chains == 1
+        assert layer.tuning().parallel_chains == 2
+    finally:
+        kerasseq.backend.set_tuning(parallel_chains=None)
+    assert layer.tuning().parallel_chains == 3
+
+
+def test_tuning_refuses_nonsense(monkeypatch):
     with pytest.raises(ValueError, match="fused_gradient"):
         layers.LSTM(UNITS, fused_gradient="yes")
     with pytest.raises(ValueError, match="jit_compile_loops.*'auto', True, False"):
         layers.LSTM(UNITS, jit_compile_loops="xla")
-    layer = layers.LSTM(UNITS, parallel_chains=3)
-    assert layers.LSTM.from_config(layer.get_config()).parallel_chains == 3
-    assert layers.LSTM(UNITS).parallel_chains == "auto"
     for bad in (0, 1.5, True, "two"):
         with pytest.raises(ValueError, match="parallel_chains.*'auto' or a positive"):
             layers.LSTM(UNITS, parallel_chains=bad)
+    with pytest.raises(ValueError, match="Unknown tuning setting 'chains'"):
+        with kerasseq.backend.tuning(chains=2):
+            pass
+    monkeypatch.setenv("KERASSEQ_JIT_COMPILE_LOOPS", "xla")
+    with pytest.raises(ValueError, match="KERASSEQ_JIT_COMPILE_LOOPS='xla'"):
+        layers.LSTM(UNITS).tuning()
 
 
 def xla_calls(graph):
@@ -327,19 +371,22 @@ def test_bidirectional_fused_gradient_equals_autodiff():
     mask = tf.constant(padding_mask(rng, "left"))
     weights, results = None, []
     for fused in (True, False):
-        layer = keras.layers.Bidirectional(
-            layers.LSTM(UNITS, return_sequences=True, fused_gradient=fused,
-                        dtype="float64"),
-            dtype="float64",
-        )
-        layer.build((None, STEPS, FEATURES))
-        weights = weights or [rng.standard_normal(w.shape) for w in layer.get_weights()]
-        layer.set_weights(weights)
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            outputs = layer(x, mask=mask, training=True)
-            loss = tf.reduce_sum(outputs * tf.sin(outputs))
-        results.append(tape.gradient(loss, [x, *layer.trainable_weights]))
+        # Bidirectional rebuilds its backward layer from the config, which
+        # carries no tuning: the runtime setting reaches both directions.
+        with kerasseq.backend.tuning(fused_gradient=fused):
+            layer = keras.layers.Bidirectional(
+                layers.LSTM(UNITS, return_sequences=True, dtype="float64"),
+                dtype="float64",
+            )
+            layer.build((None, STEPS, FEATURES))
+            weights = weights or [rng.standard_normal(w.shape)
+                                  for w in layer.get_weights()]
+            layer.set_weights(weights)
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                outputs = layer(x, mask=mask, training=True)
+                loss = tf.reduce_sum(outputs * tf.sin(outputs))
+            results.append(tape.gradient(loss, [x, *layer.trainable_weights]))
     for got, want in zip(*results):
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
 

@@ -1,0 +1,107 @@
+"""Backend-specific fast paths, behind one dispatch, and their runtime tuning.
+
+The layers are written in `keras.ops` and run on every Keras backend. Where
+a backend has a faster way to run a recurrence it lives in
+`kerasseq.backend.<name>` and is reached only through the functions below,
+which raise `NotImplementedError` where the current backend has no fast path
+(as Keras's own `keras.src.backend.<name>.rnn.lstm` does); the caller then
+runs its portable `keras.ops` loop. Only `kerasseq.backend.tensorflow`
+imports TensorFlow, and only when the TensorFlow backend is active.
+"""
+
+import keras
+
+from kerasseq.backend.tuning import Tuning
+from kerasseq.backend.tuning import get_tuning
+from kerasseq.backend.tuning import set_tuning
+from kerasseq.backend.tuning import tuning
+
+__all__ = [
+    "Tuning",
+    "auto_parallel_chains",
+    "compiled",
+    "fused_recurrence",
+    "get_tuning",
+    "has_fast_path",
+    "join_rows",
+    "scan",
+    "set_tuning",
+    "split_rows",
+    "tuning",
+]
+
+
+def _fast_paths():
+    """The fast-path module of the active backend, or `None`."""
+    if keras.backend.backend() == "tensorflow":
+        from kerasseq.backend.tensorflow import rnn
+
+        return rnn
+    return None
+
+
+def _dispatch(name):
+    module = _fast_paths()
+    function = getattr(module, name, None)
+    if function is None:
+        raise NotImplementedError(
+            f"kerasseq has no {name} fast path for the "
+            f"{keras.backend.backend()!r} backend."
+        )
+    return function
+
+
+def has_fast_path(name):
+    """Whether the active backend has the fast path `name` (e.g. `"scan"`,
+    `"fused_recurrence"`); callers that ask first never see
+    `NotImplementedError`."""
+    return getattr(_fast_paths(), name, None) is not None
+
+
+def scan(body, init, xs, return_sequences, unroll):
+    """The time loop `(carry, x_t) -> (carry, output_t)` over time-major
+    `xs`; returns `(carry, stacked outputs or None)`."""
+    return _dispatch("scan")(body, init, xs, return_sequences, unroll)
+
+
+def fused_recurrence(fused, inputs, initial_states, mask, go_backwards,
+                     return_sequences, zero_output_for_mask, time_major):
+    """`kerasseq.layers.time_loop.run_recurrence` with a fused gradient."""
+    return _dispatch("fused_recurrence")(
+        fused, inputs, initial_states, mask, go_backwards, return_sequences,
+        zero_output_for_mask, time_major,
+    )
+
+
+def auto_parallel_chains():
+    """What `parallel_chains="auto"` means here and now (1 where the
+    backend has no use for chains)."""
+    try:
+        return _dispatch("auto_parallel_chains")()
+    except NotImplementedError:
+        return 1
+
+
+def split_rows(tensor, chains):
+    """`tensor` cut along the batch axis into `chains` near-equal parts."""
+    return _dispatch("split_rows")(tensor, chains)
+
+
+def join_rows(parts, batch_shape):
+    """The inverse of `split_rows`."""
+    return _dispatch("join_rows")(parts, batch_shape)
+
+
+def compiled(function, jit_compile=False):
+    """`function` as one compiled graph: `tf.function` on TensorFlow (with
+    XLA if `jit_compile`), `jax.jit` on JAX, as is on other backends."""
+    name = keras.backend.backend()
+    if name == "tensorflow":
+        import tensorflow as tf
+
+        return tf.function(function, jit_compile=jit_compile)
+    if name == "jax":
+        import jax
+
+        return jax.jit(function)
+    return function

@@ -1,0 +1,1 @@
+"""TensorFlow fast paths of kerasseq (see `kerasseq.backend`)."""
