@@ -17,6 +17,7 @@ from kerasseq import jobs
 from kerasseq.models.self_attention_stack import SELF_ATTENTION
 from kerasseq.training import trainer
 from kerasseq.training.config import JIT_COMPILE_CHOICES
+from kerasseq.training.config import LEARNING_RATE_DECAYS
 from kerasseq.training.config import ModelConfig
 from kerasseq.training.config import cell_names
 from kerasseq.training.config import TrainConfig
@@ -120,6 +121,12 @@ def _add_train_options(parser, job):
         help="learning rate of the orthogonal and unitary cells' manifold "
         "parameters (default: --learning-rate / 10, as in the expRNN and "
         "scoRNN papers)",
+    )
+    group.add_argument(
+        "--learning-rate-decay", choices=LEARNING_RATE_DECAYS,
+        default=train.learning_rate_decay,
+        help="cosine: from --learning-rate to 0 over the whole run "
+        "(default: %(default)s)",
     )
     group.add_argument(
         "--optimizer", default=train.optimizer,
@@ -267,6 +274,7 @@ def job_config_from_args(job, args):
             optimizer=args.optimizer,
             learning_rate=args.learning_rate,
             manifold_learning_rate=args.manifold_learning_rate,
+            learning_rate_decay=args.learning_rate_decay,
             optimizer_options={
                 **job.train_defaults.get("optimizer_options", {}),
                 **dict(args.optimizer_option),

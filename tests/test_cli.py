@@ -226,6 +226,13 @@ def test_long_memory_jobs_default_to_the_papers_setting_and_take_a_manifold_rate
         assert (config.train.optimizer, config.train.batch_size) == ("rmsprop", 128)
         assert config.train.epochs * config.train.steps_per_epoch == 4000
         assert config.train.manifold_multiplier == pytest.approx(0.1)
+    copy = cli.job_config_from_args(jobs.get_job("copy"), parser.parse_args(["train", "copy"]))
+    assert (copy.train.learning_rate, copy.train.learning_rate_decay) == (2e-3, "cosine")
+    adding = cli.job_config_from_args(
+        jobs.get_job("adding"), parser.parse_args(["train", "adding"]))
+    assert (adding.train.learning_rate, adding.train.learning_rate_decay) == (1e-3, "none")
+    off = parser.parse_args(["train", "copy", "--learning-rate-decay", "none"])
+    assert cli.job_config_from_args(jobs.get_job("copy"), off).train.learning_rate_decay == "none"
     given = parser.parse_args(["train", "copy", "--learning-rate", "2e-4",
                                "--manifold-learning-rate", "5e-5"])
     train = cli.job_config_from_args(jobs.get_job("copy"), given).train

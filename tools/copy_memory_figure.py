@@ -38,6 +38,7 @@ from kerasseq.tasks import COPY_VOCAB_SIZE  # noqa: E402
 from kerasseq.tasks import adding_dataset  # noqa: E402
 from kerasseq.tasks import copying_baseline_loss  # noqa: E402
 from kerasseq.tasks import copying_dataset  # noqa: E402
+from kerasseq.training.config import LEARNING_RATE_DECAYS  # noqa: E402
 from kerasseq.training.config import TrainConfig  # noqa: E402
 from kerasseq.training.optimizers import make_optimizer  # noqa: E402
 from kerasseq.training.plots import plot_curves  # noqa: E402
@@ -148,6 +149,9 @@ def main():
     parser.add_argument("--optimizer-option", action="append", default=[], type=key_value,
                         metavar="KEY=VALUE",
                         help="further optimizer argument, e.g. rho=0.99 (repeatable)")
+    parser.add_argument("--learning-rate-decay", choices=LEARNING_RATE_DECAYS,
+                        default="none",
+                        help="cosine: from --learning-rate to 0 over --steps")
     parser.add_argument("--every", type=int, default=25)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="saved_models/copy_memory")
@@ -171,11 +175,13 @@ def main():
         for spec in args.cells.split(","):
             keras.utils.set_random_seed(args.seed)
             model = build(task, spec, args.units)
+            optimizer = make_optimizer(TrainConfig(
+                optimizer=args.optimizer, learning_rate=args.learning_rate,
+                manifold_learning_rate=args.manifold_learning_rate,
+                learning_rate_decay=args.learning_rate_decay,
+                optimizer_options=dict(args.optimizer_option)), total_steps=args.steps)
             model.compile(
-                optimizer=make_optimizer(TrainConfig(
-                    optimizer=args.optimizer, learning_rate=args.learning_rate,
-                    manifold_learning_rate=args.manifold_learning_rate,
-                    optimizer_options=dict(args.optimizer_option))),
+                optimizer=optimizer,
                 loss=task.loss(),
             )
             data = task.dataset(delay, args.batch_size, seed=args.seed,

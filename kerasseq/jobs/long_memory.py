@@ -97,6 +97,10 @@ class CopyJob(_DelayJob):
     name = "copy"
     description = "copying memory task (Arjovsky et al. 2016)"
     delay_help = "blanks between the symbols and the delimiter (default: %(default)s)"
+    # Twice the rate, decaying to 0 along a cosine, took T=1000 from 1.6%
+    # of the baseline (constant 1e-3) to 0.59% in 4,000 steps (README).
+    train_defaults = {**_DelayJob.train_defaults, "learning_rate": 2e-3,
+                      "learning_rate_decay": "cosine"}
     model_defaults = {**_DelayJob.model_defaults, "embedding_dim": 16}
 
     def make_dataset(self, config, seed, num_batches, start=0):

@@ -362,7 +362,9 @@ class SelfAttention(keras.layers.Layer):
         positions = ops.arange(length, dtype="int32")[None, :]  # (1, max_length)
         index = ops.cast(ops.reshape(cache_index, (-1, 1)), "int32")  # (batch, 1)
         if key_cache.shape[0] == 1:  # one row: write just its slot
-            start = (0, index[0, 0], 0)
+            # One index dtype throughout (JAX with 64-bit ints refuses a mix).
+            zero = ops.zeros_like(index[0, 0])
+            start = (zero, index[0, 0], zero)
             key_cache = ops.slice_update(key_cache, start, key)
             value_cache = ops.slice_update(value_cache, start, value)
         else:  # each row at its own position

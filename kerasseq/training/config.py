@@ -12,6 +12,10 @@ _OPTIMIZERS = ("adam", "adamw", "rmsprop", "sgd")
 JIT_COMPILE_CHOICES = ("auto", "on", "off")
 
 
+#: `TrainConfig.learning_rate_decay` choices.
+LEARNING_RATE_DECAYS = ("none", "cosine")
+
+
 @dataclasses.dataclass
 class TrainConfig:
     """Optimizer and loop settings of a training job.
@@ -25,6 +29,10 @@ class TrainConfig:
             papers. Other variables are not affected.
         optimizer_options: Further arguments of the Keras optimizer, e.g.
             `{"rho": 0.99}` for RMSprop or `{"beta_2": 0.98}` for Adam.
+        learning_rate_decay: `"none"` (default: constant) or `"cosine"`: the
+            learning rate (and the manifold rate with it) falls from its
+            value to 0 along a half cosine over the whole run, `epochs *`
+            the steps of an epoch (`keras.optimizers.schedules.CosineDecay`).
         clipnorm: If set, each gradient tensor `g` with `||g|| > clipnorm` is
             rescaled to `clipnorm * g / ||g||` (Pascanu et al. 2013).
         global_clipnorm: If set, the same rescaling with the norm of all
@@ -46,6 +54,7 @@ class TrainConfig:
     learning_rate: float = 1e-3
     manifold_learning_rate: float | None = None
     optimizer_options: dict = dataclasses.field(default_factory=dict)
+    learning_rate_decay: str = "none"
     clipnorm: float | None = None
     global_clipnorm: float | None = None
     epochs: int = 10
@@ -59,6 +68,9 @@ class TrainConfig:
     def __post_init__(self):
         validation.check_choice("optimizer", self.optimizer, _OPTIMIZERS)
         validation.check_positive_float("learning_rate", self.learning_rate)
+        validation.check_choice(
+            "learning_rate_decay", self.learning_rate_decay, LEARNING_RATE_DECAYS
+        )
         if not isinstance(self.optimizer_options, dict):
             raise ValueError(
                 "Argument `optimizer_options` must be a dict of optimizer "
@@ -76,7 +88,7 @@ class TrainConfig:
             from kerasseq.training.optimizers import make_optimizer
 
             try:
-                make_optimizer(self)
+                make_optimizer(self, total_steps=1)
             except (TypeError, ValueError) as error:
                 raise ValueError(
                     f"Argument `optimizer_options` has an argument the "

@@ -76,6 +76,17 @@ def has_recurrent_layers(model):
     )
 
 
+def total_steps(config, data=None):
+    """Optimizer steps of the whole run, `epochs * steps per epoch`
+    (`steps_per_epoch`, else the size of `data.train`), or `None` where
+    unknown."""
+    per_epoch = config.train.steps_per_epoch
+    if per_epoch is None and data is not None:
+        size = int(data.train.cardinality())
+        per_epoch = size if size > 0 else None
+    return None if per_epoch is None else config.train.epochs * per_epoch
+
+
 def compile_model(model, job, config, data=None, distributed=False):
     """Compiles `model` for `config`; XLA, when asked for, must really be on.
 
@@ -88,7 +99,7 @@ def compile_model(model, job, config, data=None, distributed=False):
         recurrent=has_recurrent_layers(model),
     )
     model.compile(
-        optimizer=make_optimizer(config.train),
+        optimizer=make_optimizer(config.train, total_steps=total_steps(config, data)),
         jit_compile=jit_compile,
         **job.compile_arguments(config, data),
     )
@@ -235,6 +246,12 @@ def _fit_and_save(config, job, strategy, resume, print_fn, verbose, callbacks):
             "unitary cells train at learning rate "
             f"{config.train.learning_rate * config.train.manifold_multiplier:g} "
             "(--manifold-learning-rate)."
+        )
+    if config.train.learning_rate_decay == "cosine":
+        print_fn(
+            f"The learning rate decays from {config.train.learning_rate:g} to 0 "
+            f"along a cosine over {total_steps(config, data):,} steps "
+            "(--learning-rate-decay cosine)."
         )
     callbacks = [
         *callbacks,

@@ -1,3 +1,4 @@
+import keras
 import numpy as np
 
 from kerasseq import samplers
@@ -45,5 +46,7 @@ def test_greedy_stops_at_the_end_token_and_pads_after_it():
         assert np.all(out["aux"][row, length:] == 0)
         lengths.append(length)
     assert lengths[0] == stop + 1
-    # The loop stops once both sequences have ended.
-    assert model.calls == max(lengths)
+    # The loop stops once both sequences have ended (counted on TensorFlow,
+    # which runs the body eagerly; JAX traces it once).
+    if keras.backend.backend() == "tensorflow":
+        assert model.calls == max(lengths)

@@ -49,6 +49,7 @@ def test_the_seed_generator_advances_between_calls():
     assert np.mean(first != second) > 0.3
 
 
+@pytest.mark.tensorflow_only(reason="a seed generator inside tf.function")
 def test_each_step_draws_anew_inside_a_compiled_loop():
     # A uniform chain: a repeated seed would repeat the previous step's draw.
     sampler = samplers.RandomSampler(seed=5)

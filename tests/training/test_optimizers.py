@@ -59,3 +59,33 @@ def test_clipnorm_clips_each_tensor_by_its_own_norm():
 def test_bad_config_is_rejected(kwargs, argument):
     with pytest.raises(ValueError, match=argument):
         TrainConfig(**kwargs)
+
+
+def test_cosine_decay_follows_the_half_cosine_for_both_rates():
+    """SGD steps under `learning_rate_decay="cosine"` against the closed form
+    lr_k = lr / 2 * (1 + cos(pi k / N)); the marked manifold variable moves
+    by a tenth of it at every step."""
+    from kerasseq.optimizers import mark_manifold_variable
+
+    lr, total = 0.3, 5
+    config = TrainConfig(optimizer="sgd", learning_rate=lr, learning_rate_decay="cosine")
+    optimizer = make_optimizer(config, total_steps=total)
+    plain = keras.Variable(np.zeros(2, "float32"))
+    marked = mark_manifold_variable(keras.Variable(np.zeros(2, "float32")))
+    gradient = np.array([1.0, -2.0], "float32")
+    want = np.zeros(2)
+    for k in range(total + 2):  # past the end the rate stays 0
+        optimizer.apply([gradient, gradient], [plain, marked])
+        want = want - lr / 2 * (1 + np.cos(np.pi * min(k, total) / total)) * gradient
+        np.testing.assert_allclose(np.asarray(plain), want, rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(np.asarray(marked), 0.1 * want, rtol=1e-5, atol=1e-7)
+
+
+def test_cosine_decay_needs_the_number_of_steps():
+    config = TrainConfig(learning_rate_decay="cosine")
+    for bad in (None, 0, 2.5):
+        with pytest.raises(ValueError, match="cosine.*number of training steps.*steps_per_epoch"):
+            make_optimizer(config, total_steps=bad)
+    with pytest.raises(ValueError, match="learning_rate_decay.*'none', 'cosine'"):
+        TrainConfig(learning_rate_decay="linear")
+    assert make_optimizer(TrainConfig()).learning_rate.numpy() == np.float32(1e-3)
