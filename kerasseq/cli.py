@@ -14,6 +14,8 @@ import numpy as np
 
 import kerasseq
 from kerasseq import jobs
+from kerasseq.errors import UserError
+from kerasseq.errors import checking_user_input
 from kerasseq.models.self_attention_stack import SELF_ATTENTION
 from kerasseq.training import trainer
 from kerasseq.training.config import JIT_COMPILE_CHOICES
@@ -476,7 +478,7 @@ def read_texts(arguments):
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ValueError(
+        raise UserError(
             f"standard input is not valid UTF-8 (byte {raw[error.start]:#04x} "
             f"at offset {error.start})"
         ) from None
@@ -489,7 +491,7 @@ def run_classify(args):
     classifier = inference.Classifier(args.model_dir)
     texts = read_texts(args.texts)
     if not texts:
-        raise ValueError("no text to classify: give texts or pipe lines to stdin")
+        raise UserError("no text to classify: give texts or pipe lines to stdin")
     for text, (label, probability, truncated) in zip(texts, classifier.classify(texts)):
         if truncated:
             print(
@@ -506,9 +508,9 @@ def run_translate(args):
     translator = translation.Translator(args.model_dir)
     texts = read_texts(args.texts)
     if not texts:
-        raise ValueError("no text to translate: give texts or pipe lines to stdin")
+        raise UserError("no text to translate: give texts or pipe lines to stdin")
     if args.plot_attention and not translator.has_attention:
-        raise ValueError(
+        raise UserError(
             f"{args.model_dir} was trained with --attention none: there is no "
             "attention map to plot"
         )
@@ -538,10 +540,14 @@ def run_data(args):
 
 def run(args):
     if args.command == "demo":
-        run_demo(demo_config_from_args(args))
+        with checking_user_input():
+            config = demo_config_from_args(args)
+        run_demo(config)
     elif args.command == "train":
         job = jobs.get_job(args.job)
-        trainer.train(job_config_from_args(job, args), resume=args.resume)
+        with checking_user_input():
+            config = job_config_from_args(job, args)
+        trainer.train(config, resume=args.resume)
     elif args.command == "diagnose":
         run_gradient_diagnostic(args)
     elif args.command == "generate":
@@ -575,7 +581,7 @@ def main(argv=None):
         return 0
     try:
         run(args)
-    except ValueError as error:  # includes ModelDirError
+    except UserError as error:  # a bad argument, file or corpus; not a bug
         message = " ".join(str(error).split())
         print(f"kerasseq {args.command}: error: {message}", file=sys.stderr)
         return 2

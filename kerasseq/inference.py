@@ -10,6 +10,7 @@ import os
 
 import numpy as np
 
+from kerasseq.errors import UserError
 from kerasseq.text.embeddings import nearest_neighbors
 from kerasseq.text.tokenizer import VOCABULARY_FILE
 from kerasseq.text.tokenizer import load_tokenizer
@@ -23,7 +24,7 @@ _MAKES = {
 }
 
 
-class WrongModelKind(ValueError):
+class WrongModelKind(UserError):
     """A command got a model directory of another job."""
 
 

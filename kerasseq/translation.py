@@ -12,6 +12,8 @@ import os
 
 import numpy as np
 
+from kerasseq.errors import UserError
+from kerasseq.errors import checking_user_input
 from kerasseq.inference import load_model_for
 from kerasseq.jobs.seq2seq import DECODE_BATCH_SIZE
 from kerasseq.jobs.seq2seq import END_TOKEN
@@ -76,22 +78,23 @@ class Translator:
             length_penalty: GNMT `alpha`; default the model's.
 
         Raises:
-            ValueError: a text holds no token the model can read, or `beam`
-                is not a positive integer.
+            kerasseq.errors.UserError: a text holds no token the model can
+                read, or `beam` is not a positive integer.
         """
         options = self.config.options
         beam = options.beam if beam is None else beam
-        validation.check_positive_int("beam", beam)
         alpha = options.length_penalty if length_penalty is None else length_penalty
         key = (beam, alpha)
         if key not in self._samplers:  # one compiled graph per sampler
-            self._samplers[key] = beam_sampler(beam, alpha)
+            with checking_user_input():  # beam and length penalty are checked
+                validation.check_positive_int("beam", beam)
+                self._samplers[key] = beam_sampler(beam, alpha)
         source = self.vocabularies.source
         target = self.vocabularies.target
         ids = [source.encode_one(text) for text in texts]
         for text, row in zip(texts, ids):
             if not row:
-                raise ValueError(f"{text!r} holds no token to translate.")
+                raise UserError(f"{text!r} holds no token to translate.")
         outputs, attention = self.decoder.decode_all(
             ids, self._samplers[key], max_length=self.max_length,
             batch_size=max(1, min(len(texts), DECODE_BATCH_SIZE)),

@@ -7,6 +7,8 @@ fine-tuned, and a trained embedding can be inspected by nearest neighbours.
 
 import numpy as np
 
+from kerasseq.errors import UserError
+
 
 def load_vectors(path, vocabulary, seed=0):
     """An embedding matrix for `vocabulary` from a word-vector text file.
@@ -72,7 +74,7 @@ def nearest_neighbors(matrix, vocabulary, word, count=10):
     index = {token: i for i, token in enumerate(vocabulary)}
     row = index.get(word, index.get(word.lower()) if isinstance(word, str) else None)
     if row is None or row < 2:
-        raise ValueError(
+        raise UserError(
             f"{word!r} is not in the model's vocabulary of {len(vocabulary) - 2} "
             "tokens."
         )

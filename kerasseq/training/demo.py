@@ -43,6 +43,10 @@ class DemoConfig:
         )
     )
 
+    def __post_init__(self):
+        for cell in self.cells:
+            get_recurrent_layer(cell)  # a bad name fails before any training
+
 
 def build_adding_model(cell, units, length, seed=None):
     """`Input(length, 2) -> recurrent layer -> Dense(1)`, functional API."""
@@ -78,8 +82,6 @@ def run_demo(config=None, print_fn=print):
         Dict from cell name to the `History.history` dict of its run.
     """
     config = config or DemoConfig()
-    for cell in config.cells:
-        get_recurrent_layer(cell)  # fail before any training on a bad name
     train_seed = config.train.seed
     x_train, y_train = adding_problem(
         config.train_samples, config.length, seed=train_seed

@@ -22,6 +22,7 @@ import shutil
 import tempfile
 
 from kerasseq.atomic import atomic_path  # noqa: F401  (re-exported)
+from kerasseq.errors import UserError
 
 CONFIG_FILE = "config.json"
 MODEL_FILE = "model.keras"
@@ -32,7 +33,7 @@ LOGS_DIR = "logs"
 BACKUP_DIR = "backup"
 
 
-class ModelDirError(ValueError):
+class ModelDirError(UserError):
     """A model directory is missing, incomplete or corrupt."""
 
 

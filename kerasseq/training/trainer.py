@@ -33,6 +33,8 @@ from kerasseq.callbacks import DynamicTrivialization
 from kerasseq.jobs import JobConfig
 from kerasseq.jobs import get_job
 from kerasseq.layers.rnn import RNN
+from kerasseq.errors import UserError
+from kerasseq.errors import checking_user_input
 from kerasseq.optimizers import manifold_variables
 from kerasseq.training import model_dir
 from kerasseq.training.config import resolve_jit_compile
@@ -45,7 +47,7 @@ HISTORY_CSV = "history.csv"
 def _check_resumable(config):
     backup = os.path.join(config.out, model_dir.BACKUP_DIR)
     if not os.path.isdir(backup):
-        raise ValueError(
+        raise UserError(
             f"--resume: {config.out} holds no unfinished run (no "
             f"{model_dir.BACKUP_DIR}/ directory); run without --resume to "
             "start one."
@@ -62,7 +64,7 @@ def _check_resumable(config):
     if saved.get("job") != wanted["job"]:
         differences.insert(0, f"job (saved {saved.get('job')!r})")
     if differences:
-        raise ValueError(
+        raise UserError(
             "--resume needs the settings of the interrupted run; these "
             "differ: " + ", ".join(differences)
         )
@@ -98,13 +100,15 @@ def compile_model(model, job, config, data=None, distributed=False):
         distributed,
         recurrent=has_recurrent_layers(model),
     )
+    with checking_user_input():  # e.g. a cosine decay over an unknown length
+        optimizer = make_optimizer(config.train, total_steps=total_steps(config, data))
     model.compile(
-        optimizer=make_optimizer(config.train, total_steps=total_steps(config, data)),
+        optimizer=optimizer,
         jit_compile=jit_compile,
         **job.compile_arguments(config, data),
     )
     if jit_compile and not model.jit_compile:
-        raise ValueError(
+        raise UserError(
             "jit_compile='on' was requested but Keras cannot compile this "
             "model with XLA; use --jit-compile off."
         )
@@ -184,11 +188,12 @@ def train(config, resume=False, print_fn=print, verbose="auto", callbacks=(),
             `config.train.strategy` (e.g. a `TPUStrategy`).
     """
     job = get_job(config.job)
-    job.check_config(config)
-    strategy = strategy or make_strategy(config.train.strategy)
-    check_supported(
-        strategy, resume, resolve_jit_compile(config.train.jit_compile)
-    )
+    with checking_user_input():
+        job.check_config(config)
+        strategy = strategy or make_strategy(config.train.strategy)
+        check_supported(
+            strategy, resume, resolve_jit_compile(config.train.jit_compile)
+        )
     fit = (job, strategy, resume, print_fn, verbose, callbacks)
     if not is_chief():
         # The other workers of a multi-worker run train in step with the
