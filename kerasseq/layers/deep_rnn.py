@@ -9,6 +9,7 @@ import keras
 
 from kerasseq.layers import validation
 from kerasseq.layers.registry import get_recurrent_layer
+from kerasseq.layers.registry import recurrent_layer_name
 
 _MERGE_MODES = ("concat", "sum", "mul", "ave")
 
@@ -79,7 +80,8 @@ class DeepRNN(keras.layers.Layer):
         validation.check_rate("dropout", dropout)
         validation.check_seed("seed", seed)
         super().__init__(**kwargs)
-        self.cell = cell if isinstance(cell, str) else layer_class.__name__
+        # A name the registry resolves, so that `from_config` rebuilds it.
+        self.cell = cell if isinstance(cell, str) else recurrent_layer_name(layer_class)
         self.units = units
         self.num_layers = num_layers
         self.bidirectional = bool(bidirectional)

@@ -4,6 +4,8 @@
 register here with `register_recurrent_layer`.
 """
 
+import keras
+
 from kerasseq.layers.gru import GRU
 from kerasseq.layers.lstm import LSTM
 from kerasseq.layers.orthogonal_rnn import OrthogonalRNN
@@ -24,6 +26,16 @@ def register_recurrent_layer(name, layer_class):
     return layer_class
 
 
+def recurrent_layer_name(layer_class):
+    """The name that `get_recurrent_layer` resolves back to `layer_class`:
+    its registered name here (`"lstm"`), else its Keras registration
+    (`"package>ClassName"`, `keras.saving.register_keras_serializable`)."""
+    for name, registered in _RECURRENT_LAYERS.items():
+        if registered is layer_class:
+            return name
+    return keras.saving.get_registered_name(layer_class)
+
+
 def recurrent_layer_names():
     """The registered names, in registration order."""
     return tuple(_RECURRENT_LAYERS)
@@ -40,6 +52,12 @@ def get_recurrent_layer(name):
     try:
         return _RECURRENT_LAYERS[name]
     except (KeyError, TypeError):
+        # A class registered with Keras, saved by `recurrent_layer_name`.
+        found = (
+            keras.saving.get_registered_object(name) if isinstance(name, str) else None
+        )
+        if isinstance(found, type) and issubclass(found, keras.layers.RNN):
+            return found
         allowed = ", ".join(repr(n) for n in _RECURRENT_LAYERS)
         raise ValueError(
             f"Argument `cell` must be one of {allowed}. Received: cell={name!r}"

@@ -85,3 +85,26 @@ def test_round_trip_through_keras_file(tmp_path):
 def test_bad_arguments(kwargs, argument):
     with pytest.raises(ValueError, match=f"`{argument}`"):
         layers.DeepRNN(**{"units": 4, **kwargs})
+
+
+@keras.saving.register_keras_serializable(package="kerasseq_test")
+class _WideLSTM(layers.LSTM):
+    """A user's own recurrent layer, registered with Keras only."""
+
+
+@pytest.mark.parametrize("cell, saved", [
+    (layers.LSTM, "lstm"),
+    (layers.OrthogonalRNN, "orthogonal"),
+    (_WideLSTM, "kerasseq_test>_WideLSTM"),
+])
+def test_a_class_given_as_cell_is_saved_under_a_name_that_loads(cell, saved):
+    stack = layers.DeepRNN(cell, units=4, num_layers=2)
+    config = stack.get_config()
+    assert config["cell"] == saved
+    restored = layers.DeepRNN.from_config(config)
+    assert [type(layer) for layer in restored.recurrent_layers] == [cell, cell]
+    x = np.random.default_rng(0).standard_normal((2, 3, 5)).astype("float32")
+    stack(x)
+    restored(x)
+    restored.set_weights(stack.get_weights())
+    np.testing.assert_allclose(restored(x), stack(x), atol=1e-6)
