@@ -92,15 +92,20 @@ def join_rows(parts, batch_shape):
     return _dispatch("join_rows")(parts, batch_shape)
 
 
-def compiled(function, jit_compile=False):
+def compiled(function, jit_compile=False, assigns_variables=False):
     """`function` as one compiled graph: `tf.function` on TensorFlow (with
-    XLA if `jit_compile`), `jax.jit` on JAX, as is on other backends."""
+    XLA if `jit_compile`), `jax.jit` on JAX, as is on other backends.
+
+    `assigns_variables`: whether `function` writes Keras variables (a random
+    sampler advances its seed). `jax.jit` cannot write a variable from inside
+    (the value would leak out of the trace), so on JAX such a function runs
+    as is; its loops are still traced `lax` loops."""
     name = keras.backend.backend()
     if name == "tensorflow":
         import tensorflow as tf
 
         return tf.function(function, jit_compile=jit_compile)
-    if name == "jax":
+    if name == "jax" and not assigns_variables:
         import jax
 
         return jax.jit(function)

@@ -193,7 +193,7 @@ class OrthogonalRNNCell(RecurrentCell):
         # W_h = B map(A) D, and D D = I: the new B is W_h D.
         u, _, v_transposed = ops.linalg.svd(self._scale(self.recurrent_matrix()))
         self.base.assign(ops.matmul(u, v_transposed))
-        self.skew_kernel.assign(ops.zeros_like(self.skew_kernel))
+        self.skew_kernel.assign(ops.zeros(self.skew_kernel.shape, self.skew_kernel.dtype))
 
     def step(self, projected, states, recurrent_kernel, recurrent_mask=None):
         return self.step_through_forward(

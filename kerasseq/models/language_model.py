@@ -443,7 +443,10 @@ def generate_ids(model, prompt_ids, max_new_tokens, sampler, end_token_id=None,
         )
         return result["tokens"]
 
-    return compiled(decode, jit_compile=jit_compile)(prompt_ids)
+    return compiled(
+        decode, jit_compile=jit_compile,
+        assigns_variables=getattr(sampler, "draws_random", False),
+    )(prompt_ids)
 
 
 def generate_text(model, tokenizer, prompt, max_new_tokens, sampler="top_k",

@@ -505,7 +505,8 @@ class Seq2SeqDecoder:
                 return self.decode_tensors(source, sampler, max_length)
 
             # The sampler is kept so that its id is not reused.
-            self._compiled[key] = (sampler, compiled(decode))
+            self._compiled[key] = (sampler, compiled(
+                decode, assigns_variables=getattr(sampler, "draws_random", False)))
         source = ops.convert_to_tensor(np.asarray(source), dtype="int32")
         result = self._compiled[key][1](source)
         result = {k: np.asarray(v) for k, v in result.items()}
