@@ -236,6 +236,15 @@ def _add_export_parser(commands):
 
 
 def run_export(args):
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        raise UserError(
+            "export writes TensorFlow graphs (SavedModel, TFLite) and needs the "
+            f"TensorFlow backend; this run has KERAS_BACKEND="
+            f"{keras.backend.backend()!r}. Run it with KERAS_BACKEND=tensorflow "
+            "(the default): a model trained on any backend exports."
+        )
     from kerasseq.export import ExportOptions
     from kerasseq.export import export_model
 

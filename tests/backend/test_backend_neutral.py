@@ -101,3 +101,17 @@ def test_core_trains_and_generates_on_jax_without_tensorflow():
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.split() == ["lstm", "ok", "orthogonal", "ok",
                                      "self_attention", "ok"]
+
+
+def test_export_on_another_backend_says_it_needs_tensorflow_in_one_line(tmp_path):
+    pytest.importorskip("jax")
+    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
+    result = subprocess.run(
+        [sys.executable, "-m", "kerasseq", "export", str(tmp_path / "model")],
+        env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("kerasseq export: error: export writes TensorFlow graphs")
+    assert "KERAS_BACKEND='jax'" in last and "Traceback" not in result.stderr
+    assert not (tmp_path / "model").exists()
