@@ -82,9 +82,10 @@ def auto_parallel_chains():
         return 1
 
 
-def split_rows(tensor, chains):
-    """`tensor` cut along the batch axis into `chains` near-equal parts."""
-    return _dispatch("split_rows")(tensor, chains)
+def split_rows(tensor, chains, like=None):
+    """`tensor` cut along the batch axis into `chains` near-equal parts,
+    sized by the batch of `like` (default `tensor`)."""
+    return _dispatch("split_rows")(tensor, chains, like)
 
 
 def join_rows(parts, batch_shape):

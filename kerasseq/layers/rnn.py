@@ -472,7 +472,7 @@ class RNN(keras.layers.RNN):
         of the chains add up). Rows are divided as evenly as possible."""
 
         def split(tensor):
-            return backend.split_rows(tensor, chains)
+            return backend.split_rows(tensor, chains, like=sequences)
 
         sequence_parts = split(sequences)
         mask_parts = [None] * chains if mask is None else split(mask)

@@ -407,10 +407,13 @@ def in_xla_context():
     return control_flow_util.GraphOrParentsInXlaContext(tf.compat.v1.get_default_graph())
 
 
-def split_rows(tensor, chains):
+def split_rows(tensor, chains, like=None):
     """`tensor` cut along the batch axis into `chains` parts, as even as
-    possible (the first parts take the extra rows)."""
-    batch = tf.shape(tensor)[0]
+    possible (the first parts take the extra rows). The sizes come from the
+    batch of `like` (default `tensor`), so that the inputs and the initial
+    states of one recurrence are cut alike even where a state's static batch
+    (a stateful layer's) differs from the inputs' symbolic one."""
+    batch = tf.shape(tensor if like is None else like)[0]
     sizes = tf.stack([(batch + chains - 1 - i) // chains for i in range(chains)])
     return tf.split(tensor, sizes, axis=0, num=chains)
 
