@@ -54,12 +54,24 @@ def _check_resumable(config):
         )
     saved = model_dir.read_json(config.out, model_dir.CONFIG_FILE)
     wanted = config.to_dict()
+    # A setting added after the run was started is absent from its file:
+    # the run had that setting's default.
+    defaults = {
+        "model": _field_defaults(config.model),
+        "train": _field_defaults(config.train),
+        "options": _field_defaults(config.options),
+    }
+
+    def saved_value(section, key):
+        values = saved.get(section, {})
+        return values[key] if key in values else defaults[section].get(key)
+
     differences = [
-        f"{section}.{key} (saved {saved[section].get(key)!r}, "
+        f"{section}.{key} (saved {saved_value(section, key)!r}, "
         f"given {wanted[section][key]!r})"
         for section in ("model", "train", "options")
         for key in wanted[section]
-        if saved.get(section, {}).get(key) != wanted[section][key]
+        if saved_value(section, key) != wanted[section][key]
     ]
     if saved.get("job") != wanted["job"]:
         differences.insert(0, f"job (saved {saved.get('job')!r})")
@@ -68,6 +80,17 @@ def _check_resumable(config):
             "--resume needs the settings of the interrupted run; these "
             "differ: " + ", ".join(differences)
         )
+
+
+def _field_defaults(settings):
+    """`{field: default}` of a settings dataclass (nothing for others)."""
+    if not dataclasses.is_dataclass(settings):
+        return {}
+    return {
+        field.name: field.default
+        for field in dataclasses.fields(settings)
+        if field.default is not dataclasses.MISSING
+    }
 
 
 def has_recurrent_layers(model):

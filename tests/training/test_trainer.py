@@ -154,3 +154,15 @@ def test_nan_loss_stops_with_the_step_and_keeps_the_checkpoint(tmp_path):
     model, metrics = trainer.train(config, resume=True, print_fn=quiet, verbose=0)
     assert all(np.all(np.isfinite(w)) for w in model.get_weights())
     assert np.isfinite(metrics["loss"])
+
+
+def test_resume_reads_a_setting_missing_from_an_older_run_as_its_default(tmp_path):
+    config = tiny_config(str(tmp_path / "run"))
+    os.makedirs(os.path.join(config.out, model_dir.BACKUP_DIR))
+    old = config.to_dict()
+    del old["train"]["learning_rate_decay"]  # written before the setting existed
+    model_dir.write_json(os.path.join(config.out, model_dir.CONFIG_FILE), old)
+    trainer._check_resumable(config)  # the default "none": the same run
+    cosine = tiny_config(str(tmp_path / "run"), learning_rate_decay="cosine")
+    with pytest.raises(ValueError, match="train.learning_rate_decay \\(saved 'none', given 'cosine'\\)"):
+        trainer._check_resumable(cosine)
