@@ -248,18 +248,19 @@ def run_export(args):
     from kerasseq.export import ExportOptions
     from kerasseq.export import export_model
 
-    options = ExportOptions(
-        quantize=args.quantize,
-        sampler=args.sampler,
-        top_k=args.top_k,
-        top_p=args.top_p,
-        max_new_tokens=args.max_tokens,
-        max_prompt_tokens=args.max_prompt_tokens,
-        max_length=args.max_length,
-        decode=args.decode,
-        beam_width=args.beam_width,
-        seed=args.seed,
-    )
+    with checking_user_input():
+        options = ExportOptions(
+            quantize=args.quantize,
+            sampler=args.sampler,
+            top_k=args.top_k,
+            top_p=args.top_p,
+            max_new_tokens=args.max_tokens,
+            max_prompt_tokens=args.max_prompt_tokens,
+            max_length=args.max_length,
+            decode=args.decode,
+            beam_width=args.beam_width,
+            seed=args.seed,
+        )
     export_model(args.model_dir, formats=args.format, out=args.out, options=options)
 
 

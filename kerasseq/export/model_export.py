@@ -25,6 +25,8 @@ keeps an earlier export. (A process killed outright can leave its hidden
 import contextlib
 import os
 
+from kerasseq.errors import UserError
+from kerasseq.errors import checking_user_input
 from kerasseq.export.exporter import DEFAULT_FORMATS
 from kerasseq.export.exporter import FORMATS
 from kerasseq.export.exporter import SAVED_MODEL_DIR
@@ -50,7 +52,7 @@ def load_trained_model(path):
             kind = f" ({get_job(job_name).description})"
         except ValueError:
             kind = ""
-        raise ValueError(
+        raise UserError(
             f"{path} holds a {job_name!r} model{kind}, which cannot be "
             f"exported; `kerasseq export` supports {describe_exportable()}."
         )
@@ -90,9 +92,10 @@ def export_trained(source, out, formats=None, options=None, print_fn=print):
         "max_abs_difference_vs_keras", "same_argmax_vs_keras"}}}`.
     """
     options = options or ExportOptions()
-    formats = check_formats(formats, options)
-    exporter = get_exporter(source.job)
-    exporter.check_exportable(source, formats)
+    with checking_user_input():  # all before anything is written
+        formats = check_formats(formats, options)
+        exporter = get_exporter(source.job)
+        exporter.check_exportable(source, formats)
     report = {}
     with contextlib.ExitStack() as stack:
         if "saved_model" in formats:
@@ -134,7 +137,8 @@ def export_model(path, formats=None, out=None, options=None, print_fn=print):
         The report of `export_trained`.
     """
     options = options or ExportOptions()
-    check_formats(formats, options)
+    with checking_user_input():
+        check_formats(formats, options)
     source = load_trained_model(path)
     return export_trained(source, out or path, formats, options, print_fn)
 

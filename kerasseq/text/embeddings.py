@@ -40,7 +40,7 @@ def load_vectors(path, vocabulary, seed=0):
             if dim is None:
                 dim = len(parts) - 1
             if len(parts) - 1 != dim:
-                raise ValueError(
+                raise UserError(
                     f"{path}, line {line_number}: {len(parts) - 1} values, "
                     f"expected {dim} (word2vec or GloVe text format)."
                 )
@@ -51,7 +51,7 @@ def load_vectors(path, vocabulary, seed=0):
             if row is not None and row >= 2 and row not in found:
                 found[row] = np.asarray(parts[1:], dtype=np.float32)
     if dim is None:
-        raise ValueError(f"{path} holds no word vectors.")
+        raise UserError(f"{path} holds no word vectors.")
     rng = np.random.default_rng(seed)
     scale = np.std(np.stack(list(found.values()))) if found else 0.1
     matrix = rng.normal(0.0, scale, size=(len(vocabulary), dim)).astype(np.float32)

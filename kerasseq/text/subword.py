@@ -29,6 +29,7 @@ import os
 
 import tensorflow as tf
 
+from kerasseq.errors import UserError
 from kerasseq.layers import validation
 from kerasseq.text.tokenizer import END_TOKEN
 from kerasseq.text.tokenizer import OOV_ID
@@ -73,13 +74,13 @@ class SubwordTokenizer:
         try:
             processor.LoadFromSerializedProto(self.model_proto)
         except (RuntimeError, OSError) as error:
-            raise ValueError(
+            raise UserError(
                 f"Not a SentencePiece model ({str(error).strip()})."
             ) from None
         expected = (PAD_PIECE, OOV_TOKEN, START_TOKEN, END_TOKEN)
         found = tuple(processor.IdToPiece(i) for i in range(min(4, processor.GetPieceSize())))
         if found != expected:
-            raise ValueError(
+            raise UserError(
                 "The SentencePiece model must have ids 0-3 = "
                 f"{list(expected)} (as SubwordTokenizer.fit trains it); it "
                 f"has {list(found)}."
@@ -232,7 +233,7 @@ class SubwordTokenizer:
             os.path.dirname(path), config.get("model_file") or ""
         )
         if not config.get("model_file") or not os.path.isfile(model_path):
-            raise ValueError(
+            raise UserError(
                 f"{path} names the SentencePiece model "
                 f"{config.get('model_file')!r}, which is missing beside it."
             )
@@ -241,7 +242,7 @@ class SubwordTokenizer:
         try:
             return cls(proto)
         except ValueError as error:
-            raise ValueError(f"{model_path}: {error}") from None
+            raise UserError(f"{model_path}: {error}") from None
 
 
 def _train(sentencepiece, texts, writer, vocabulary_size, model_type):

@@ -12,6 +12,7 @@ import json
 import keras
 import tensorflow as tf
 
+from kerasseq.errors import UserError
 from kerasseq.layers import validation
 
 from kerasseq.special_tokens import END_TOKEN  # noqa: F401 (re-exported)
@@ -205,7 +206,7 @@ def load_tokenizer(path):
             config = json.load(handle)
         level = config["level"]
     except (OSError, ValueError, KeyError, TypeError) as error:
-        raise ValueError(f"{path} is not a kerasseq vocabulary ({error}).") from None
+        raise UserError(f"{path} is not a kerasseq vocabulary ({error}).") from None
     if level == "subword":
         from kerasseq.text.subword import SubwordTokenizer
 
