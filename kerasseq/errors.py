@@ -15,16 +15,6 @@ class UserError(ValueError):
     and what is accepted."""
 
 
-def as_user_error(error):
-    """`error` (a `ValueError` raised while checking the user's input) as a
-    `UserError` with the same message."""
-    if isinstance(error, UserError):
-        return error
-    converted = UserError(str(error))
-    converted.__cause__ = error
-    return converted
-
-
 @contextlib.contextmanager
 def checking_user_input():
     """Inside the block, a `ValueError` is the user's input failing a check
@@ -32,5 +22,7 @@ def checking_user_input():
     `UserError`."""
     try:
         yield
+    except UserError:
+        raise
     except ValueError as error:
-        raise as_user_error(error) from error
+        raise UserError(str(error)) from error

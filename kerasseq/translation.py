@@ -84,10 +84,10 @@ class Translator:
         options = self.config.options
         beam = options.beam if beam is None else beam
         alpha = options.length_penalty if length_penalty is None else length_penalty
-        key = (beam, alpha)
-        if key not in self._samplers:  # one compiled graph per sampler
-            with checking_user_input():  # beam and length penalty are checked
-                validation.check_positive_int("beam", beam)
+        with checking_user_input():  # beam and length penalty are checked
+            validation.check_positive_int("beam", beam)
+            key = (beam, alpha)
+            if key not in self._samplers:  # one compiled graph per sampler
                 self._samplers[key] = beam_sampler(beam, alpha)
         source = self.vocabularies.source
         target = self.vocabularies.target

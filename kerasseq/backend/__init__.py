@@ -76,10 +76,9 @@ def fused_recurrence(fused, inputs, initial_states, mask, go_backwards,
 def auto_parallel_chains():
     """What `parallel_chains="auto"` means here and now (1 where the
     backend has no use for chains)."""
-    try:
-        return _dispatch("auto_parallel_chains")()
-    except NotImplementedError:
+    if not has_fast_path("auto_parallel_chains"):
         return 1
+    return _dispatch("auto_parallel_chains")()
 
 
 def split_rows(tensor, chains, like=None):

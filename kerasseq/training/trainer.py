@@ -86,11 +86,13 @@ def _field_defaults(settings):
     """`{field: default}` of a settings dataclass (nothing for others)."""
     if not dataclasses.is_dataclass(settings):
         return {}
-    return {
-        field.name: field.default
-        for field in dataclasses.fields(settings)
-        if field.default is not dataclasses.MISSING
-    }
+    defaults = {}
+    for field in dataclasses.fields(settings):
+        if field.default is not dataclasses.MISSING:
+            defaults[field.name] = field.default
+        elif field.default_factory is not dataclasses.MISSING:
+            defaults[field.name] = field.default_factory()
+    return defaults
 
 
 def has_recurrent_layers(model):
