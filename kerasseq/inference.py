@@ -15,7 +15,7 @@ from kerasseq.text.embeddings import nearest_neighbors
 from kerasseq.text.tokenizer import VOCABULARY_FILE
 from kerasseq.text.tokenizer import load_tokenizer
 from kerasseq.training import model_dir
-from kerasseq.training.trainer import load_trained
+from kerasseq.jobs.trained import load_trained
 
 _MAKES = {
     "lm": "kerasseq train lm",

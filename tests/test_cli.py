@@ -358,12 +358,15 @@ def test_only_user_errors_become_one_line_and_exit_2(monkeypatch, capsys):
     from kerasseq.errors import UserError
     from kerasseq.training.trainer import NonFiniteLoss
 
-    monkeypatch.setattr(cli, "run", lambda args: (_ for _ in ()).throw(
+    from kerasseq.cli import evaluate
+
+    monkeypatch.setattr(evaluate, "run", lambda args: (_ for _ in ()).throw(
         UserError("bad\n  input")))
     assert cli.main(["evaluate", "somewhere"]) == 2
     assert capsys.readouterr().err == "kerasseq evaluate: error: bad input\n"
     # A bug, or a diverging loss, keeps its traceback.
     for error in (ValueError("a bug"), NonFiniteLoss("loss is nan"), KeyError("k")):
-        monkeypatch.setattr(cli, "run", lambda args, e=error: (_ for _ in ()).throw(e))
+        monkeypatch.setattr(
+            evaluate, "run", lambda args, e=error: (_ for _ in ()).throw(e))
         with pytest.raises(type(error)):
             cli.main(["evaluate", "somewhere"])

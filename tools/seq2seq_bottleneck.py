@@ -52,7 +52,7 @@ def train_run(flags, directory):
     config = cli.job_config_from_args(jobs.get_job("seq2seq"), args)
     timer = FitTimer()
     start = time.perf_counter()
-    model, metrics = trainer.train(config, callbacks=[timer], verbose=2)
+    model, metrics = trainer.train(jobs.get_job("seq2seq"), config, callbacks=[timer], verbose=2)
     return {
         "command": "kerasseq " + shlex.join(argv),
         "parameters": model.count_params(),

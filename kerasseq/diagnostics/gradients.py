@@ -160,7 +160,7 @@ def gradient_flow_for_model(path, batch=8):
     model's job, passed through the layers before it (e.g. the embedding).
     """
     from kerasseq.layers import DeepRNN
-    from kerasseq.training.trainer import load_trained
+    from kerasseq.jobs.trained import load_trained
 
     job, config, model = load_trained(path)
     for layer in model.layers:

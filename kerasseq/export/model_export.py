@@ -44,7 +44,7 @@ def load_trained_model(path):
     """A `TrainedModel` of directory `path`; a `ValueError` names what can
     be exported when `path` holds another kind of model."""
     from kerasseq.jobs import get_job
-    from kerasseq.training.trainer import load_trained
+    from kerasseq.jobs.trained import load_trained
 
     job_name = model_dir.read_json(path, model_dir.CONFIG_FILE).get("job")
     if job_name not in exportable_jobs():

@@ -9,3 +9,5 @@ from kerasseq.jobs.base import JobConfig
 from kerasseq.jobs.base import get_job
 from kerasseq.jobs.base import job_names
 from kerasseq.jobs.base import register_job
+from kerasseq.jobs.trained import evaluate_model_dir
+from kerasseq.jobs.trained import load_trained

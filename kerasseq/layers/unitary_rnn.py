@@ -17,7 +17,6 @@ from kerasseq.layers.modrelu import modrelu_bias_gradient
 from kerasseq.layers.rnn import RecurrentCell
 from kerasseq.layers.rnn import RecurrentLayer
 from kerasseq.optimizers.manifold import mark_manifold_variable
-from kerasseq.optimizers.manifold import mark_manifold_variable
 
 # Complex tensors are `(real, imag)` pairs of real tensors, as `keras.ops.fft`
 # takes and returns them; every operator below acts on each row `h` (last

@@ -1,6 +1,6 @@
 """Trains a job with `model.fit` and writes its model directory.
 
-`train(config)` builds the job's `tf.data` streams and functional model,
+`train(job, config)` builds the job's `tf.data` streams and functional model,
 compiles it with the configured optimizer (gradient clipping included),
 fits it with progress, TensorBoard logs, a per-epoch CSV history and
 `keras.callbacks.BackupAndRestore` (so `resume=True` continues an interrupted
@@ -30,8 +30,6 @@ from kerasseq.training.distribution import make_strategy
 from kerasseq.training.distribution import shard_by_example
 
 from kerasseq.callbacks import DynamicTrivialization
-from kerasseq.jobs import JobConfig
-from kerasseq.jobs import get_job
 from kerasseq.layers.rnn import RNN
 from kerasseq.errors import UserError
 from kerasseq.errors import checking_user_input
@@ -198,12 +196,14 @@ class StopOnNonFiniteLoss(keras.callbacks.Callback):
             )
 
 
-def train(config, resume=False, print_fn=print, verbose="auto", callbacks=(),
-          strategy=None):
-    """Trains `config.job` and writes `config.out`; returns (model, metrics).
+def train(job, config, resume=False, print_fn=print, verbose="auto",
+          callbacks=(), strategy=None):
+    """Trains `job` as `config` says and writes `config.out`; returns
+    (model, metrics).
 
     Args:
-        config: A `JobConfig`.
+        job: The `kerasseq.jobs.Job` to train (`kerasseq.jobs.get_job(name)`).
+        config: Its `JobConfig`.
         resume: Continue the interrupted run in `config.out` (same config).
         print_fn: Where progress lines go.
         verbose: Passed to `model.fit` (`"auto"`: a progress bar on a
@@ -212,7 +212,11 @@ def train(config, resume=False, print_fn=print, verbose="auto", callbacks=(),
         strategy: A `tf.distribute.Strategy` to use instead of
             `config.train.strategy` (e.g. a `TPUStrategy`).
     """
-    job = get_job(config.job)
+    if config.job != job.name:
+        raise ValueError(
+            f"`config.job` is {config.job!r} but `job` is {job.name!r}; pass "
+            f"`kerasseq.jobs.get_job(config.job)`."
+        )
     with checking_user_input():
         job.check_config(config)
         strategy = strategy or make_strategy(config.train.strategy)
@@ -329,26 +333,6 @@ def _fit_and_save(config, job, strategy, resume, print_fn, verbose, callbacks):
             baseline=job.baseline(config),
         )
     return model, metrics, data
-
-
-def load_trained(path):
-    """`(job, config, model)` of a model directory, with clear errors."""
-    data = model_dir.read_json(path, model_dir.CONFIG_FILE)
-    try:
-        config = JobConfig.from_dict(data)
-    except (KeyError, TypeError) as error:
-        raise model_dir.ModelDirError(
-            f"{os.path.join(path, model_dir.CONFIG_FILE)} is not a kerasseq "
-            f"config ({type(error).__name__}: {error})."
-        ) from None
-    config = dataclasses.replace(config, out=os.fspath(path))
-    return get_job(config.job), config, model_dir.load_model(path)
-
-
-def evaluate(path):
-    """Held-out metrics of the model in directory `path`."""
-    job, config, model = load_trained(path)
-    return job.evaluate(model, config)
 
 
 def format_metrics(metrics):

@@ -6,10 +6,10 @@ import pytest
 
 from kerasseq.data import archives
 from kerasseq.data.errors import CorpusError
-from tests.data.builders import ar_bytes
-from tests.data.builders import tar_bytes
-from tests.data.builders import write_deb
-from tests.data.builders import write_wheel
+from tests.helpers.data_builders import ar_bytes
+from tests.helpers.data_builders import tar_bytes
+from tests.helpers.data_builders import write_deb
+from tests.helpers.data_builders import write_wheel
 
 FILES = {
     "usr/share/doc/a.txt": b"first\n",

@@ -10,9 +10,9 @@ from kerasseq.data import sword
 from kerasseq.data import versification
 from kerasseq.data.errors import CorpusError
 from kerasseq.data.pairs import TranslationPairs
-from tests.data.builders import write_deb
-from tests.data.builders import write_wheel
-from tests.data.builders import ztext_testament
+from tests.helpers.data_builders import write_deb
+from tests.helpers.data_builders import write_wheel
+from tests.helpers.data_builders import ztext_testament
 
 PLAY = """\
 # The Tragedy of Test

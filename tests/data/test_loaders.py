@@ -8,7 +8,7 @@ from kerasseq.data import archives as archives_module
 from kerasseq.data import corpora
 from kerasseq.data.errors import CorpusError
 from kerasseq.data.pairs import TranslationPairs
-from tests.data.builders import write_deb
+from tests.helpers.data_builders import write_deb
 
 
 @pytest.fixture

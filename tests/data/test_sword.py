@@ -5,7 +5,7 @@ import pytest
 from kerasseq.data import sword
 from kerasseq.data import versification
 from kerasseq.data.errors import CorpusError
-from tests.data.builders import ztext_testament
+from tests.helpers.data_builders import ztext_testament
 
 # Two books in the "ot", one in the "nt".
 TINY = {

@@ -10,12 +10,12 @@ from kerasseq.jobs import JobConfig
 from kerasseq.jobs.language_model import LanguageModelOptions
 from kerasseq.jobs.sentiment import SentimentOptions
 from kerasseq.jobs.seq2seq import Seq2SeqOptions
-from kerasseq.training import trainer
 from kerasseq.training.config import ModelConfig
 from kerasseq.training.config import TrainConfig
-from tests.export import builders
+from tests.helpers import export_builders as builders
 from tests.jobs.test_sentiment import write_reviews
 from tests.jobs.test_seq2seq import write_digit_pairs
+from tests.helpers.training import train_job
 
 #: Big enough that dynamic-range quantization applies (weights of at
 #: least 1024 values), small enough to train in a few seconds.
@@ -42,7 +42,7 @@ def trained_lm(tmp_path_factory):
         options=LanguageModelOptions(data=str(root / "text.txt"), seq_len=20,
                                      sample_tokens=4),
     )
-    trainer.train(config, print_fn=_quiet, verbose=0)
+    train_job(config, print_fn=_quiet, verbose=0)
     return config.out
 
 
@@ -60,7 +60,7 @@ def trained_classifier(tmp_path_factory):
                                  text_column="review", label_column="verdict",
                                  max_length=MAX_LENGTH),
     )
-    trainer.train(config, print_fn=_quiet, verbose=0)
+    train_job(config, print_fn=_quiet, verbose=0)
     return config.out
 
 
@@ -77,7 +77,7 @@ def trained_seq2seq(tmp_path_factory):
         options=Seq2SeqOptions(data=str(root / "digits.tsv"), attention="additive",
                                max_length=MAX_LENGTH, beam=3, level="word"),
     )
-    trainer.train(config, print_fn=_quiet, verbose=0)
+    train_job(config, print_fn=_quiet, verbose=0)
     return config.out
 
 

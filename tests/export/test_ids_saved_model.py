@@ -14,7 +14,7 @@ from kerasseq.models.language_model import generate_ids
 from kerasseq.models.seq2seq import Seq2SeqDecoder
 from kerasseq.samplers import get_sampler
 from kerasseq.text.tokenizer import PAD_ID
-from tests.export import builders
+from tests.helpers import export_builders as builders
 from tests.export.test_seq2seq import TEXTS as SOURCES
 
 NEW_TOKENS = 7

@@ -10,7 +10,7 @@ from kerasseq.export import ExportOptions
 from kerasseq.export import export_trained
 from kerasseq.models.language_model import generate_ids
 from kerasseq.samplers import get_sampler
-from tests.export import builders
+from tests.helpers import export_builders as builders
 
 
 def export(source, out, formats=("saved_model",), **options):

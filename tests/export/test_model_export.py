@@ -16,7 +16,7 @@ from kerasseq.export import vocabulary
 from kerasseq.export.seq2seq import run_tflite_decoder
 from kerasseq.export.verify import softmax
 from kerasseq.text.tokenizer import Tokenizer
-from tests.export.checks import assert_builtin_only
+from tests.helpers.export_checks import assert_builtin_only
 from tests.export.conftest import MAX_LENGTH
 from tests.export.conftest import MAX_PROMPT_TOKENS
 from tests.export.conftest import UNITS

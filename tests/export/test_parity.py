@@ -11,10 +11,10 @@ from kerasseq.export import TFLiteModel
 from kerasseq.export import export_trained
 from kerasseq.models.language_model import generate_ids
 from kerasseq.samplers import get_sampler
-from tests.export import builders
-from tests.export.checks import assert_builtin_only
-from tests.export.checks import assert_builtin_only_no_loop
-from tests.export.checks import graph_op_types
+from tests.helpers import export_builders as builders
+from tests.helpers.export_checks import assert_builtin_only
+from tests.helpers.export_checks import assert_builtin_only_no_loop
+from tests.helpers.export_checks import graph_op_types
 
 CELLS = ("simple_rnn", "lstm", "gru", "orthogonal", "unitary")
 TOLERANCE = 1e-4

@@ -12,8 +12,8 @@ import tensorflow as tf
 
 from kerasseq.export import ExportOptions
 from kerasseq.export import export_trained
-from tests.export import builders
-from tests.export.checks import graph_op_types
+from tests.helpers import export_builders as builders
+from tests.helpers.export_checks import graph_op_types
 from tests.export.conftest import MAX_LENGTH
 from tests.export.conftest import MAX_TOKENS
 

@@ -16,9 +16,9 @@ from kerasseq.jobs.seq2seq import special_ids
 from kerasseq.models.seq2seq import Seq2SeqDecoder
 from kerasseq.text.tokenizer import PAD_ID
 from kerasseq.translation import Translator
-from tests.export import builders
-from tests.export.checks import assert_builtin_only
-from tests.export.checks import assert_builtin_only_no_loop
+from tests.helpers import export_builders as builders
+from tests.helpers.export_checks import assert_builtin_only
+from tests.helpers.export_checks import assert_builtin_only_no_loop
 from tests.export.conftest import MAX_LENGTH
 from tests.export.conftest import cli_export
 from tests.export.test_saved_model import BAD_TEXTS

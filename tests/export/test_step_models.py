@@ -20,7 +20,7 @@ from kerasseq.models.classifier import build_classifier
 from kerasseq.models.language_model import build_language_model
 from kerasseq.text.tokenizer import Tokenizer
 from kerasseq.training.config import ModelConfig
-from tests.export import builders
+from tests.helpers import export_builders as builders
 from tests.export.test_saved_model import graph_op_types
 
 MATRIX_FUNCTIONS = {"MatrixSolve", "MatrixInverse", "MatrixExponential",

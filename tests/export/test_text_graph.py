@@ -15,7 +15,7 @@ from kerasseq.export import ExportOptions
 from kerasseq.export import export_trained
 from kerasseq.export.text_graph import clean_ids
 from kerasseq.export.text_graph import last_ids
-from tests.export import builders
+from tests.helpers import export_builders as builders
 
 SAVED_MODEL_CLI = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")
 MESSAGE = (r"`text` must be a string vector of shape \(batch,\) or a scalar; "

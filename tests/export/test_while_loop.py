@@ -14,8 +14,8 @@ from kerasseq.export.step_models import frozen_recurrence
 from kerasseq.export.verify import TFLiteModel
 from kerasseq.export.while_loop import while_loop_recurrence
 from kerasseq.layers import DeepRNN
-from tests.export import builders
-from tests.export.checks import assert_builtin_only
+from tests.helpers import export_builders as builders
+from tests.helpers.export_checks import assert_builtin_only
 
 CELLS = ("simple_rnn", "lstm", "gru", "orthogonal", "unitary")
 TOLERANCE = 1e-5

@@ -6,7 +6,7 @@ import pytest
 
 import keras
 from kerasseq import initializers
-from tests.layers import orthogonal_reference as ref
+from tests.helpers import orthogonal_reference as ref
 
 CLASSES = [
     initializers.HenaffSkew,

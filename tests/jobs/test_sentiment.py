@@ -7,9 +7,9 @@ from kerasseq.jobs import JobConfig
 from kerasseq.jobs.sentiment import SentimentOptions
 from kerasseq.jobs.sentiment import bucket_ratings
 from kerasseq.jobs.sentiment import encode_labels
-from kerasseq.training import trainer
 from kerasseq.training.config import ModelConfig
 from kerasseq.training.config import TrainConfig
+from tests.helpers.training import train_job
 
 POSITIVE = ["great", "wonderful", "superb", "moving", "brilliant"]
 NEGATIVE = ["dull", "awful", "boring", "tedious", "clumsy"]
@@ -40,7 +40,7 @@ def trained(tmp_path_factory):
         options=SentimentOptions(data=str(root / "reviews.csv"),
                                  text_column="review", label_column="verdict"),
     )
-    _, metrics = trainer.train(config, print_fn=lambda *a: None, verbose=0)
+    _, metrics = train_job(config, print_fn=lambda *a: None, verbose=0)
     return config, metrics
 
 
@@ -92,7 +92,7 @@ def test_pretrained_frozen_vectors_are_used_and_coverage_reported(tmp_path):
             freeze_embeddings=True),
     )
     printed = []
-    trainer.train(config, print_fn=printed.append, verbose=0)
+    train_job(config, print_fn=printed.append, verbose=0)
     # 10 of the 15 words of the vocabulary have vectors.
     assert any("Pretrained vectors cover 66.7%" in line for line in printed)
     model = keras.saving.load_model(tmp_path / "model" / "model.keras")

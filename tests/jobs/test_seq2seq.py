@@ -11,9 +11,10 @@ from kerasseq.jobs.seq2seq import corpus_bleu
 from kerasseq.jobs.seq2seq import reference_texts
 from kerasseq.jobs.seq2seq import with_special_tokens
 from kerasseq.text.tokenizer import Tokenizer
-from kerasseq.training import trainer
 from kerasseq.training.config import ModelConfig
 from kerasseq.training.config import TrainConfig
+from tests.helpers.training import train_job
+from kerasseq.jobs import evaluate_model_dir
 
 GERMAN = "null eins zwei drei vier fünf sechs sieben acht neun".split()
 ENGLISH = "zero one two three four five six seven eight nine".split()
@@ -49,7 +50,7 @@ def trained(tmp_path_factory):
     root = tmp_path_factory.mktemp("seq2seq")
     write_digit_pairs(root / "digits.tsv")
     config = digits_config(root)
-    _, metrics = trainer.train(config, print_fn=lambda *a: None, verbose=0)
+    _, metrics = train_job(config, print_fn=lambda *a: None, verbose=0)
     return config, metrics
 
 
@@ -68,7 +69,7 @@ def test_learns_to_translate_and_reverse_digits(trained):
 
 def test_evaluate_from_the_directory_repeats_the_metrics(trained):
     config, metrics = trained
-    again = trainer.evaluate(config.out)
+    again = evaluate_model_dir(config.out)
     for key in ("bleu", "bleu_greedy", "bleu_long", "token_accuracy"):
         assert again[key] == pytest.approx(metrics[key], abs=1e-6), key
 

@@ -11,11 +11,11 @@ import tensorflow as tf
 
 import keras
 from kerasseq import layers
-from tests.layers import attention_reference
-from tests.layers.attention_specs import IDS
-from tests.layers.attention_specs import SPECS
-from tests.layers.attention_specs import built
-from tests.layers.attention_specs import right_padded_mask
+from tests.helpers import attention_reference
+from tests.helpers.attention_specs import IDS
+from tests.helpers.attention_specs import SPECS
+from tests.helpers.attention_specs import built
+from tests.helpers.attention_specs import right_padded_mask
 
 BATCH, TQ, TV, DIM = 3, 4, 6, 4
 parametrize_specs = pytest.mark.parametrize("spec", SPECS, ids=IDS)

@@ -3,7 +3,7 @@ import pytest
 
 import keras
 from kerasseq import layers
-from tests.layers import numpy_reference as ref
+from tests.helpers import numpy_reference as ref
 
 
 def _weights(layer):

@@ -13,10 +13,10 @@ from kerasseq import layers
 from kerasseq import optimizers
 from kerasseq.jobs import JobConfig
 from kerasseq.jobs.long_memory import DelayOptions
-from kerasseq.training import trainer
 from kerasseq.training.config import ModelConfig
 from kerasseq.training.config import TrainConfig
-from tests.layers import orthogonal_reference as ref
+from tests.helpers import orthogonal_reference as ref
+from tests.helpers.training import train_job
 
 UNITS, FEATURES = 5, 3
 
@@ -152,13 +152,13 @@ def test_the_trainer_rebases_and_resumes_to_the_uninterrupted_weights(tmp_path):
                 raise KeyboardInterrupt
 
     quiet = lambda *args: None  # noqa: E731
-    straight, _ = trainer.train(config(tmp_path / "a"), print_fn=quiet, verbose=0)
+    straight, _ = train_job(config(tmp_path / "a"), print_fn=quiet, verbose=0)
     cell = callbacks.rebasing_cells(straight)[0]
     assert not np.allclose(np.asarray(cell.base), np.eye(6))  # 9 steps: 4 rebases
     with pytest.raises(KeyboardInterrupt):
-        trainer.train(config(tmp_path / "b"), print_fn=quiet, verbose=0,
+        train_job(config(tmp_path / "b"), print_fn=quiet, verbose=0,
                       callbacks=[Interrupt()])
-    resumed, _ = trainer.train(config(tmp_path / "b"), resume=True, print_fn=quiet,
+    resumed, _ = train_job(config(tmp_path / "b"), resume=True, print_fn=quiet,
                                verbose=0)
     assert type(resumed.optimizer) is optimizers.RMSprop
     assert resumed.optimizer.manifold_multiplier == pytest.approx(0.3)
@@ -212,4 +212,4 @@ def test_resume_refuses_a_different_manifold_rate(tmp_path):
     model_dir.write_json(str(tmp_path / "run" / "config.json"), config.to_dict())
     config.train.manifold_learning_rate = 1e-3
     with pytest.raises(ValueError, match=r"train.manifold_learning_rate \(saved 0.0001"):
-        trainer.train(config, resume=True, print_fn=lambda *a: None, verbose=0)
+        train_job(config, resume=True, print_fn=lambda *a: None, verbose=0)

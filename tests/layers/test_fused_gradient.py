@@ -16,7 +16,7 @@ from kerasseq import layers
 import kerasseq.backend
 from kerasseq.backend.tensorflow import rnn as tensorflow_rnn
 from kerasseq.layers.fused_gradient import activation_derivative
-from tests.layers.masks import right_padded_mask
+from tests.helpers.masks import right_padded_mask
 
 UNITS, FEATURES, BATCH, STEPS = 5, 3, 4, 6
 

@@ -9,9 +9,9 @@ import pytest
 
 import keras
 from kerasseq import layers
-from tests.layers import attention_reference
-from tests.layers.attention_specs import right_padded_mask
-from tests.layers.gradient_check import check_layer_gradients
+from tests.helpers import attention_reference
+from tests.helpers.attention_specs import right_padded_mask
+from tests.helpers.gradient_check import check_layer_gradients
 
 
 def built(query_dim, key_dim, rng):

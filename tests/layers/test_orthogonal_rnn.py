@@ -13,12 +13,12 @@ import tensorflow as tf
 
 import keras
 from kerasseq import layers
-from tests.layers import numpy_reference
-from tests.layers import orthogonal_reference as ref
-from tests.layers.gradient_check import check_gradients
-from tests.layers.masks import right_padded_mask
-from tests.layers.recurrent_checks import count_recurrent_matrix_calls
-from tests.layers.recurrent_checks import fit_under_xla
+from tests.helpers import numpy_reference
+from tests.helpers import orthogonal_reference as ref
+from tests.helpers.gradient_check import check_gradients
+from tests.helpers.masks import right_padded_mask
+from tests.helpers.recurrent_checks import count_recurrent_matrix_calls
+from tests.helpers.recurrent_checks import fit_under_xla
 
 UNITS, FEATURES, BATCH = 5, 3, 4
 VARIANTS = [

@@ -5,8 +5,8 @@ import pytest
 import tensorflow as tf
 
 from kerasseq.layers import parametrizations
-from tests.layers import orthogonal_reference as ref
-from tests.layers.gradient_check import check_gradients
+from tests.helpers import orthogonal_reference as ref
+from tests.helpers.gradient_check import check_gradients
 
 SIZES = [1, 2, 5, 16]
 # Entry scales from tiny to large: 30 drives the 1-norm into the hundreds,

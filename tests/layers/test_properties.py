@@ -4,7 +4,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.layers.cell_specs import SPECS
+from tests.helpers.cell_specs import SPECS
 
 _LAYERS = {}
 

@@ -12,10 +12,10 @@ import tensorflow as tf
 
 import keras
 from kerasseq import layers
-from tests.layers import numpy_reference
-from tests.layers.cell_specs import IDS
-from tests.layers.cell_specs import SPECS
-from tests.layers.masks import right_padded_mask
+from tests.helpers import numpy_reference
+from tests.helpers.cell_specs import IDS
+from tests.helpers.cell_specs import SPECS
+from tests.helpers.masks import right_padded_mask
 
 UNITS, FEATURES, BATCH = 5, 3, 4
 parametrize_specs = pytest.mark.parametrize("spec", SPECS, ids=IDS)

@@ -5,8 +5,8 @@ import pytest
 
 import keras
 from kerasseq import layers
-from tests.layers import attention_reference
-from tests.layers.attention_specs import right_padded_mask
+from tests.helpers import attention_reference
+from tests.helpers.attention_specs import right_padded_mask
 
 BATCH, STEPS, FEATURES, UNITS = 3, 5, 4, 6
 PROJECTIONS = [f"{n}_{p}" for n in ("query", "key", "value") for p in ("kernel", "bias")]

@@ -9,9 +9,9 @@ from kerasseq.jobs.language_model import LanguageModelOptions
 from kerasseq.models import build_language_model
 from kerasseq.models import generate_ids
 from kerasseq.samplers import get_sampler
-from kerasseq.training import trainer
 from kerasseq.training.config import ModelConfig
-from tests.export.builders import favour_padding_and_unknown
+from tests.helpers.export_builders import favour_padding_and_unknown
+from tests.helpers.training import train_job
 
 
 @pytest.mark.parametrize("cell", ["simple_rnn", "lstm", "gru"])
@@ -94,7 +94,7 @@ def test_lm_job_trains_reports_bits_per_char_and_generates(tmp_path, capsys):
     config.train.epochs, config.train.batch_size = 6, 16
     config.train.learning_rate = 1e-2
     printed = []
-    _, metrics = trainer.train(config, print_fn=printed.append, verbose=0)
+    _, metrics = train_job(config, print_fn=printed.append, verbose=0)
     assert metrics["bits_per_char"] == pytest.approx(metrics["loss"] / math.log(2))
     assert metrics["perplexity"] == pytest.approx(math.exp(metrics["loss"]))
     assert metrics["bits_per_char"] < 1.0  # a periodic text is easy

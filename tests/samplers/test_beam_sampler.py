@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from kerasseq import samplers
-from tests.samplers.toy_models import HistoryModel
-from tests.samplers.toy_models import markov_next_fn
-from tests.samplers.toy_models import padded
+from tests.helpers.toy_models import HistoryModel
+from tests.helpers.toy_models import markov_next_fn
+from tests.helpers.toy_models import padded
 
 # Vocabulary 3, 4 steps, token 0 as the end token. With seed 5 the best
 # sequence is not the greedy one and the length penalty changes the winner

@@ -2,7 +2,7 @@ import keras
 import numpy as np
 
 from kerasseq import samplers
-from tests.samplers.toy_models import HistoryModel
+from tests.helpers.toy_models import HistoryModel
 
 
 def run(model, sources, starts, max_length, **kwargs):

@@ -3,8 +3,8 @@ import pytest
 import tensorflow as tf
 
 from kerasseq import samplers
-from tests.samplers.toy_models import markov_next_fn
-from tests.samplers.toy_models import softmax
+from tests.helpers.toy_models import markov_next_fn
+from tests.helpers.toy_models import softmax
 
 LOGITS = np.array([1.5, 0.5, 0.0, -0.5, -1.0])
 DRAWS = 4000

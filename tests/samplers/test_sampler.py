@@ -6,8 +6,8 @@ import tensorflow as tf
 import kerasseq.backend
 
 from kerasseq import samplers
-from tests.samplers.toy_models import HistoryModel
-from tests.samplers.toy_models import markov_next_fn
+from tests.helpers.toy_models import HistoryModel
+from tests.helpers.toy_models import markov_next_fn
 
 NAMES = {
     "greedy": samplers.GreedySampler,

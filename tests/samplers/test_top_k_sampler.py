@@ -1,8 +1,8 @@
 import numpy as np
 
 from kerasseq import samplers
-from tests.samplers.toy_models import HistoryModel
-from tests.samplers.toy_models import markov_next_fn
+from tests.helpers.toy_models import HistoryModel
+from tests.helpers.toy_models import markov_next_fn
 
 
 def test_tokens_stay_among_the_k_most_probable():

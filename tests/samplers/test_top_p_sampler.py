@@ -2,10 +2,10 @@ import numpy as np
 import pytest
 
 from kerasseq import samplers
-from tests.samplers.toy_models import HistoryModel
-from tests.samplers.toy_models import markov_next_fn
-from tests.samplers.toy_models import nucleus
-from tests.samplers.toy_models import softmax
+from tests.helpers.toy_models import HistoryModel
+from tests.helpers.toy_models import markov_next_fn
+from tests.helpers.toy_models import nucleus
+from tests.helpers.toy_models import softmax
 
 TABLE = 1.5 * np.random.default_rng(4).standard_normal((8, 8))
 

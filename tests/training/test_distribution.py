@@ -17,7 +17,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def _run(out, weights, *extra, env=None, wait=True):
-    command = [sys.executable, "-m", "tests.training.run_training",
+    command = [sys.executable, "-m", "tests.helpers.run_training",
                str(out), str(weights), *extra]
     process = subprocess.Popen(
         command, cwd=ROOT, env={**os.environ, **(env or {})},

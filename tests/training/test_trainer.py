@@ -12,6 +12,8 @@ from kerasseq.training import model_dir
 from kerasseq.training import trainer
 from kerasseq.training.config import ModelConfig
 from kerasseq.training.config import TrainConfig
+from tests.helpers.training import train_job
+from kerasseq.jobs import evaluate_model_dir
 
 
 def tiny_config(out, epochs=3, **train):
@@ -33,7 +35,7 @@ def quiet(*args):
 
 def test_writes_a_complete_model_directory(tmp_path):
     config = tiny_config(tmp_path / "run")
-    model, metrics = trainer.train(config, print_fn=quiet, verbose=0)
+    model, metrics = train_job(config, print_fn=quiet, verbose=0)
     files = set(os.listdir(config.out))
     assert {"config.json", "model.keras", "history.csv", "metrics.json",
             "training.png", "logs"} <= files
@@ -41,7 +43,7 @@ def test_writes_a_complete_model_directory(tmp_path):
     assert json.loads((tmp_path / "run" / "metrics.json").read_text()) == metrics
     assert len(trainer.read_history(config.out)["loss"]) == 3
     # evaluate() rebuilds the held-out stream from config.json alone.
-    assert trainer.evaluate(config.out) == pytest.approx(metrics)
+    assert evaluate_model_dir(config.out) == pytest.approx(metrics)
 
 
 class _Interrupt(keras.callbacks.Callback):
@@ -51,15 +53,15 @@ class _Interrupt(keras.callbacks.Callback):
 
 
 def test_resume_ends_with_the_weights_of_an_uninterrupted_run(tmp_path):
-    straight, _ = trainer.train(tiny_config(tmp_path / "a"), print_fn=quiet, verbose=0)
+    straight, _ = train_job(tiny_config(tmp_path / "a"), print_fn=quiet, verbose=0)
 
     config = tiny_config(tmp_path / "b")
     with pytest.raises(KeyboardInterrupt):
-        trainer.train(config, print_fn=quiet, verbose=0, callbacks=[_Interrupt()])
+        train_job(config, print_fn=quiet, verbose=0, callbacks=[_Interrupt()])
     assert trainer.completed_epochs(tmp_path / "b" / "backup") == 2
     with pytest.raises(model_dir.ModelDirError, match="--resume"):
-        trainer.evaluate(config.out)  # no model yet: says how to continue
-    resumed, _ = trainer.train(config, resume=True, print_fn=quiet, verbose=0)
+        evaluate_model_dir(config.out)  # no model yet: says how to continue
+    resumed, _ = train_job(config, resume=True, print_fn=quiet, verbose=0)
 
     for a, b in zip(straight.get_weights(), resumed.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
@@ -69,28 +71,28 @@ def test_resume_ends_with_the_weights_of_an_uninterrupted_run(tmp_path):
 def test_resume_refuses_a_different_config_or_a_finished_run(tmp_path):
     config = tiny_config(tmp_path / "run")
     with pytest.raises(KeyboardInterrupt):
-        trainer.train(config, print_fn=quiet, verbose=0, callbacks=[_Interrupt()])
+        train_job(config, print_fn=quiet, verbose=0, callbacks=[_Interrupt()])
     with pytest.raises(ValueError, match=r"model.units \(saved 8, given 16\)"):
         changed = tiny_config(tmp_path / "run")
         changed.model.units = 16
-        trainer.train(changed, resume=True, print_fn=quiet, verbose=0)
-    trainer.train(config, resume=True, print_fn=quiet, verbose=0)
+        train_job(changed, resume=True, print_fn=quiet, verbose=0)
+    train_job(config, resume=True, print_fn=quiet, verbose=0)
     with pytest.raises(ValueError, match="no unfinished run"):
-        trainer.train(config, resume=True, print_fn=quiet, verbose=0)
+        train_job(config, resume=True, print_fn=quiet, verbose=0)
 
 
 def test_broken_model_directories_name_the_problem(tmp_path):
     with pytest.raises(model_dir.ModelDirError, match="does not exist"):
-        trainer.evaluate(tmp_path / "missing")
+        evaluate_model_dir(tmp_path / "missing")
     config = tiny_config(tmp_path / "run", epochs=1)
-    trainer.train(config, print_fn=quiet, verbose=0)
+    train_job(config, print_fn=quiet, verbose=0)
     model_file = tmp_path / "run" / "model.keras"
     model_file.write_bytes(model_file.read_bytes()[:100])
     with pytest.raises(model_dir.ModelDirError, match="corrupt or truncated"):
-        trainer.evaluate(config.out)
+        evaluate_model_dir(config.out)
     (tmp_path / "run" / "config.json").write_text("{not json")
     with pytest.raises(model_dir.ModelDirError, match="config.json is corrupt"):
-        trainer.evaluate(config.out)
+        evaluate_model_dir(config.out)
 
 
 def test_atomic_path_keeps_the_old_file_on_failure(tmp_path):
@@ -112,7 +114,7 @@ def test_jit_compile_auto_keeps_recurrent_models_in_graph_mode_on_cpus(tmp_path)
         pytest.skip("a GPU is visible")
     config = tiny_config(tmp_path / "auto", epochs=1)
     assert config.train.jit_compile == "auto"
-    model, metrics = trainer.train(config, print_fn=quiet, verbose=0)
+    model, metrics = train_job(config, print_fn=quiet, verbose=0)
     assert model.jit_compile is False
     assert trainer.has_recurrent_layers(model)
     assert np.isfinite(metrics["loss"])
@@ -130,7 +132,7 @@ def test_has_recurrent_layers_looks_inside_wrappers():
 
 def test_jit_compile_on_really_compiles(tmp_path):
     config = tiny_config(tmp_path / "xla", epochs=1, jit_compile="on")
-    model, metrics = trainer.train(config, print_fn=quiet, verbose=0)
+    model, metrics = train_job(config, print_fn=quiet, verbose=0)
     assert model.jit_compile is True
     assert np.isfinite(metrics["loss"])
 
@@ -147,11 +149,11 @@ class _PoisonWeights(keras.callbacks.Callback):
 def test_nan_loss_stops_with_the_step_and_keeps_the_checkpoint(tmp_path):
     config = tiny_config(tmp_path / "run")
     with pytest.raises(trainer.NonFiniteLoss, match=r"epoch 2, step 1.*--clipnorm"):
-        trainer.train(config, print_fn=quiet, verbose=0, callbacks=[_PoisonWeights()])
+        train_job(config, print_fn=quiet, verbose=0, callbacks=[_PoisonWeights()])
     backup = tmp_path / "run" / "backup"
     assert trainer.completed_epochs(backup) == 1
     # The kept checkpoint is finite and resumable.
-    model, metrics = trainer.train(config, resume=True, print_fn=quiet, verbose=0)
+    model, metrics = train_job(config, resume=True, print_fn=quiet, verbose=0)
     assert all(np.all(np.isfinite(w)) for w in model.get_weights())
     assert np.isfinite(metrics["loss"])
 

@@ -6,7 +6,7 @@ import functools
 import keras
 
 from kerasseq import layers
-from tests.layers import numpy_reference
+from tests.helpers import numpy_reference
 
 
 @dataclasses.dataclass(frozen=True)

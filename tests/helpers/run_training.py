@@ -1,6 +1,6 @@
 """Runs one small copy-task training in its own process (for tests).
 
-    python -m tests.training.run_training OUT WEIGHTS.npz \
+    python -m tests.helpers.run_training OUT WEIGHTS.npz \
         [--strategy S] [--cpus N] [--epochs E]
 
 `--cpus N` splits the CPU into N logical devices before TensorFlow starts,
@@ -39,6 +39,7 @@ def main():
     import numpy as np
 
     from kerasseq.jobs import JobConfig
+    from kerasseq.jobs import get_job
     from kerasseq.jobs.long_memory import DelayOptions
     from kerasseq.training import trainer
     from kerasseq.training.config import ModelConfig, TrainConfig
@@ -59,8 +60,8 @@ def main():
         def on_epoch_end(self, epoch, logs=None):
             losses.append(float(logs["loss"]))
 
-    model, _ = trainer.train(config, print_fn=lambda *a: None, verbose=0,
-                             callbacks=[Record()])
+    model, _ = trainer.train(get_job("adding"), config, print_fn=lambda *a: None,
+                             verbose=0, callbacks=[Record()])
     np.savez(args.weights, *model.get_weights())
     with open(args.weights + ".json", "w") as handle:
         json.dump({"losses": losses,

@@ -5,7 +5,7 @@ import dataclasses
 import numpy as np
 
 from kerasseq import layers
-from tests.layers import attention_reference
+from tests.helpers import attention_reference
 
 
 @dataclasses.dataclass(frozen=True)

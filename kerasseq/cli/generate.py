@@ -1,0 +1,41 @@
+"""`kerasseq generate`: continue a prompt with a trained language model."""
+
+
+def add_parser(commands):
+    generate = commands.add_parser(
+        "generate", help="continue a prompt with a trained language model"
+    )
+    generate.add_argument("model_dir")
+    generate.add_argument("--prompt", default="", help="text to continue")
+    generate.add_argument("--max-tokens", type=int, default=200)
+    generate.add_argument(
+        "--sampler", choices=("greedy", "random", "top_k", "top_p"),
+        default=None,
+        help="decoding strategy (default: top_k if --top-k, top_p if --top-p, "
+        "else random)",
+    )
+    generate.add_argument("--temperature", type=float, default=1.0)
+    generate.add_argument("--top-k", type=int)
+    generate.add_argument("--top-p", type=float)
+    generate.add_argument("--seed", type=int)
+    generate.set_defaults(run=run)
+
+
+def run(args):
+    from kerasseq import inference
+
+    sampler = args.sampler or (
+        "top_k" if args.top_k else "top_p" if args.top_p else "random"
+    )
+    kwargs = {"temperature": args.temperature}
+    if args.top_k:
+        kwargs["k"] = args.top_k
+    if args.top_p:
+        kwargs["p"] = args.top_p
+    if sampler == "greedy":
+        kwargs = {}
+    text = inference.generate(
+        args.model_dir, args.prompt, args.max_tokens, sampler=sampler,
+        seed=args.seed, **kwargs,
+    )
+    print(args.prompt + text)

@@ -1,0 +1,160 @@
+"""`kerasseq train JOB`: one subcommand per registered job, with the
+options every job shares (model, optimizer, loop) at the job's defaults."""
+
+import argparse
+import dataclasses
+
+from kerasseq import jobs
+from kerasseq.cli.common import key_value
+from kerasseq.errors import checking_user_input
+from kerasseq.models.self_attention_stack import SELF_ATTENTION
+from kerasseq.training import trainer
+from kerasseq.training.config import JIT_COMPILE_CHOICES
+from kerasseq.training.config import LEARNING_RATE_DECAYS
+from kerasseq.training.config import ModelConfig
+from kerasseq.training.config import TrainConfig
+from kerasseq.training.config import cell_names
+from kerasseq.training.distribution import STRATEGIES
+
+
+def add_parser(commands):
+    train = commands.add_parser(
+        "train", help="train a model and write its directory",
+        description="Train a model; writes config.json, model.keras, "
+        "history.csv, metrics.json, training.png and TensorBoard logs.",
+    )
+    train_jobs = train.add_subparsers(dest="job", metavar="JOB", required=True)
+    for name in jobs.job_names():
+        job = jobs.get_job(name)
+        job_parser = train_jobs.add_parser(name, help=job.description)
+        job.add_arguments(job_parser)
+        add_train_options(job_parser, job)
+    train.set_defaults(run=run)
+
+
+def add_train_options(parser, job):
+    """The options every `train` subcommand shares, with the job's defaults."""
+    model = dataclasses.replace(ModelConfig(), **job.model_defaults)
+    train = dataclasses.replace(TrainConfig(), **job.train_defaults)
+    group = parser.add_argument_group("model")
+    group.add_argument(
+        "--cell", default=model.cell,
+        help=f"one of {', '.join(cell_names())} (default: %(default)s); "
+        f"{SELF_ATTENTION} (lm, sentiment) stacks --layers self-attention "
+        "blocks of width --embedding-dim, --units wide feed-forward layers",
+    )
+    group.add_argument("--units", type=int, default=model.units)
+    group.add_argument("--layers", type=int, default=model.layers)
+    group.add_argument(
+        "--bidirectional", action=argparse.BooleanOptionalAction,
+        help=f"read both directions (default: {model.bidirectional}; "
+        f"never with {SELF_ATTENTION})",
+    )
+    group.add_argument("--embedding-dim", type=int, default=model.embedding_dim)
+    group.add_argument("--dropout", type=float, default=model.dropout)
+    group.add_argument(
+        "--cell-option", action="append", type=key_value, default=[],
+        metavar="KEY=VALUE",
+        help="further argument of the recurrent layer (or self-attention "
+        "block), repeatable, e.g. --cell-option activation=modrelu "
+        "--cell-option parametrization=cayley",
+    )
+    group = parser.add_argument_group("training")
+    group.add_argument("--batch-size", type=int, default=train.batch_size)
+    group.add_argument("--epochs", type=int, default=train.epochs)
+    group.add_argument("--steps-per-epoch", type=int, default=train.steps_per_epoch)
+    group.add_argument("--validation-steps", type=int, default=train.validation_steps)
+    group.add_argument("--learning-rate", type=float, default=train.learning_rate)
+    group.add_argument(
+        "--manifold-learning-rate", type=float, default=train.manifold_learning_rate,
+        help="learning rate of the orthogonal and unitary cells' manifold "
+        "parameters (default: --learning-rate / 10, as in the expRNN and "
+        "scoRNN papers)",
+    )
+    group.add_argument(
+        "--learning-rate-decay", choices=LEARNING_RATE_DECAYS,
+        default=train.learning_rate_decay,
+        help="cosine: from --learning-rate to 0 over the whole run "
+        "(default: %(default)s)",
+    )
+    group.add_argument(
+        "--optimizer", default=train.optimizer,
+        help="adam, adamw, rmsprop or sgd (default: %(default)s)",
+    )
+    group.add_argument(
+        "--optimizer-option", action="append", type=key_value, default=[],
+        metavar="KEY=VALUE",
+        help="further argument of the Keras optimizer, repeatable, e.g. "
+        "--optimizer-option rho=0.99"
+        + (f" (default: {train.optimizer_options})" if train.optimizer_options else ""),
+    )
+    group.add_argument(
+        "--clipnorm", type=float, default=train.global_clipnorm,
+        help="gradient clipping: g <- xi*g/||g|| when the global norm "
+        "||g|| > xi (default: none)",
+    )
+    group.add_argument("--seed", type=int, default=train.seed)
+    group.add_argument(
+        "--jit-compile", choices=JIT_COMPILE_CHOICES, default=train.jit_compile,
+        help="XLA: auto = on GPUs only (default: %(default)s)",
+    )
+    group.add_argument(
+        "--strategy", choices=STRATEGIES, default=train.strategy,
+        help="tf.distribute strategy; --batch-size is the global batch "
+        "(default: %(default)s)",
+    )
+    group.add_argument(
+        "--out", default=f"saved_models/{job.name}",
+        help="model directory (default: %(default)s)",
+    )
+    group.add_argument(
+        "--resume", action="store_true",
+        help="continue the interrupted run in --out",
+    )
+
+
+def job_config_from_args(job, args):
+    bidirectional = args.bidirectional
+    if bidirectional is None:  # the job's default; self-attention has none
+        bidirectional = args.cell != SELF_ATTENTION and job.model_defaults.get(
+            "bidirectional", ModelConfig.bidirectional
+        )
+    return jobs.JobConfig(
+        job=job.name,
+        out=args.out,
+        model=ModelConfig(
+            cell=args.cell,
+            units=args.units,
+            layers=args.layers,
+            bidirectional=bidirectional,
+            embedding_dim=args.embedding_dim,
+            dropout=args.dropout,
+            cell_options=dict(args.cell_option),
+        ),
+        train=TrainConfig(
+            optimizer=args.optimizer,
+            learning_rate=args.learning_rate,
+            manifold_learning_rate=args.manifold_learning_rate,
+            learning_rate_decay=args.learning_rate_decay,
+            optimizer_options={
+                **job.train_defaults.get("optimizer_options", {}),
+                **dict(args.optimizer_option),
+            },
+            global_clipnorm=args.clipnorm,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            steps_per_epoch=args.steps_per_epoch,
+            validation_steps=args.validation_steps,
+            seed=args.seed,
+            jit_compile=args.jit_compile,
+            strategy=args.strategy,
+        ),
+        options=job.options_from_args(args),
+    )
+
+
+def run(args):
+    job = jobs.get_job(args.job)
+    with checking_user_input():
+        config = job_config_from_args(job, args)
+    trainer.train(job, config, resume=args.resume)
