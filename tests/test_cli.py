@@ -213,6 +213,25 @@ def test_bidirectional_flag_follows_the_job_default():
     assert cli.job_config_from_args(jobs.get_job("copy"), copy).model.bidirectional
 
 
+def test_architecture_flag_and_the_older_cell_spelling_give_one_config():
+    from kerasseq import jobs
+
+    parser = cli.build_parser()
+    lm = jobs.get_job("lm")
+    new = cli.job_config_from_args(lm, parser.parse_args(
+        ["train", "lm", "--architecture", "self_attention"])).model
+    old = cli.job_config_from_args(lm, parser.parse_args(
+        ["train", "lm", "--cell", "self_attention"])).model
+    assert new == old
+    assert (new.architecture, new.cell, new.bidirectional) == ("self_attention", None, False)
+    recurrent = cli.job_config_from_args(lm, parser.parse_args(["train", "lm"])).model
+    assert (recurrent.architecture, recurrent.cell) == ("recurrent", "lstm")
+    # The job's own default cell where --cell is not given.
+    copy = cli.job_config_from_args(jobs.get_job("copy"), parser.parse_args(
+        ["train", "copy", "--architecture", "recurrent"])).model
+    assert copy.cell == "orthogonal"
+
+
 def test_long_memory_jobs_default_to_the_papers_setting_and_take_a_manifold_rate(
         capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # nothing may be written, even by mistake
@@ -259,7 +278,8 @@ def test_self_attention_lm_trains_generates_past_its_window_and_exports(
         "--learning-rate", "0.01", "--out", str(out),
     ]) == 0
     config = json.loads((out / "config.json").read_text())
-    assert config["model"]["cell"] == "self_attention"
+    assert config["model"]["architecture"] == "self_attention"
+    assert config["model"]["cell"] is None
     # Fixed-shape windows, no recurrent layer: `--jit-compile auto` uses XLA
     # (on CPUs too, where it trains this model faster).
     assert "jit_compile=True" in capsys.readouterr().out
@@ -344,6 +364,11 @@ def test_self_attention_heads_from_a_cell_option_train_and_reload(job, tmp_path)
         (["train", "lm", "--cell", "self_attn"], "'self_attention'"),
         (["train", "lm", "--cell", "self_attention", "--embedding-dim", "16",
           "--cell-option", "num_heads=3"], "embedding_dim=16, num_heads=3"),
+        (["train", "lm", "--architecture", "self_attention", "--cell", "gru"],
+         "--cell gru names a recurrent layer"),
+        (["train", "lm", "--architecture", "recurrent", "--cell", "self_attention"],
+         "contradicts --architecture recurrent"),
+        (["train", "copy", "--architecture", "self_attention"], "job 'copy'"),
     ],
 )
 def test_self_attention_misuse_is_one_line_before_any_work(

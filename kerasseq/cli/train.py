@@ -6,14 +6,17 @@ import dataclasses
 
 from kerasseq import jobs
 from kerasseq.cli.common import key_value
+from kerasseq.errors import UserError
 from kerasseq.errors import checking_user_input
+from kerasseq.layers import recurrent_layer_names
 from kerasseq.models.self_attention_stack import SELF_ATTENTION
 from kerasseq.training import trainer
+from kerasseq.training.config import ARCHITECTURES
 from kerasseq.training.config import JIT_COMPILE_CHOICES
 from kerasseq.training.config import LEARNING_RATE_DECAYS
+from kerasseq.training.config import RECURRENT
 from kerasseq.training.config import ModelConfig
 from kerasseq.training.config import TrainConfig
-from kerasseq.training.config import cell_names
 from kerasseq.training.distribution import STRATEGIES
 
 
@@ -38,10 +41,16 @@ def add_train_options(parser, job):
     train = dataclasses.replace(TrainConfig(), **job.train_defaults)
     group = parser.add_argument_group("model")
     group.add_argument(
-        "--cell", default=model.cell,
-        help=f"one of {', '.join(cell_names())} (default: %(default)s); "
-        f"{SELF_ATTENTION} (lm, sentiment) stacks --layers self-attention "
-        "blocks of width --embedding-dim, --units wide feed-forward layers",
+        "--architecture", choices=ARCHITECTURES,
+        help=f"{RECURRENT}: stacked recurrent layers of --cell (default); "
+        f"{SELF_ATTENTION} (lm, sentiment): --layers self-attention blocks "
+        "of width --embedding-dim with --units wide feed-forward layers",
+    )
+    group.add_argument(
+        "--cell",
+        help=f"the recurrent layer, one of {', '.join(recurrent_layer_names())} "
+        f"(default: {model.cell}); --cell {SELF_ATTENTION} is the same as "
+        f"--architecture {SELF_ATTENTION}",
     )
     group.add_argument("--units", type=int, default=model.units)
     group.add_argument("--layers", type=int, default=model.layers)
@@ -113,16 +122,41 @@ def add_train_options(parser, job):
     )
 
 
+def resolve_architecture(job, args):
+    """Sets `args.architecture` and `args.cell` from `--architecture` and
+    `--cell` (`--cell self_attention`, the spelling before `--architecture`,
+    means `--architecture self_attention`), the job's default cell where
+    none is given."""
+    if args.cell == SELF_ATTENTION:
+        if args.architecture == RECURRENT:
+            raise UserError(
+                f"--cell {SELF_ATTENTION} contradicts --architecture {RECURRENT}; "
+                f"give one of them"
+            )
+        args.architecture, args.cell = SELF_ATTENTION, None
+    args.architecture = args.architecture or RECURRENT
+    if args.architecture == SELF_ATTENTION and args.cell is not None:
+        raise UserError(
+            f"--cell {args.cell} names a recurrent layer, and --architecture "
+            f"{SELF_ATTENTION} has none: drop --cell (the blocks are set with "
+            "--layers, --units, --embedding-dim and --cell-option)"
+        )
+    if args.architecture == RECURRENT and args.cell is None:
+        args.cell = job.model_defaults.get("cell", ModelConfig.cell)
+
+
 def job_config_from_args(job, args):
+    resolve_architecture(job, args)
     bidirectional = args.bidirectional
     if bidirectional is None:  # the job's default; self-attention has none
-        bidirectional = args.cell != SELF_ATTENTION and job.model_defaults.get(
+        bidirectional = args.architecture != SELF_ATTENTION and job.model_defaults.get(
             "bidirectional", ModelConfig.bidirectional
         )
     return jobs.JobConfig(
         job=job.name,
         out=args.out,
         model=ModelConfig(
+            architecture=args.architecture,
             cell=args.cell,
             units=args.units,
             layers=args.layers,

@@ -84,7 +84,7 @@ class Job:
     #: Stop when the validation loss has not improved for this many epochs,
     #: keeping the best weights; `None` trains every epoch.
     early_stopping_patience = None
-    #: Whether the model may be a self-attention stack (`--cell
+    #: Whether the model may be a self-attention stack (`--architecture
     #: self_attention`) instead of recurrent layers.
     self_attention = False
 
@@ -98,7 +98,7 @@ class Job:
                 name for name, job in _JOBS.items() if job.self_attention
             )
             raise ValueError(
-                f"cell={SELF_ATTENTION!r} builds the models of jobs {allowed}; "
+                f"architecture={SELF_ATTENTION!r} builds the models of jobs {allowed}; "
                 f"job {self.name!r} needs a recurrent cell."
             )
         check_self_attention_config(config.model)

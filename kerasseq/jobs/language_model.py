@@ -107,7 +107,7 @@ class LanguageModelJob(Job):
             config.model,
             embeddings=data.info.get("embeddings"),
             trainable_embeddings=not config.options.freeze_embeddings,
-            name=f"lm_{config.model.cell}",
+            name=f"lm_{config.model.label}",
             max_length=config.options.seq_len,
         )
 

@@ -115,7 +115,7 @@ class CopyJob(_DelayJob):
         )(tokens)
         x = recurrent_stack(config.model, return_sequences=True)(x)
         logits = keras.layers.Dense(COPY_VOCAB_SIZE, name="logits")(x)
-        return keras.Model(tokens, logits, name=f"copy_{config.model.cell}")
+        return keras.Model(tokens, logits, name=f"copy_{config.model.label}")
 
     def compile_arguments(self, config, data=None):
         return {
@@ -153,7 +153,7 @@ class AddingJob(_DelayJob):
         sequence = keras.Input((None, 2), name="sequence")
         x = recurrent_stack(config.model, return_sequences=False)(sequence)
         total = keras.layers.Dense(1, name="sum")(x)
-        return keras.Model(sequence, total, name=f"adding_{config.model.cell}")
+        return keras.Model(sequence, total, name=f"adding_{config.model.label}")
 
     def compile_arguments(self, config, data=None):
         return {"loss": "mse"}

@@ -73,10 +73,10 @@ class SentimentOptions:
         validation.check_choice("level", self.level, ALL_LEVELS)
 
 
-def default_pooling(cell):
+def default_pooling(architecture):
     """`"mean"` for a self-attention stack (it has no final state), else
     `"last"`."""
-    return "mean" if cell == SELF_ATTENTION else "last"
+    return "mean" if architecture == SELF_ATTENTION else "last"
 
 
 def bucket_ratings(ratings, num_classes):
@@ -120,7 +120,7 @@ class SentimentJob(Job):
         super().check_config(config)
         if is_self_attention(config.model) and config.options.pooling == "last":
             raise ValueError(
-                f"cell={SELF_ATTENTION!r} has no final state for pooling "
+                f"architecture={SELF_ATTENTION!r} has no final state for pooling "
                 "'last': use --pooling mean or --pooling attention."
             )
 
@@ -146,7 +146,7 @@ class SentimentJob(Job):
             label_column=args.label_column,
             num_classes=args.num_classes,
             max_length=args.max_length,
-            pooling=args.pooling or default_pooling(args.cell),
+            pooling=args.pooling or default_pooling(args.architecture),
             **text_options(args),
         )
 
@@ -209,7 +209,7 @@ class SentimentJob(Job):
             pooling=config.options.pooling,
             embeddings=data.info.get("embeddings"),
             trainable_embeddings=not config.options.freeze_embeddings,
-            name=f"sentiment_{config.model.cell}",
+            name=f"sentiment_{config.model.label}",
             max_length=config.options.max_length,
         )
 

@@ -307,7 +307,7 @@ class Seq2SeqJob(Job):
             data.tokenizer.target.vocabulary_size,
             config.model,
             attention=config.options.attention,
-            name=f"seq2seq_{config.model.cell}_{config.options.attention}",
+            name=f"seq2seq_{config.model.label}_{config.options.attention}",
         )
 
     def compile_arguments(self, config, data=None):

@@ -50,7 +50,7 @@ def build_classifier(vocabulary_size, num_classes, model_config, pooling="last",
     self_attention = is_self_attention(model_config)
     if self_attention and pooling == "last":
         raise ValueError(
-            f"cell={SELF_ATTENTION!r} has no final state for "
+            f"architecture={SELF_ATTENTION!r} has no final state for "
             "`pooling='last'`: use pooling='mean' or 'attention'."
         )
     if self_attention and max_length is None:

@@ -25,7 +25,8 @@ from kerasseq.layers import PositionEmbedding
 from kerasseq.layers import SelfAttentionBlock
 from kerasseq.layers.self_attention import head_dims
 
-#: The `ModelConfig.cell` (`--cell`) that builds this stack.
+#: The `ModelConfig.architecture` (`--architecture`, or `--cell`) that
+#: builds this stack.
 SELF_ATTENTION = "self_attention"
 
 #: `SelfAttentionBlock` arguments that come from the model config or the
@@ -46,7 +47,7 @@ BLOCK_OPTIONS = (
 
 def is_self_attention(model_config):
     """Whether `model_config` asks for the self-attention stack."""
-    return model_config.cell == SELF_ATTENTION
+    return model_config.architecture == SELF_ATTENTION
 
 
 def check_self_attention_config(model_config):
@@ -61,18 +62,18 @@ def check_self_attention_config(model_config):
             "`bidirectional` applies to recurrent cells; a self-attention "
             "block already sees every position it may (both sides in a "
             "classifier, the left context in a language model). Received: "
-            f"cell={SELF_ATTENTION!r}, bidirectional=True"
+            f"architecture={SELF_ATTENTION!r}, bidirectional=True"
         )
     for key in model_config.cell_options:
         if key in _RESERVED_OPTIONS:
             raise ValueError(
-                f"With cell={SELF_ATTENTION!r}, `cell_options` may not set "
+                f"With architecture={SELF_ATTENTION!r}, `cell_options` may not set "
                 f"{key!r}: it comes from {_RESERVED_OPTIONS[key]}. "
                 f"Received: cell_options={model_config.cell_options}"
             )
         if key not in BLOCK_OPTIONS:
             raise ValueError(
-                f"With cell={SELF_ATTENTION!r}, `cell_options` keys must be "
+                f"With architecture={SELF_ATTENTION!r}, `cell_options` keys must be "
                 f"among {', '.join(BLOCK_OPTIONS)} (SelfAttentionBlock "
                 f"arguments). Received: {key!r}"
             )

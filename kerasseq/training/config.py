@@ -8,6 +8,10 @@ from kerasseq.models.self_attention_stack import SELF_ATTENTION
 from kerasseq.optimizers import PAPERS_MANIFOLD_MULTIPLIER
 from kerasseq.training.distribution import STRATEGIES
 
+#: What `ModelConfig.architecture` may be.
+RECURRENT = "recurrent"
+ARCHITECTURES = (RECURRENT, SELF_ATTENTION)
+
 _OPTIMIZERS = ("adam", "adamw", "rmsprop", "sgd")
 JIT_COMPILE_CHOICES = ("auto", "on", "off")
 
@@ -131,9 +135,11 @@ class ModelConfig:
 
     Attributes:
         cell: Registered recurrent layer name (`kerasseq.layers.
-            recurrent_layer_names()`), or `"self_attention"` for a stack of
-            self-attention blocks (`kerasseq.models.self_attention_stack`;
-            language model and classifier only).
+            recurrent_layer_names()`) or a recurrent layer class, for
+            `architecture="recurrent"`; `None` with `"self_attention"`.
+            `cell="self_attention"`, the spelling of configs written before
+            `architecture` existed (and of `--cell self_attention`), reads
+            as `architecture="self_attention"`.
         units: Units of each recurrent layer; with `"self_attention"`, the
             width of each block's feed-forward layer (the blocks keep the
             width `embedding_dim`).
@@ -146,6 +152,10 @@ class ModelConfig:
             `{"activation": "modrelu", "parametrization": "cayley"}`, or of
             the `SelfAttentionBlock`s, e.g.
             `{"norm_first": True, "num_heads": 4}`.
+        architecture: `"recurrent"` (stacked recurrent layers of `cell`) or
+            `"self_attention"` (a stack of self-attention blocks,
+            `kerasseq.models.self_attention_stack`; language model and
+            classifier only).
     """
 
     cell: str = "lstm"
@@ -155,9 +165,15 @@ class ModelConfig:
     embedding_dim: int = 32
     dropout: float = 0.0
     cell_options: dict = dataclasses.field(default_factory=dict)
+    architecture: str = RECURRENT
 
     def __post_init__(self):
-        if not isinstance(self.cell, type):  # a layer class is taken as is
+        if self.cell == SELF_ATTENTION:  # the spelling before `architecture`
+            self.architecture = SELF_ATTENTION
+        validation.check_choice("architecture", self.architecture, ARCHITECTURES)
+        if self.architecture == SELF_ATTENTION:
+            self.cell = None  # the blocks have no recurrent cell
+        elif not isinstance(self.cell, type):  # a layer class is taken as is
             validation.check_choice("cell", self.cell, cell_names())
         reserved = {"units", "return_sequences", "return_state", "name"}
         if set(self.cell_options) & reserved:
@@ -169,6 +185,15 @@ class ModelConfig:
         validation.check_positive_int("layers", self.layers)
         validation.check_positive_int("embedding_dim", self.embedding_dim)
         validation.check_rate("dropout", self.dropout)
+
+
+    @property
+    def label(self):
+        """The cell's name, or `"self_attention"`: what model names, plot
+        titles and messages call the architecture."""
+        if self.architecture == SELF_ATTENTION:
+            return SELF_ATTENTION
+        return self.cell if isinstance(self.cell, str) else self.cell.__name__
 
 
 def cell_names():

@@ -35,6 +35,7 @@ from kerasseq.errors import UserError
 from kerasseq.errors import checking_user_input
 from kerasseq.optimizers import manifold_variables
 from kerasseq.training import model_dir
+from kerasseq.training.config import ModelConfig
 from kerasseq.training.config import resolve_jit_compile
 from kerasseq.training.optimizers import make_optimizer
 from kerasseq.training.plots import plot_curves
@@ -51,6 +52,10 @@ def _check_resumable(config):
             "start one."
         )
     saved = model_dir.read_json(config.out, model_dir.CONFIG_FILE)
+    try:  # the current spelling of an older file (`cell="self_attention"`)
+        saved["model"] = dataclasses.asdict(ModelConfig(**saved["model"]))
+    except (KeyError, TypeError, ValueError):
+        pass  # compared as written: the differences name what is wrong
     wanted = config.to_dict()
     # A setting added after the run was started is absent from its file:
     # the run had that setting's default.
@@ -328,7 +333,7 @@ def _fit_and_save(config, job, strategy, resume, print_fn, verbose, callbacks):
         plot_curves(
             curves,
             os.path.join(out, model_dir.PLOT_FILE),
-            title=f"{job.description} ({config.model.cell})",
+            title=f"{job.description} ({config.model.label})",
             ylabel="loss",
             baseline=job.baseline(config),
         )

@@ -52,3 +52,46 @@ def test_auto_on_cpus_compiles_fixed_shape_attention_models(
 def test_unknown_setting_names_the_choices():
     with pytest.raises(ValueError, match="jit_compile.*auto"):
         resolve_jit_compile("sometimes")
+
+
+def test_architecture_is_one_field_and_the_old_cell_spelling_reads_as_it():
+    from kerasseq.training.config import ModelConfig
+
+    recurrent = ModelConfig(cell="gru")
+    assert (recurrent.architecture, recurrent.cell, recurrent.label) == (
+        "recurrent", "gru", "gru")
+    attention = ModelConfig(architecture="self_attention")
+    assert (attention.cell, attention.label) == (None, "self_attention")
+    # `config.json` files written before `architecture` existed.
+    old = ModelConfig(cell="self_attention")
+    assert (old.architecture, old.cell) == ("self_attention", None)
+    with pytest.raises(ValueError, match="architecture.*'recurrent', 'self_attention'"):
+        ModelConfig(architecture="transformer")
+    with pytest.raises(ValueError, match="cell"):
+        ModelConfig(cell="self_attn")
+
+
+def test_an_old_self_attention_run_resumes_under_the_new_spelling(tmp_path):
+    import dataclasses
+    import os
+
+    from kerasseq.jobs import JobConfig
+    from kerasseq.jobs.language_model import LanguageModelOptions
+    from kerasseq.training import model_dir
+    from kerasseq.training import trainer
+    from kerasseq.training.config import ModelConfig
+
+    config = JobConfig(
+        job="lm", out=str(tmp_path), options=LanguageModelOptions(),
+        model=ModelConfig(architecture="self_attention", units=8),
+    )
+    os.makedirs(tmp_path / model_dir.BACKUP_DIR)
+    old = config.to_dict()
+    del old["model"]["architecture"]
+    old["model"]["cell"] = "self_attention"
+    model_dir.write_json(str(tmp_path / model_dir.CONFIG_FILE), old)
+    assert JobConfig.from_dict(old).model == config.model
+    trainer._check_resumable(config)
+    changed = dataclasses.replace(config, model=ModelConfig(cell="lstm", units=8))
+    with pytest.raises(ValueError, match="model.architecture"):
+        trainer._check_resumable(changed)
