@@ -96,7 +96,7 @@ def main():
     options = source.config.options
     text = data.load_text(options.data, cache_dir=options.cache_dir,
                           data_dir=options.data_dir)
-    print(f"{args.model_dir}: {source.config.model.cell}, seq_len {options.seq_len}")
+    print(f"{args.model_dir}: {source.config.model.label}, seq_len {options.seq_len}")
     context_study(source, text, args.rows, args.length, args.new)
     time_prompt(source, text, args.out, args.repeats)
 
