@@ -395,3 +395,15 @@ def test_only_user_errors_become_one_line_and_exit_2(monkeypatch, capsys):
             evaluate, "run", lambda args, e=error: (_ for _ in ()).throw(e))
         with pytest.raises(type(error)):
             cli.main(["evaluate", "somewhere"])
+
+
+@pytest.mark.parametrize("name", ["lm", "sentiment", "seq2seq", "copy", "adding"])
+def test_make_config_gives_the_command_defaults(name):
+    from kerasseq import jobs
+
+    job = jobs.get_job(name)
+    args = cli.build_parser().parse_args(["train", name, "--out", "somewhere"])
+    assert job.make_config("somewhere") == cli.job_config_from_args(job, args)
+    given = job.make_config("x", model={"units": 7}, train={"epochs": 2})
+    assert (given.model.units, given.train.epochs) == (7, 2)
+    assert given.model.cell == job.make_config("x").model.cell

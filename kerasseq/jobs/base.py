@@ -106,6 +106,28 @@ class Job:
     def add_arguments(self, parser):
         """Adds the job's own command-line options to `parser`."""
 
+    def make_config(self, out, model=None, train=None, **options):
+        """A `JobConfig` with this job's defaults, those of `kerasseq train
+        NAME` without flags.
+
+        Args:
+            out: The model directory to write.
+            model: `ModelConfig` fields to set, e.g. `{"cell": "gru"}`.
+            train: `TrainConfig` fields to set, e.g. `{"epochs": 2}`.
+            **options: The job's own options (`options_class`), e.g. `T=200`.
+        """
+        return JobConfig(
+            job=self.name,
+            out=out,
+            model=dataclasses.replace(
+                ModelConfig(), **{**self.model_defaults, **(model or {})}
+            ),
+            train=dataclasses.replace(
+                TrainConfig(), **{**self.train_defaults, **(train or {})}
+            ),
+            options=self.options_class(**options),
+        )
+
     def options_from_args(self, args):
         return self.options_class()
 
