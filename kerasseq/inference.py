@@ -97,5 +97,5 @@ def neighbors(path, word, count=10):
         )
     with open(vocabulary_path, encoding="utf-8") as handle:
         tokens = json.load(handle)["tokens"]
-    matrix = np.asarray(model.get_layer("embedding").embeddings)
+    matrix = np.asarray(model.embedding.embeddings)
     return nearest_neighbors(matrix, ["", "[UNK]"] + tokens, word, count)

@@ -65,7 +65,6 @@ from kerasseq.export.text_graph import text_vector
 from kerasseq.export.verify import softmax
 from kerasseq.models.language_model import NEVER_EMIT_IDS
 from kerasseq.models.language_model import language_model_generator
-from kerasseq.models.self_attention_stack import max_length_of
 from kerasseq.samplers import get_sampler
 
 
@@ -89,11 +88,11 @@ def max_prompt_tokens(source, options):
     self-attention model, which reads no further back than its window (so
     a larger cap is refused).
     """
-    window = max_length_of(source.model)  # None for a recurrent model
-    if window is None:
+    if source.model.is_recurrent:
         return options.max_prompt_tokens or (
             DEFAULT_PROMPT_WINDOWS * source.config.options.seq_len
         )
+    window = source.model.max_length  # the position table
     if options.max_prompt_tokens is None:
         return window
     if options.max_prompt_tokens > window:

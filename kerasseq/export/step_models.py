@@ -186,7 +186,7 @@ class LanguageModelStep:
     def __init__(self, model):
         self.model = model
         self.generator = StatefulGenerator(model)
-        self.vocabulary_size = int(model.get_layer("logits").units)
+        self.vocabulary_size = int(model.head.units)
         self.states = FlatStates(self.generator.cells)
         self.layout = self.states.layout
         self.state_sizes = self.states.sizes
@@ -255,7 +255,7 @@ class CachedLanguageModelStep:
         self.model = model
         self.generator = CachedGenerator(model)
         self.max_length = self.generator.max_length
-        self.vocabulary_size = int(model.get_layer("logits").units)
+        self.vocabulary_size = int(model.head.units)
         self.cache_sizes = {}
         for index, (keys, values) in enumerate(self.generator.empty_caches(1)):
             self.cache_sizes[f"key_cache_{index}"] = int(keys.shape[-1])

@@ -139,6 +139,12 @@ class Job:
         """
         raise NotImplementedError
 
+    def adopt(self, model, config):
+        """The model a job's methods take, from one loaded from a model
+        directory (`kerasseq.jobs.load_trained`): `model` itself, unless a
+        job converts a file written by an older kerasseq."""
+        return model
+
     def save_artifacts(self, config, data):
         """Writes what the model needs beside it (e.g. its vocabulary)."""
 

@@ -19,6 +19,7 @@ from kerasseq.jobs.text_data import pretrained_embeddings
 from kerasseq.jobs.text_data import text_options
 from kerasseq.jobs.text_data import tokenizer_for
 from kerasseq.layers import validation
+from kerasseq.models.language_model import LanguageModel
 from kerasseq.models.language_model import build_language_model
 from kerasseq.text.tokenizer import VOCABULARY_FILE
 
@@ -109,6 +110,15 @@ class LanguageModelJob(Job):
             trainable_embeddings=not config.options.freeze_embeddings,
             name=f"lm_{config.model.label}",
             max_length=config.options.seq_len,
+        )
+
+    def adopt(self, model, config):
+        """A directory written before `LanguageModel` existed holds a plain
+        functional model: adopted, weights and all."""
+        if isinstance(model, LanguageModel):
+            return model
+        return LanguageModel.from_functional(
+            model, config.model, max_length=config.options.seq_len
         )
 
     def compile_arguments(self, config, data=None):

@@ -22,6 +22,7 @@ from kerasseq.jobs.text_data import text_options
 from kerasseq.jobs.text_data import tokenizer_for
 from kerasseq.layers import validation
 from kerasseq.models.classifier import POOLINGS
+from kerasseq.models.classifier import Classifier
 from kerasseq.models.classifier import build_classifier
 from kerasseq.models.self_attention_stack import SELF_ATTENTION
 from kerasseq.models.self_attention_stack import is_self_attention
@@ -211,6 +212,17 @@ class SentimentJob(Job):
             trainable_embeddings=not config.options.freeze_embeddings,
             name=f"sentiment_{config.model.label}",
             max_length=config.options.max_length,
+        )
+
+    def adopt(self, model, config):
+        """A directory written before `Classifier` existed holds a plain
+        functional model: adopted, weights and all."""
+        if isinstance(model, Classifier):
+            return model
+        outputs = model.output_shape[-1]
+        return Classifier.from_functional(
+            model, 2 if outputs == 1 else outputs, config.model,
+            pooling=config.options.pooling, max_length=config.options.max_length,
         )
 
     def compile_arguments(self, config, data=None):

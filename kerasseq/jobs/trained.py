@@ -19,7 +19,8 @@ def load_trained(path):
             f"config ({type(error).__name__}: {error})."
         ) from None
     config = dataclasses.replace(config, out=os.fspath(path))
-    return get_job(config.job), config, model_dir.load_model(path)
+    job = get_job(config.job)
+    return job, config, job.adopt(model_dir.load_model(path), config)
 
 
 def evaluate_model_dir(path):

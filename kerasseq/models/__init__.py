@@ -1,7 +1,9 @@
 """Models built with the functional API."""
 
+from kerasseq.models.classifier import Classifier
 from kerasseq.models.classifier import build_classifier
 from kerasseq.models.language_model import CachedGenerator
+from kerasseq.models.language_model import LanguageModel
 from kerasseq.models.language_model import StatefulGenerator
 from kerasseq.models.language_model import WindowedGenerator
 from kerasseq.models.language_model import build_language_model

@@ -7,25 +7,32 @@ on next-token cross-entropy. Generation feeds each sampled token back in and
 carries the recurrent state from step to step: the prompt is read once, then
 every new token costs one recurrent step.
 
-With `cell="self_attention"` the recurrent layers are a stack of causal
-self-attention blocks (`kerasseq.models.self_attention_stack`). Such a model
-has no state to carry: generation rereads a sliding window of its last
-`max_length` tokens at every step (`WindowedGenerator`).
+With `architecture="self_attention"` the recurrent layers are a stack of
+causal self-attention blocks (`kerasseq.models.self_attention_stack`). Such a
+model has no state to carry: generation keeps the keys and values of its
+window (`CachedGenerator`), or reruns the window at every step
+(`WindowedGenerator`).
+
+`LanguageModel` is the model, a functional Keras model that holds its parts
+(`embedding`, `recurrent_layers` or `blocks`, `head`) as attributes;
+`build_language_model` builds one from a `ModelConfig`.
 """
+
+import types
 
 import keras
 import numpy as np
 from keras import ops
 
 from kerasseq.backend import compiled
-from kerasseq.layers import PositionEmbedding
-from kerasseq.layers import RecurrentCell
-from kerasseq.layers import SelfAttentionBlock
 from kerasseq.layers import get_recurrent_layer
+from kerasseq.layers import validation
+from kerasseq.layers.registry import recurrent_layer_name
+from kerasseq.models.adoption import copy_weights
 from kerasseq.layers.time_loop import run_recurrence
+from kerasseq.models.self_attention_stack import SELF_ATTENTION
 from kerasseq.models.self_attention_stack import is_self_attention
-from kerasseq.models.self_attention_stack import max_length_of
-from kerasseq.models.self_attention_stack import self_attention_stack
+from kerasseq.models.self_attention_stack import self_attention_layers
 from kerasseq.samplers.sampler import never_emit
 from kerasseq.special_tokens import OOV_ID
 from kerasseq.special_tokens import PAD_ID
@@ -36,71 +43,271 @@ from kerasseq.special_tokens import PAD_ID
 NEVER_EMIT_IDS = (PAD_ID, OOV_ID)
 
 
-def build_language_model(vocabulary_size, model_config, embeddings=None,
-                         trainable_embeddings=True, name="language_model",
-                         max_length=None):
-    """The functional language model.
+@keras.saving.register_keras_serializable(package="kerasseq")
+class LanguageModel(keras.Model):
+    """A language model that owns its parts: `embedding -> recurrent layers
+    (or self-attention blocks) -> head`, a functional Keras model.
+
+    int ids `(batch, time)` -> logits `(batch, time, vocabulary_size)`.
+    It trains, saves and exports as any functional model, and holds its
+    parts as attributes, so generation and export never look a layer up by
+    name:
+
+    * `embedding` (`keras.layers.Embedding`) and `head` (the `Dense`
+      logits);
+    * recurrent: `recurrent_layers` (kerasseq sequence layers, in order) and
+      `dropouts` (after each layer, with `dropout`);
+    * self-attention: `position_embedding`, `blocks`
+      (`SelfAttentionBlock`s) and `final_norm` (`None` unless the blocks
+      are pre-norm).
+
+    `generator()` is its step-by-step form (`StatefulGenerator`, or
+    `CachedGenerator` for self-attention), and `generate(prompt_ids,
+    max_new_tokens, sampler)` continues prompts with any sampler.
 
     Args:
         vocabulary_size: Number of ids (including padding and OOV).
-        model_config: A `ModelConfig` (cell, units, layers, embedding_dim,
-            dropout); `bidirectional` is rejected: a language model reads
-            left to right.
+        embedding_dim: Width of the token embeddings (and of the
+            self-attention blocks).
+        architecture: `"recurrent"` or `"self_attention"`.
+        cell: Registered recurrent layer name (`"lstm"`, ...) or class;
+            recurrent only.
+        units: Units of each recurrent layer; with self-attention, the
+            width of each block's feed-forward layer.
+        num_layers: Stacked recurrent layers (or blocks).
+        dropout: Dropout after each recurrent layer (self-attention: on each
+            block's sublayer outputs).
+        cell_options: Further arguments of each recurrent layer (or block).
+        max_length: The position table's size, needed by self-attention
+            (the training window, `seq_len`).
+        embeddings: Optional `(vocabulary_size, embedding_dim)` initial
+            embedding matrix (pretrained vectors; not part of the config:
+            the trained weights are saved).
+        trainable_embeddings: Whether the embedding is fine-tuned.
+        **kwargs: `name`, `dtype`, ... of `keras.Model`.
+
+    Example:
+
+    >>> model = LanguageModel(40, embedding_dim=8, cell="gru", units=16)
+    >>> model.head.units, len(model.recurrent_layers)
+    (40, 1)
+    """
+
+    def __init__(self, vocabulary_size, embedding_dim=32, architecture="recurrent",
+                 cell="lstm", units=128, num_layers=1, dropout=0.0,
+                 cell_options=None, max_length=None, embeddings=None,
+                 trainable_embeddings=True, **kwargs):
+        validation.check_choice(
+            "architecture", architecture, ("recurrent", SELF_ATTENTION)
+        )
+        cell_options = dict(cell_options or {})
+        self_attention = architecture == SELF_ATTENTION
+        if self_attention and max_length is None:
+            raise ValueError(
+                "A self-attention language model needs `max_length` (the "
+                "training window) for its position embedding. Received: "
+                "max_length=None"
+            )
+        # === Layers ===
+        self.embedding = keras.layers.Embedding(
+            vocabulary_size,
+            embedding_dim,
+            embeddings_initializer=(
+                keras.initializers.Constant(embeddings) if embeddings is not None
+                else "uniform"
+            ),
+            trainable=trainable_embeddings,
+            name="embedding",
+        )
+        self.recurrent_layers, self.dropouts, self.blocks = [], [], []
+        self.position_embedding = self.final_norm = None
+        if self_attention:
+            self.position_embedding, self.blocks, self.final_norm = (
+                self_attention_layers(
+                    types.SimpleNamespace(
+                        units=units, layers=num_layers, dropout=dropout,
+                        cell_options=cell_options, embedding_dim=embedding_dim,
+                        bidirectional=False,
+                    ),
+                    max_length, causal=True,
+                )
+            )
+        else:
+            layer_class = get_recurrent_layer(cell)
+            for index in range(num_layers):
+                self.recurrent_layers.append(layer_class(
+                    units, return_sequences=True, name=f"recurrent_{index}",
+                    **cell_options,
+                ))
+                if dropout:
+                    self.dropouts.append(
+                        keras.layers.Dropout(dropout, name=f"dropout_{index}")
+                    )
+        self.head = keras.layers.Dense(vocabulary_size, name="logits")
+
+        # === Functional model ===
+        tokens = keras.Input((None,), dtype="int32", name="tokens")
+        x = self.embedding(tokens)
+        if self_attention:
+            x = self.position_embedding(x)
+            for block in self.blocks:
+                x = block(x)
+            if self.final_norm is not None:
+                x = self.final_norm(x)
+        else:
+            for index, layer in enumerate(self.recurrent_layers):
+                x = layer(x)
+                if self.dropouts:
+                    x = self.dropouts[index](x)
+        super().__init__(tokens, self.head(x), **kwargs)
+
+        # === Config ===
+        self.vocabulary_size = vocabulary_size
+        self.embedding_dim = embedding_dim
+        self.architecture = architecture
+        self.cell = None if self_attention else cell
+        self.units = units
+        self.num_layers = num_layers
+        self.dropout = dropout
+        self.cell_options = cell_options
+        self.max_length = max_length
+        self.trainable_embeddings = trainable_embeddings
+
+    @property
+    def is_recurrent(self):
+        """Whether generation carries a recurrent state (else a key/value
+        cache)."""
+        return self.architecture != SELF_ATTENTION
+
+    def get_config(self):
+        cell = self.cell
+        if isinstance(cell, type):
+            cell = recurrent_layer_name(cell)
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "vocabulary_size": self.vocabulary_size,
+            "embedding_dim": self.embedding_dim,
+            "architecture": self.architecture,
+            "cell": cell,
+            "units": self.units,
+            "num_layers": self.num_layers,
+            "dropout": self.dropout,
+            "cell_options": self.cell_options,
+            "max_length": self.max_length,
+            "trainable_embeddings": self.trainable_embeddings,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    @classmethod
+    def from_model_config(cls, vocabulary_size, model_config, embeddings=None,
+                          trainable_embeddings=True, name="language_model",
+                          max_length=None):
+        """The `LanguageModel` a `kerasseq.training.ModelConfig` describes
+        (`build_language_model`)."""
+        if model_config.bidirectional:
+            raise ValueError(
+                "A language model predicts the next token from the left "
+                "context only; `bidirectional` applies to classifiers and "
+                "encoders."
+            )
+        self_attention = is_self_attention(model_config)
+        return cls(
+            vocabulary_size,
+            embedding_dim=model_config.embedding_dim,
+            architecture=SELF_ATTENTION if self_attention else "recurrent",
+            cell=None if self_attention else model_config.cell,
+            units=model_config.units,
+            num_layers=model_config.layers,
+            dropout=model_config.dropout,
+            cell_options=model_config.cell_options,
+            max_length=max_length if self_attention else None,
+            embeddings=embeddings,
+            trainable_embeddings=trainable_embeddings,
+            name=name,
+        )
+
+    @classmethod
+    def from_functional(cls, model, model_config, max_length=None):
+        """A `LanguageModel` with the weights of `model`, a plain functional
+        model that `build_language_model` built before this class existed
+        (a `.keras` file written then loads as one).
+
+        Raises:
+            ValueError: `model`'s weights do not fit the model
+                `model_config` describes (different layers or sizes).
+        """
+        adopted = cls.from_model_config(
+            model.output_shape[-1], model_config, name=model.name,
+            max_length=max_length,
+            trainable_embeddings=model.layers[1].trainable,
+        )
+        copy_weights(model, adopted)
+        return adopted
+
+    def generator(self):
+        """The step-by-step form: `StatefulGenerator` (recurrent) or
+        `CachedGenerator` (self-attention)."""
+        return StatefulGenerator(self) if self.is_recurrent else CachedGenerator(self)
+
+    def generate(self, prompt_ids, max_new_tokens, sampler, end_token_id=None,
+                 jit_compile=False):
+        """`generate_ids(self, ...)`: `(batch, max_new_tokens)` new ids."""
+        return generate_ids(
+            self, prompt_ids, max_new_tokens, sampler,
+            end_token_id=end_token_id, jit_compile=jit_compile,
+        )
+
+
+def build_language_model(vocabulary_size, model_config, embeddings=None,
+                         trainable_embeddings=True, name="language_model",
+                         max_length=None):
+    """The `LanguageModel` of a `ModelConfig`.
+
+    Args:
+        vocabulary_size: Number of ids (including padding and OOV).
+        model_config: A `ModelConfig` (architecture, cell, units, layers,
+            embedding_dim, dropout, cell_options); `bidirectional` is
+            rejected: a language model reads left to right.
         embeddings: Optional `(vocabulary_size, embedding_dim)` initial
             embedding matrix (pretrained vectors).
         trainable_embeddings: Whether the embedding is fine-tuned.
         max_length: The longest input, needed (only) by
-            `cell="self_attention"`: the size of its position table (the
-            training window, `seq_len`).
+            `architecture="self_attention"`: the size of its position table
+            (the training window, `seq_len`).
 
     Returns:
-        `keras.Model`: int ids `(batch, time)` -> logits
+        `LanguageModel`: int ids `(batch, time)` -> logits
         `(batch, time, vocabulary_size)`.
     """
-    if model_config.bidirectional:
+    return LanguageModel.from_model_config(
+        vocabulary_size, model_config, embeddings=embeddings,
+        trainable_embeddings=trainable_embeddings, name=name,
+        max_length=max_length,
+    )
+
+
+def as_language_model(model):
+    """`model` if it is a `LanguageModel`; raises a `ValueError` naming
+    what it is otherwise (generation and export take `LanguageModel`s;
+    `LanguageModel.from_functional` adopts an older functional one)."""
+    if not isinstance(model, LanguageModel):
         raise ValueError(
-            "A language model predicts the next token from the left context "
-            "only; `bidirectional` applies to classifiers and encoders."
+            "Expected a kerasseq `LanguageModel` (`build_language_model`; "
+            "`LanguageModel.from_functional(model, model_config)` adopts a "
+            f"functional model saved before it existed). Received: "
+            f"{type(model).__name__} {getattr(model, 'name', '')!r}"
         )
-    self_attention = is_self_attention(model_config)
-    if self_attention and max_length is None:
-        raise ValueError(
-            "A self-attention language model needs `max_length` (the "
-            "training window) for its position embedding. Received: "
-            "max_length=None"
-        )
-    tokens = keras.Input((None,), dtype="int32", name="tokens")
-    x = keras.layers.Embedding(
-        vocabulary_size,
-        model_config.embedding_dim,
-        embeddings_initializer=(
-            keras.initializers.Constant(embeddings) if embeddings is not None
-            else "uniform"
-        ),
-        trainable=trainable_embeddings,
-        name="embedding",
-    )(tokens)
-    if self_attention:
-        x = self_attention_stack(x, model_config, max_length, causal=True)
-    else:
-        layer_class = get_recurrent_layer(model_config.cell)
-        for index in range(model_config.layers):
-            x = layer_class(
-                model_config.units, return_sequences=True,
-                name=f"recurrent_{index}", **model_config.cell_options,
-            )(x)
-            if model_config.dropout:
-                x = keras.layers.Dropout(
-                    model_config.dropout, name=f"dropout_{index}"
-                )(x)
-    logits = keras.layers.Dense(vocabulary_size, name="logits")(x)
-    return keras.Model(tokens, logits, name=name)
+    return model
 
 
 def has_recurrent_state(model):
-    """Whether `model` (from `build_language_model`) is recurrent; a
-    self-attention model is not."""
-    return not any(isinstance(layer, SelfAttentionBlock) for layer in model.layers)
+    """Whether `model` (a `LanguageModel`) is recurrent; a self-attention
+    model is not."""
+    return as_language_model(model).is_recurrent
 
 
 class StatefulGenerator:
@@ -119,15 +326,15 @@ class StatefulGenerator:
     """
 
     def __init__(self, model):
-        self.embedding = model.get_layer("embedding")
-        self.output_layer = model.get_layer("logits")
-        self.cells = [
-            layer.cell
-            for layer in model.layers
-            if isinstance(getattr(layer, "cell", None), RecurrentCell)
-        ]
-        if not self.cells:
-            raise ValueError(f"Model {model.name} has no kerasseq recurrent layer.")
+        model = as_language_model(model)
+        if not model.is_recurrent:
+            raise ValueError(
+                f"Model {model.name} is a self-attention language model: it "
+                "has no recurrent state (use `CachedGenerator`)."
+            )
+        self.embedding = model.embedding
+        self.output_layer = model.head
+        self.cells = [layer.cell for layer in model.recurrent_layers]
 
     def initial_states(self, batch_size):
         return [cell.get_initial_state(batch_size) for cell in self.cells]
@@ -228,13 +435,13 @@ class WindowedGenerator:
     """
 
     def __init__(self, model):
-        self.model = model
-        self.max_length = max_length_of(model)
-        if self.max_length is None:
+        self.model = as_language_model(model)
+        if self.model.is_recurrent:
             raise ValueError(
-                f"Model {model.name} has no PositionEmbedding: not a "
-                "self-attention language model."
+                f"Model {model.name} is a recurrent language model: it has "
+                "no window to rerun (use `StatefulGenerator`)."
             )
+        self.max_length = model.max_length
 
     def initial_state(self, context, lengths=None):
         """The state after reading `context` `(batch, C)`, `C >= 0`: the
@@ -300,25 +507,11 @@ class CachedGenerator(WindowedGenerator):
 
     def __init__(self, model):
         super().__init__(model)
-        self.embedding = model.get_layer("embedding")
-        self.output_layer = model.get_layer("logits")
-        self.position_embedding = None
-        self.blocks = []
-        self.final_norm = None
-        for layer in model.layers[2:-1]:  # between the embedding and logits
-            if isinstance(layer, PositionEmbedding):
-                self.position_embedding = layer
-            elif isinstance(layer, SelfAttentionBlock):
-                self.blocks.append(layer)
-            elif isinstance(layer, keras.layers.LayerNormalization):
-                self.final_norm = layer
-            elif not isinstance(layer, keras.layers.Dropout):
-                raise ValueError(
-                    f"A cached generator runs embedding, position embedding, "
-                    f"self-attention blocks and a final norm; model "
-                    f"{model.name} also has {type(layer).__name__} "
-                    f"{layer.name!r}."
-                )
+        self.embedding = model.embedding
+        self.output_layer = model.head
+        self.position_embedding = model.position_embedding
+        self.blocks = list(model.blocks)
+        self.final_norm = model.final_norm
         self.keep = self.max_length // 2
 
     def empty_caches(self, batch):
@@ -391,10 +584,8 @@ class CachedGenerator(WindowedGenerator):
 
 def language_model_generator(model):
     """`StatefulGenerator` of a recurrent language model, or
-    `CachedGenerator` of a self-attention one."""
-    if has_recurrent_state(model):
-        return StatefulGenerator(model)
-    return CachedGenerator(model)
+    `CachedGenerator` of a self-attention one (`LanguageModel.generator`)."""
+    return as_language_model(model).generator()
 
 
 def generate_ids(model, prompt_ids, max_new_tokens, sampler, end_token_id=None,

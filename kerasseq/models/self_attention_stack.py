@@ -85,35 +85,61 @@ def check_self_attention_config(model_config):
     )
 
 
-def self_attention_stack(x, model_config, max_length, causal):
-    """Adds the position embedding and `model_config.layers` blocks to `x`.
+def self_attention_layers(model_config, max_length, causal):
+    """The position embedding, `model_config.layers` blocks and (pre-norm
+    blocks only) the final layer norm of a stack, not yet called.
 
     Args:
-        x: `(batch, time, embedding_dim)` token embeddings (a functional
-            tensor; its mask, if any, masks the padded keys).
-        model_config: A `ModelConfig` with `cell="self_attention"`.
+        model_config: A `ModelConfig` with `architecture="self_attention"`
+            (or anything with its `units`, `layers`, `dropout`,
+            `cell_options`, `embedding_dim` and `bidirectional`).
         max_length: Positive int, the longest sequence the model takes.
         causal: Whether position `t` sees only positions `<= t`.
 
     Returns:
-        `(batch, time, embedding_dim)`.
+        `(position_embedding, blocks, final_norm)`; `final_norm` is `None`
+        unless `cell_options` has `norm_first`.
     """
     check_self_attention_config(model_config)
-    x = PositionEmbedding(max_length, name="position_embedding")(x)
+    position_embedding = PositionEmbedding(max_length, name="position_embedding")
     options = model_config.cell_options
-    for index in range(model_config.layers):
-        x = SelfAttentionBlock(
+    blocks = [
+        SelfAttentionBlock(
             model_config.units,
             use_causal_mask=causal,
             dropout=model_config.dropout,
             name=f"self_attention_{index}",
             **options,
-        )(x)
+        )
+        for index in range(model_config.layers)
+    ]
+    final_norm = None
     if options.get("norm_first"):  # pre-norm blocks leave x unnormalized
-        x = keras.layers.LayerNormalization(
+        final_norm = keras.layers.LayerNormalization(
             epsilon=options.get("layer_norm_epsilon", 1e-5), name="final_norm"
-        )(x)
-    return x
+        )
+    return position_embedding, blocks, final_norm
+
+
+def self_attention_stack(x, model_config, max_length, causal):
+    """Adds the position embedding and `model_config.layers` blocks to `x`
+    (`self_attention_layers`, called).
+
+    Args:
+        x: `(batch, time, embedding_dim)` token embeddings (a functional
+            tensor; its mask, if any, masks the padded keys).
+        model_config, max_length, causal: As in `self_attention_layers`.
+
+    Returns:
+        `(batch, time, embedding_dim)`.
+    """
+    position_embedding, blocks, final_norm = self_attention_layers(
+        model_config, max_length, causal
+    )
+    x = position_embedding(x)
+    for block in blocks:
+        x = block(x)
+    return final_norm(x) if final_norm is not None else x
 
 
 def max_length_of(model):
