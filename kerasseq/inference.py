@@ -16,6 +16,7 @@ from kerasseq.text.tokenizer import VOCABULARY_FILE
 from kerasseq.text.tokenizer import load_tokenizer
 from kerasseq.training import model_dir
 from kerasseq.jobs.trained import load_trained
+from kerasseq.jobs.trained import read_trained_config
 
 _MAKES = {
     "lm": "kerasseq train lm",
@@ -31,12 +32,13 @@ class WrongModelKind(UserError):
 def load_model_for(path, job_name, command):
     """`(config, model)` of a `job_name` model directory, else
     `WrongModelKind` naming the job that makes one for `command`."""
-    job, config, model = load_trained(path)
+    job, _ = read_trained_config(path)  # the kind first, then the model
     if job.name != job_name:
         raise WrongModelKind(
             f"{path} holds a {job.name!r} model ({job.description}); "
             f"`kerasseq {command}` needs one made by `{_MAKES[job_name]}`."
         )
+    _, config, model = load_trained(path)
     return config, model
 
 

@@ -99,6 +99,8 @@ def test_evaluate_json_reports_bleu(seq2seq_dir, capsys, monkeypatch):
         (["translate", "{lm}", "eins"], b"",
          "needs one made by `kerasseq train seq2seq`"),
         (["generate", "{dir}"], b"", "needs one made by `kerasseq train lm`"),
+        # lm_dir's model is not the language model its config describes.
+        (["generate", "{lm}"], b"", "model.keras does not fit config.json"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(seq2seq_dir, lm_dir, capsys,

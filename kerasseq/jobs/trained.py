@@ -8,8 +8,9 @@ from kerasseq.jobs.base import get_job
 from kerasseq.training import model_dir
 
 
-def load_trained(path):
-    """`(job, config, model)` of a model directory, with clear errors."""
+def read_trained_config(path):
+    """`(job, config)` of a model directory (its `config.json`), with clear
+    errors; the model itself is not loaded."""
     data = model_dir.read_json(path, model_dir.CONFIG_FILE)
     try:
         config = JobConfig.from_dict(data)
@@ -19,8 +20,26 @@ def load_trained(path):
             f"config ({type(error).__name__}: {error})."
         ) from None
     config = dataclasses.replace(config, out=os.fspath(path))
-    job = get_job(config.job)
-    return job, config, job.adopt(model_dir.load_model(path), config)
+    return get_job(config.job), config
+
+
+def load_trained(path):
+    """`(job, config, model)` of a model directory, with clear errors.
+
+    A model saved by an older kerasseq is adopted by its job (`Job.adopt`:
+    e.g. a plain functional language model becomes a `LanguageModel`); one
+    that does not fit its `config.json` is a `ModelDirError`.
+    """
+    job, config = read_trained_config(path)
+    model = model_dir.load_model(path)
+    try:
+        model = job.adopt(model, config)
+    except ValueError as error:
+        raise model_dir.ModelDirError(
+            f"{os.path.join(path, model_dir.MODEL_FILE)} does not fit "
+            f"{model_dir.CONFIG_FILE}: {error}"
+        ) from None
+    return job, config, model
 
 
 def evaluate_model_dir(path):

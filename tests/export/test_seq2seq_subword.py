@@ -94,7 +94,6 @@ FRESH_PROCESS = """
 import json, sys
 import tensorflow as tf
 import tensorflow_text  # registers the SentencePiece ops the graph uses
-from kerasseq.jobs import evaluate_model_dir
 model = tf.saved_model.load(sys.argv[1])
 outputs = model.signatures["serving_default"](text=tf.constant(json.loads(sys.argv[2])))
 print(json.dumps({
