@@ -31,6 +31,7 @@ from kerasseq.jobs.text_data import text_options
 from kerasseq.jobs.text_data import tokenizer_for
 from kerasseq.layers import validation
 from kerasseq.models.seq2seq import ATTENTIONS
+from kerasseq.models.seq2seq import Seq2SeqModel
 from kerasseq.models.seq2seq import build_seq2seq
 from kerasseq.models.seq2seq import masked_loss
 from kerasseq.text.tokenizer import ALL_LEVELS
@@ -308,6 +309,17 @@ class Seq2SeqJob(Job):
             config.model,
             attention=config.options.attention,
             name=f"seq2seq_{config.model.label}_{config.options.attention}",
+        )
+
+    def adopt(self, model, config):
+        """A directory written before `Seq2SeqModel` existed holds a plain
+        functional model: adopted, weights and all."""
+        if isinstance(model, Seq2SeqModel):
+            return model
+        vocabularies = load_vocabularies(config.out)
+        return Seq2SeqModel.from_functional(
+            model, vocabularies.source.vocabulary_size, config.model,
+            attention=config.options.attention,
         )
 
     def compile_arguments(self, config, data=None):

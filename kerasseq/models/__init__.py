@@ -11,5 +11,6 @@ from kerasseq.models.language_model import generate_ids
 from kerasseq.models.language_model import language_model_generator
 from kerasseq.models.seq2seq import ATTENTIONS
 from kerasseq.models.seq2seq import Seq2SeqDecoder
+from kerasseq.models.seq2seq import Seq2SeqModel
 from kerasseq.models.seq2seq import build_seq2seq
 from kerasseq.models.self_attention_stack import SELF_ATTENTION

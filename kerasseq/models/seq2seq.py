@@ -29,6 +29,7 @@ sources and carried in the sampler's state.
 """
 
 import dataclasses
+import types
 
 import keras
 import numpy as np
@@ -40,6 +41,8 @@ from kerasseq.layers import attention_names
 from kerasseq.layers import get_attention
 from kerasseq.layers import get_recurrent_layer
 from kerasseq.layers import validation
+from kerasseq.layers.registry import recurrent_layer_name
+from kerasseq.models.adoption import copy_weights
 from kerasseq.backend import compiled
 from kerasseq.samplers.sampler import never_emit
 from kerasseq.special_tokens import PAD_ID
@@ -49,9 +52,142 @@ ATTENTIONS = attention_names() + ("mean", "none")
 _EQUAL_WIDTH_ATTENTIONS = ("dot", "scaled_dot")
 
 
+@keras.saving.register_keras_serializable(package="kerasseq")
+class Seq2SeqModel(keras.Model):
+    """An encoder-decoder with attention that owns its parts, a functional
+    Keras model trained with teacher forcing.
+
+    `[source (batch, S), target_in (batch, T)]` int ids -> logits `(batch,
+    T, target_vocabulary_size)`. Its layers are `parts` (`Seq2SeqParts`:
+    the embeddings, encoder and decoder layers, bridges, attention and
+    output layers, with the wiring `encode`, `decode`, `attend` and the
+    one-token `step`); `decoder(start_id, end_id)` is its
+    `Seq2SeqDecoder` (greedy, sampled and beam-search decoding) and
+    `attention_model()` the model that also returns the attention weights.
+
+    Args:
+        source_vocabulary_size, target_vocabulary_size: Numbers of ids (0 is
+            padding).
+        embedding_dim: Width of both embeddings.
+        cell: Registered recurrent layer name or class.
+        units: Units of every encoder direction and of the decoder.
+        num_layers: Layers of the encoder and of the decoder; decoder layer
+            `i` starts from the final state of encoder layer `i`.
+        bidirectional: Bidirectional encoder (a Dense `tanh` bridge maps the
+            two directions' states to the decoder's width).
+        dropout: On the input of every recurrent layer and on the
+            attentional hidden state.
+        attention: One of `ATTENTIONS`. `dot` and `scaled_dot` need equal
+            query and key widths, so no bidirectional encoder.
+        **kwargs: `name`, `dtype`, ... of `keras.Model`.
+    """
+
+    def __init__(self, source_vocabulary_size, target_vocabulary_size,
+                 embedding_dim=32, cell="lstm", units=128, num_layers=1,
+                 bidirectional=False, dropout=0.0, attention="additive",
+                 **kwargs):
+        validation.check_choice("attention", attention, ATTENTIONS)
+        if bidirectional and attention in _EQUAL_WIDTH_ATTENTIONS:
+            raise ValueError(
+                f"Attention {attention!r} scores <s_j, h_t> and needs encoder "
+                f"outputs as wide as the decoder ({units}), but a "
+                f"bidirectional encoder gives {2 * units}. Use "
+                "attention='multiplicative' or 'additive', or no bidirectional "
+                f"encoder. Received: attention={attention!r}, bidirectional=True"
+            )
+        # === Layers ===
+        self.parts = Seq2SeqParts.create(
+            source_vocabulary_size,
+            target_vocabulary_size,
+            types.SimpleNamespace(
+                cell=cell, units=units, layers=num_layers,
+                bidirectional=bidirectional, embedding_dim=embedding_dim,
+                dropout=dropout,
+            ),
+            attention,
+        )
+        # === Functional model ===
+        source = keras.Input((None,), dtype="int32", name="source")
+        target_in = keras.Input((None,), dtype="int32", name="target_in")
+        encoder_outputs, states = self.parts.encode(source)
+        logits, _ = self.parts.decode(target_in, encoder_outputs, states)
+        super().__init__([source, target_in], logits, **kwargs)
+        # === Config ===
+        self.source_vocabulary_size = source_vocabulary_size
+        self.target_vocabulary_size = target_vocabulary_size
+        self.embedding_dim = embedding_dim
+        self.cell = cell
+        self.units = units
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.attention = attention
+
+    def get_config(self):
+        cell = self.cell
+        if isinstance(cell, type):
+            cell = recurrent_layer_name(cell)
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "source_vocabulary_size": self.source_vocabulary_size,
+            "target_vocabulary_size": self.target_vocabulary_size,
+            "embedding_dim": self.embedding_dim,
+            "cell": cell,
+            "units": self.units,
+            "num_layers": self.num_layers,
+            "bidirectional": self.bidirectional,
+            "dropout": self.dropout,
+            "attention": self.attention,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    @classmethod
+    def from_model_config(cls, source_vocabulary_size, target_vocabulary_size,
+                          model_config, attention="additive", name="seq2seq"):
+        """The `Seq2SeqModel` a `kerasseq.training.ModelConfig` describes
+        (`build_seq2seq`)."""
+        return cls(
+            source_vocabulary_size,
+            target_vocabulary_size,
+            embedding_dim=model_config.embedding_dim,
+            cell=model_config.cell,
+            units=model_config.units,
+            num_layers=model_config.layers,
+            bidirectional=model_config.bidirectional,
+            dropout=model_config.dropout,
+            attention=attention,
+            name=name,
+        )
+
+    @classmethod
+    def from_functional(cls, model, source_vocabulary_size, model_config,
+                        attention):
+        """A `Seq2SeqModel` with the weights of `model`, a plain functional
+        model that `build_seq2seq` built before this class existed."""
+        adopted = cls.from_model_config(
+            source_vocabulary_size, model.output_shape[-1], model_config,
+            attention=attention, name=model.name,
+        )
+        copy_weights(model, adopted)
+        return adopted
+
+    def decoder(self, start_id, end_id):
+        """Its `Seq2SeqDecoder`, for target vocabulary ids `[START]` and
+        `[END]`."""
+        return Seq2SeqDecoder(self, start_id, end_id)
+
+    def attention_model(self):
+        """`attention_model(self)`: also returns the attention weights."""
+        return attention_model(self)
+
+
 def build_seq2seq(source_vocabulary_size, target_vocabulary_size, model_config,
                   attention="additive", name="seq2seq"):
-    """The functional encoder-decoder trained with teacher forcing.
+    """The `Seq2SeqModel` of a `ModelConfig`, trained with teacher forcing.
 
     Args:
         source_vocabulary_size: Number of source ids (0 is padding).
@@ -69,7 +205,7 @@ def build_seq2seq(source_vocabulary_size, target_vocabulary_size, model_config,
         name: Model name.
 
     Returns:
-        `keras.Model`: `[source (batch, S), target_in (batch, T)]` int ids
+        `Seq2SeqModel`: `[source (batch, S), target_in (batch, T)]` int ids
         -> logits `(batch, T, target_vocabulary_size)`, carrying the target
         padding mask. `target_in` is `[START] + target`, and the logits
         predict `target + [END]`
@@ -82,23 +218,10 @@ def build_seq2seq(source_vocabulary_size, target_vocabulary_size, model_config,
     >>> model([np.ones((2, 7)), np.ones((2, 5))]).shape
     TensorShape([2, 5, 40])
     """
-    validation.check_choice("attention", attention, ATTENTIONS)
-    if model_config.bidirectional and attention in _EQUAL_WIDTH_ATTENTIONS:
-        raise ValueError(
-            f"Attention {attention!r} scores <s_j, h_t> and needs encoder "
-            f"outputs as wide as the decoder ({model_config.units}), but a "
-            f"bidirectional encoder gives {2 * model_config.units}. Use "
-            "attention='multiplicative' or 'additive', or no bidirectional "
-            f"encoder. Received: attention={attention!r}, bidirectional=True"
-        )
-    parts = Seq2SeqParts.create(
-        source_vocabulary_size, target_vocabulary_size, model_config, attention
+    return Seq2SeqModel.from_model_config(
+        source_vocabulary_size, target_vocabulary_size, model_config,
+        attention=attention, name=name,
     )
-    source = keras.Input((None,), dtype="int32", name="source")
-    target_in = keras.Input((None,), dtype="int32", name="target_in")
-    encoder_outputs, states = parts.encode(source)
-    logits, _ = parts.decode(target_in, encoder_outputs, states)
-    return keras.Model([source, target_in], logits, name=name)
 
 
 def masked_loss():
@@ -118,27 +241,22 @@ def attention_model(model):
     Shares the layers (and weights) of `model`. Raises `ValueError` for a
     model without attention (`attention="none"`).
     """
-    layer = _attention_layer(model)
+    layer = Seq2SeqParts.from_model(model).attention
     if layer is None:
         raise ValueError(f"Model {model.name!r} has no attention layer.")
     return keras.Model(model.inputs, [model.output, layer.output[1]],
                        name=f"{model.name}_with_attention")
 
 
-def _attention_layer(model):
-    names = {layer.name for layer in model.layers}
-    return model.get_layer("attention") if "attention" in names else None
-
-
 @dataclasses.dataclass
 class Seq2SeqParts:
     """The layers of a Seq2Seq model and how they are wired.
 
-    `build_seq2seq` wires them on symbolic inputs; `Seq2SeqDecoder` finds
-    them in a trained (or loaded) model with `from_model` and runs the very
-    same `encode` and `attend` on tensors, stepping the decoder cells one
-    token at a time. The attributes are the layers, named in the model as
-    below (`i` counts stacked layers, `j` the states of a cell).
+    `Seq2SeqModel` creates them and wires them on symbolic inputs, and
+    keeps them as `model.parts`; `Seq2SeqDecoder` runs the very same
+    `encode` and `attend` on tensors, stepping the decoder cells one token
+    at a time. The attributes are the layers, named in the model as below
+    (`i` counts stacked layers, `j` the states of a cell).
 
     Attributes:
         source_embedding, target_embedding: `Embedding(mask_zero=True)`s.
@@ -242,45 +360,15 @@ class Seq2SeqParts:
 
     @classmethod
     def from_model(cls, model):
-        """The parts of a model made by `build_seq2seq`."""
-        names = {layer.name for layer in model.layers}
-
-        def numbered(prefix):
-            found, index = [], 0
-            while f"{prefix}_{index}" in names:
-                found.append(model.get_layer(f"{prefix}_{index}"))
-                index += 1
-            return found
-
-        required = ("source_embedding", "target_embedding", "attention_output",
-                    "logits", "encoder_0", "decoder_0")
-        missing = [n for n in required if n not in names]
-        if missing:
+        """The parts of a `Seq2SeqModel` (`model.parts`)."""
+        if not isinstance(model, Seq2SeqModel):
             raise ValueError(
-                f"Model {model.name!r} is not a Seq2Seq model from "
-                f"`build_seq2seq`: it has no layer {', '.join(missing)}."
+                "Expected a kerasseq `Seq2SeqModel` (`build_seq2seq`; "
+                "`Seq2SeqModel.from_functional` adopts a functional model "
+                "saved before it existed). Received: "
+                f"{type(model).__name__} {getattr(model, 'name', '')!r}"
             )
-        encoder = numbered("encoder")
-        bridges = []
-        for index in range(len(encoder)):
-            bridges.append(numbered(f"bridge_{index}"))
-        def optional(name):
-            return model.get_layer(name) if name in names else None
-
-        return cls(
-            source_embedding=model.get_layer("source_embedding"),
-            target_embedding=model.get_layer("target_embedding"),
-            encoder=encoder,
-            bridges=bridges,
-            decoder=numbered("decoder"),
-            attention=optional("attention"),
-            concatenate=optional("concatenate"),  # unused: no bridge or attention
-            attention_output=model.get_layer("attention_output"),
-            logits=model.get_layer("logits"),
-            encoder_dropout=numbered("dropout_encoder"),
-            decoder_dropout=numbered("dropout_decoder"),
-            output_dropout=optional("dropout_output"),
-        )
+        return model.parts
 
     # ---------------------------------------------------------------- wiring
     def encode(self, source, training=None):

@@ -121,3 +121,35 @@ def test_generation_takes_language_models_only():
         max_length=4)
     with pytest.raises(ValueError, match="no recurrent state"):
         StatefulGenerator(attention)
+
+
+@pytest.mark.parametrize("attention, bidirectional", [("additive", True), ("none", False)])
+def test_seq2seq_model_owns_its_parts_and_adopts_an_old_file(attention, bidirectional, tmp_path):
+    from kerasseq.models import Seq2SeqModel
+    from kerasseq.models import build_seq2seq
+    from kerasseq.samplers import get_sampler
+
+    config = ModelConfig(cell="gru", units=6, layers=2, bidirectional=bidirectional,
+                         embedding_dim=4, dropout=0.1)
+    model = build_seq2seq(11, 9, config, attention=attention, name="s2s")
+    assert isinstance(model, Seq2SeqModel)
+    assert (model.parts.attention is None) == (attention == "none")
+    assert len(model.parts.encoder) == len(model.parts.decoder) == 2
+    _randomize(model)
+    source = np.array([[3, 4, 5, 0], [6, 7, 8, 9]])
+    target_in = np.array([[2, 5, 6], [2, 7, 0]])
+    want = np.asarray(model([source, target_in]))
+    model.save(tmp_path / "s2s.keras")
+    loaded = keras.saving.load_model(tmp_path / "s2s.keras")
+    assert type(loaded) is Seq2SeqModel and loaded.get_config() == model.get_config()
+    np.testing.assert_allclose(np.asarray(loaded([source, target_in])), want, atol=1e-6)
+    tokens = model.decoder(2, 3).decode(source, get_sampler("greedy"), 5)["tokens"]
+    again = loaded.decoder(2, 3).decode(source, get_sampler("greedy"), 5)["tokens"]
+    np.testing.assert_array_equal(np.asarray(tokens), np.asarray(again))
+    plain = keras.Model(model.inputs, model.outputs, name="s2s")
+    plain.save(tmp_path / "old.keras")
+    old = keras.saving.load_model(tmp_path / "old.keras")
+    adopted = Seq2SeqModel.from_functional(old, 11, config, attention)
+    np.testing.assert_allclose(
+        np.asarray(adopted([source, target_in])), np.asarray(old([source, target_in])),
+        atol=1e-6)
