@@ -24,18 +24,14 @@ def add_parser(commands):
 def run(args):
     from kerasseq import inference
 
-    sampler = args.sampler or (
-        "top_k" if args.top_k else "top_p" if args.top_p else "random"
-    )
-    kwargs = {"temperature": args.temperature}
-    if args.top_k:
-        kwargs["k"] = args.top_k
-    if args.top_p:
-        kwargs["p"] = args.top_p
-    if sampler == "greedy":
-        kwargs = {}
-    text = inference.generate(
-        args.model_dir, args.prompt, args.max_tokens, sampler=sampler,
-        seed=args.seed, **kwargs,
-    )
+    from kerasseq.errors import checking_user_input
+    from kerasseq.samplers import sampler_from_options
+
+    with checking_user_input():
+        sampler = sampler_from_options(
+            args.sampler, temperature=args.temperature, top_k=args.top_k,
+            top_p=args.top_p, seed=args.seed,
+        )
+    text = inference.generate(args.model_dir, args.prompt, args.max_tokens,
+                              sampler=sampler)
     print(args.prompt + text)

@@ -65,19 +65,16 @@ from kerasseq.export.text_graph import text_vector
 from kerasseq.export.verify import softmax
 from kerasseq.models.language_model import NEVER_EMIT_IDS
 from kerasseq.models.language_model import language_model_generator
-from kerasseq.samplers import get_sampler
+from kerasseq.samplers import sampler_from_options
 
 
 def make_sampler(options):
     """The export's sampler; the graph calls its `get_next_token` and
     applies the requested temperature itself (so it can be an input)."""
-    if options.sampler == "top_k":
-        return get_sampler("top_k", k=options.top_k, seed=options.seed)
-    if options.sampler == "top_p":
-        return get_sampler("top_p", p=options.top_p, seed=options.seed)
-    if options.sampler == "random":
-        return get_sampler("random", seed=options.seed)
-    return get_sampler("greedy")
+    return sampler_from_options(
+        options.sampler, top_k=options.top_k, top_p=options.top_p,
+        seed=options.seed,
+    )
 
 
 def max_prompt_tokens(source, options):

@@ -13,6 +13,7 @@ from kerasseq.samplers.sampler import Sampler
 from kerasseq.samplers.sampler import get_sampler
 from kerasseq.samplers.sampler import never_emit
 from kerasseq.samplers.sampler import register_sampler
+from kerasseq.samplers.sampler import sampler_from_options
 from kerasseq.samplers.sampler import sampler_names
 from kerasseq.samplers.top_k_sampler import TopKSampler
 from kerasseq.samplers.top_p_sampler import TopPSampler

@@ -88,6 +88,36 @@ def get_sampler(identifier, **kwargs):
     )
 
 
+def sampler_from_options(sampler=None, temperature=1.0, top_k=None, top_p=None,
+                         seed=None):
+    """The sampler that command-line options describe (`kerasseq generate`,
+    `kerasseq export`), built in this one place.
+
+    Args:
+        sampler: `"greedy"`, `"random"`, `"top_k"` or `"top_p"`; `None`
+            picks `"top_k"` when `top_k` is given, `"top_p"` when `top_p`
+            is, else `"random"`.
+        temperature: Of the random samplers (greedy has none).
+        top_k: `k` of `"top_k"`.
+        top_p: `p` of `"top_p"`.
+        seed: Seed of the random samplers.
+
+    Options that do not belong to the chosen sampler are not passed to it
+    (`--top-p` with `--sampler top_k`, a temperature with greedy).
+    """
+    if sampler is None:
+        sampler = "top_k" if top_k else "top_p" if top_p else "random"
+    check_choice("sampler", sampler, ("greedy", "random", "top_k", "top_p"))
+    if sampler == "greedy":
+        return get_sampler("greedy")
+    kwargs = {"temperature": temperature, "seed": seed}
+    if sampler == "top_k" and top_k is not None:
+        kwargs["k"] = top_k
+    if sampler == "top_p" and top_p is not None:
+        kwargs["p"] = top_p
+    return get_sampler(sampler, **kwargs)
+
+
 def check_number(name, value, condition, description, kind=numbers.Real):
     """Raises `ValueError` unless `value` is a `kind` (not a bool) for which
     `condition(value)` holds; `description` completes "must be ..."."""

@@ -248,5 +248,5 @@ def test_keras_file_round_trip_and_decoding_the_loaded_model(tmp_path):
 def test_a_foreign_model_is_not_decoded():
     inputs = keras.Input((None,), dtype="int32")
     model = keras.Model(inputs, keras.layers.Embedding(5, 2)(inputs))
-    with pytest.raises(ValueError, match="not a Seq2Seq model"):
+    with pytest.raises(ValueError, match="Expected a kerasseq `Seq2SeqModel`"):
         Seq2SeqDecoder(model, START, END)
