@@ -71,9 +71,11 @@ from kerasseq.samplers import sampler_from_options
 def make_sampler(options):
     """The export's sampler; the graph calls its `get_next_token` and
     applies the requested temperature itself (so it can be an input)."""
+    # `top_k` has a default (10): it is the k of a top-k sampler only.
     return sampler_from_options(
-        options.sampler, top_k=options.top_k, top_p=options.top_p,
-        seed=options.seed,
+        options.sampler,
+        top_k=options.top_k if options.sampler == "top_k" else None,
+        top_p=options.top_p, seed=options.seed,
     )
 
 

@@ -98,12 +98,14 @@ def sampler_from_options(sampler=None, temperature=1.0, top_k=None, top_p=None,
             picks `"top_k"` when `top_k` is given, `"top_p"` when `top_p`
             is, else `"random"`.
         temperature: Of the random samplers (greedy has none).
-        top_k: `k` of `"top_k"`.
+        top_k: `k` of `"top_k"` (and of `"top_p"`, which then keeps at
+            most `k` tokens).
         top_p: `p` of `"top_p"`.
         seed: Seed of the random samplers.
 
     Options that do not belong to the chosen sampler are not passed to it
-    (`--top-p` with `--sampler top_k`, a temperature with greedy).
+    (`--top-p` with `--sampler top_k`, a temperature or `--top-k` with
+    greedy or random).
     """
     if sampler is None:
         sampler = "top_k" if top_k else "top_p" if top_p else "random"
@@ -111,8 +113,8 @@ def sampler_from_options(sampler=None, temperature=1.0, top_k=None, top_p=None,
     if sampler == "greedy":
         return get_sampler("greedy")
     kwargs = {"temperature": temperature, "seed": seed}
-    if sampler == "top_k" and top_k is not None:
-        kwargs["k"] = top_k
+    if sampler in ("top_k", "top_p") and top_k is not None:
+        kwargs["k"] = top_k  # top-p draws from the top k too, when given
     if sampler == "top_p" and top_p is not None:
         kwargs["p"] = top_p
     return get_sampler(sampler, **kwargs)

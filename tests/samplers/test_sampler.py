@@ -219,3 +219,26 @@ def test_only_random_strategies_advance_the_seed(name, draws):
     sampler(next_fn, np.array([0, 3]), None, max_length=3)
     after = np.asarray(sampler.seed_generator.state)
     assert (not np.array_equal(before, after)) == draws
+
+
+def test_sampler_from_options_picks_the_sampler_and_its_own_options():
+    from kerasseq.samplers import GreedySampler
+    from kerasseq.samplers import RandomSampler
+    from kerasseq.samplers import TopKSampler
+    from kerasseq.samplers import TopPSampler
+    from kerasseq.samplers import sampler_from_options
+
+    top_k = sampler_from_options(top_k=5, temperature=0.5, seed=3)
+    assert type(top_k) is TopKSampler and (top_k.k, top_k.temperature) == (5, 0.5)
+    top_p = sampler_from_options(top_p=0.8)
+    assert type(top_p) is TopPSampler and top_p.p == 0.8
+    assert type(sampler_from_options()) is RandomSampler
+    # The options of other samplers are not passed on.
+    assert type(sampler_from_options("greedy", temperature=0.1, top_k=3)) is GreedySampler
+    both = sampler_from_options("top_p", top_k=3, top_p=0.5)
+    assert (both.p, both.k) == (0.5, 3)
+    assert sampler_from_options("top_k", top_k=3, top_p=0.5).k == 3
+    with pytest.raises(ValueError, match="sampler"):
+        sampler_from_options("beam")
+    with pytest.raises(ValueError, match="`k`"):
+        sampler_from_options("top_k", top_k=0)
