@@ -15,7 +15,7 @@ def check_gradients(loss, variables, rng, eps=1e-6, directions=2, rtol=1e-6):
     with tf.GradientTape() as tape:
         value = loss()
     grads = tape.gradient(value, variables)
-    for variable, grad in zip(variables, grads):
+    for variable, grad in zip(variables, grads, strict=True):
         base = np.asarray(variable.numpy())
         for _ in range(directions):
             direction = rng.standard_normal(variable.shape)

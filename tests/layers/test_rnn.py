@@ -186,7 +186,7 @@ def test_finite_difference_gradients(spec):
         value = loss()
     grads = tape.gradient(value, layer.trainable_weights)
     eps = 1e-6
-    for variable, grad in zip(layer.trainable_weights, grads):
+    for variable, grad in zip(layer.trainable_weights, grads, strict=True):
         for _ in range(3):
             direction = rng.standard_normal(variable.shape)
             base = variable.numpy()

@@ -366,7 +366,7 @@ def test_dropout_is_off_at_inference_and_seeded_in_training():
         def dropped_layer():
             layer = make(dropout=0.4, seed=5)
             layer.build((None, None, FEATURES))
-            for variable, value in zip(layer.weights, weights):
+            for variable, value in zip(layer.weights, weights, strict=True):
                 variable.assign(value)
             return layer
 

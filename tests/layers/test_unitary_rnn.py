@@ -259,7 +259,7 @@ def test_keras_file_round_trip(tmp_path):
     model.save(path)
     loaded = keras.saving.load_model(path)  # no custom_objects
     np.testing.assert_allclose(loaded.predict(tokens, verbose=0), before, atol=1e-6)
-    for a, b in zip(model.weights, loaded.weights):
+    for a, b in zip(model.weights, loaded.weights, strict=True):
         np.testing.assert_array_equal(a, b)  # the permutation included
 
 

@@ -120,7 +120,7 @@ def test_a_fit_step_scales_only_the_skew_kernel():
         before = [w.numpy() for w in model.trainable_weights]
         model.compile(optimizers.SGD(0.1, manifold_multiplier=multiplier), "mse")
         model.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False)
-        steps[multiplier] = [w.numpy() - b for w, b in zip(model.trainable_weights, before)]
+        steps[multiplier] = [w.numpy() - b for w, b in zip(model.trainable_weights, before, strict=True)]
     names = [w.name for w in model.trainable_weights]
     assert len(steps[1.0]) == len(steps[0.25]) == len(names)
     for name, full, scaled in zip(names, steps[1.0], steps[0.25]):
@@ -155,7 +155,7 @@ def test_the_optimizer_survives_a_keras_file_and_keeps_scaling(tmp_path):
     loaded.fit(x, y, epochs=2, verbose=0)
     weights, loaded_weights = model.get_weights(), loaded.get_weights()
     assert len(weights) == len(loaded_weights)
-    for a, b in zip(weights, loaded_weights):
+    for a, b in zip(weights, loaded_weights, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 

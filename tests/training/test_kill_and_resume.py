@@ -57,5 +57,5 @@ def test_sigkill_then_resume_gives_the_same_weights(tmp_path):
 
     resumed = _start(tmp_path / "killed", "--resume")
     assert resumed.wait(timeout=300) == 0, resumed.stderr.read().decode()[-2000:]
-    for a, b in zip(_weights(tmp_path / "straight"), _weights(tmp_path / "killed")):
+    for a, b in zip(_weights(tmp_path / "straight"), _weights(tmp_path / "killed"), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

@@ -12,7 +12,7 @@ def _apply_sgd_step(config, gradients):
     optimizer = make_optimizer(config)
     variables = [keras.Variable(np.zeros_like(g)) for g in gradients]
     optimizer.apply_gradients(
-        [(keras.ops.convert_to_tensor(g), v) for g, v in zip(gradients, variables)]
+        [(keras.ops.convert_to_tensor(g), v) for g, v in zip(gradients, variables, strict=True)]
     )
     return [-np.asarray(v) for v in variables]  # lr = 1: update = -step
 

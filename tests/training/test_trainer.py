@@ -63,7 +63,7 @@ def test_resume_ends_with_the_weights_of_an_uninterrupted_run(tmp_path):
         evaluate_model_dir(config.out)  # no model yet: says how to continue
     resumed, _ = train_job(config, resume=True, print_fn=quiet, verbose=0)
 
-    for a, b in zip(straight.get_weights(), resumed.get_weights()):
+    for a, b in zip(straight.get_weights(), resumed.get_weights(), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     assert len(trainer.read_history(config.out)["loss"]) == 3
 
