@@ -9,15 +9,16 @@ pooling -> sigmoid (two classes) or softmax`. With
 functional Keras model that holds its parts as attributes.
 """
 
-import types
-
 import keras
 
 from kerasseq.layers import AttentionPooling
 from kerasseq.layers import DeepRNN
 from kerasseq.layers import validation
-from kerasseq.layers.registry import recurrent_layer_name
-from kerasseq.models.adoption import copy_weights
+from kerasseq.models.parts import apply_self_attention
+from kerasseq.models.parts import cell_name
+from kerasseq.models.parts import copy_weights
+from kerasseq.models.parts import stack_settings
+from kerasseq.models.parts import token_embedding
 from kerasseq.models.self_attention_stack import SELF_ATTENTION
 from kerasseq.models.self_attention_stack import is_self_attention
 from kerasseq.models.self_attention_stack import self_attention_layers
@@ -77,25 +78,17 @@ class Classifier(keras.Model):
             )
         cell_options = dict(cell_options or {})
         # === Layers ===
-        self.embedding = keras.layers.Embedding(
-            vocabulary_size,
-            embedding_dim,
+        self.embedding = token_embedding(
+            vocabulary_size, embedding_dim, embeddings, trainable_embeddings,
             mask_zero=True,
-            embeddings_initializer=(
-                keras.initializers.Constant(embeddings) if embeddings is not None
-                else "uniform"
-            ),
-            trainable=trainable_embeddings,
-            name="embedding",
         )
         self.encoder = self.position_embedding = self.final_norm = None
         self.blocks = []
         if self_attention:
             self.position_embedding, self.blocks, self.final_norm = (
                 self_attention_layers(
-                    types.SimpleNamespace(
-                        units=units, layers=num_layers, dropout=dropout,
-                        cell_options=cell_options, embedding_dim=embedding_dim,
+                    stack_settings(
+                        embedding_dim, units, num_layers, dropout, cell_options,
                         bidirectional=bidirectional,
                     ),
                     max_length, causal=False,
@@ -131,11 +124,9 @@ class Classifier(keras.Model):
         tokens = keras.Input((None,), dtype="int32", name="tokens")
         x = self.embedding(tokens)
         if self_attention:
-            x = self.position_embedding(x)
-            for block in self.blocks:
-                x = block(x)
-            if self.final_norm is not None:
-                x = self.final_norm(x)
+            x = apply_self_attention(
+                x, self.position_embedding, self.blocks, self.final_norm
+            )
         else:
             x = self.encoder(x)
         if self.pooling_layer is not None:
@@ -160,9 +151,6 @@ class Classifier(keras.Model):
         self.trainable_embeddings = trainable_embeddings
 
     def get_config(self):
-        cell = self.cell
-        if isinstance(cell, type):
-            cell = recurrent_layer_name(cell)
         return {
             "name": self.name,
             "trainable": self.trainable,
@@ -170,7 +158,7 @@ class Classifier(keras.Model):
             "num_classes": self.num_classes,
             "embedding_dim": self.embedding_dim,
             "architecture": self.architecture,
-            "cell": cell,
+            "cell": cell_name(self.cell),
             "units": self.units,
             "num_layers": self.num_layers,
             "bidirectional": self.bidirectional,
@@ -180,10 +168,6 @@ class Classifier(keras.Model):
             "max_length": self.max_length,
             "trainable_embeddings": self.trainable_embeddings,
         }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
     @classmethod
     def from_model_config(cls, vocabulary_size, num_classes, model_config,

@@ -18,8 +18,6 @@ window (`CachedGenerator`), or reruns the window at every step
 `build_language_model` builds one from a `ModelConfig`.
 """
 
-import types
-
 import keras
 import numpy as np
 from keras import ops
@@ -27,8 +25,11 @@ from keras import ops
 from kerasseq.backend import compiled
 from kerasseq.layers import get_recurrent_layer
 from kerasseq.layers import validation
-from kerasseq.layers.registry import recurrent_layer_name
-from kerasseq.models.adoption import copy_weights
+from kerasseq.models.parts import apply_self_attention
+from kerasseq.models.parts import cell_name
+from kerasseq.models.parts import copy_weights
+from kerasseq.models.parts import stack_settings
+from kerasseq.models.parts import token_embedding
 from kerasseq.layers.time_loop import run_recurrence
 from kerasseq.models.self_attention_stack import SELF_ATTENTION
 from kerasseq.models.self_attention_stack import is_self_attention
@@ -109,24 +110,17 @@ class LanguageModel(keras.Model):
                 "max_length=None"
             )
         # === Layers ===
-        self.embedding = keras.layers.Embedding(
-            vocabulary_size,
-            embedding_dim,
-            embeddings_initializer=(
-                keras.initializers.Constant(embeddings) if embeddings is not None
-                else "uniform"
-            ),
-            trainable=trainable_embeddings,
-            name="embedding",
+        self.embedding = token_embedding(
+            vocabulary_size, embedding_dim, embeddings, trainable_embeddings,
+            mask_zero=False,
         )
         self.recurrent_layers, self.dropouts, self.blocks = [], [], []
         self.position_embedding = self.final_norm = None
         if self_attention:
             self.position_embedding, self.blocks, self.final_norm = (
                 self_attention_layers(
-                    types.SimpleNamespace(
-                        units=units, layers=num_layers, dropout=dropout,
-                        cell_options=cell_options, embedding_dim=embedding_dim,
+                    stack_settings(
+                        embedding_dim, units, num_layers, dropout, cell_options,
                         bidirectional=False,
                     ),
                     max_length, causal=True,
@@ -149,11 +143,9 @@ class LanguageModel(keras.Model):
         tokens = keras.Input((None,), dtype="int32", name="tokens")
         x = self.embedding(tokens)
         if self_attention:
-            x = self.position_embedding(x)
-            for block in self.blocks:
-                x = block(x)
-            if self.final_norm is not None:
-                x = self.final_norm(x)
+            x = apply_self_attention(
+                x, self.position_embedding, self.blocks, self.final_norm
+            )
         else:
             for index, layer in enumerate(self.recurrent_layers):
                 x = layer(x)
@@ -180,16 +172,13 @@ class LanguageModel(keras.Model):
         return self.architecture != SELF_ATTENTION
 
     def get_config(self):
-        cell = self.cell
-        if isinstance(cell, type):
-            cell = recurrent_layer_name(cell)
         return {
             "name": self.name,
             "trainable": self.trainable,
             "vocabulary_size": self.vocabulary_size,
             "embedding_dim": self.embedding_dim,
             "architecture": self.architecture,
-            "cell": cell,
+            "cell": cell_name(self.cell),
             "units": self.units,
             "num_layers": self.num_layers,
             "dropout": self.dropout,
@@ -197,10 +186,6 @@ class LanguageModel(keras.Model):
             "max_length": self.max_length,
             "trainable_embeddings": self.trainable_embeddings,
         }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
     @classmethod
     def from_model_config(cls, vocabulary_size, model_config, embeddings=None,

@@ -121,27 +121,6 @@ def self_attention_layers(model_config, max_length, causal):
     return position_embedding, blocks, final_norm
 
 
-def self_attention_stack(x, model_config, max_length, causal):
-    """Adds the position embedding and `model_config.layers` blocks to `x`
-    (`self_attention_layers`, called).
-
-    Args:
-        x: `(batch, time, embedding_dim)` token embeddings (a functional
-            tensor; its mask, if any, masks the padded keys).
-        model_config, max_length, causal: As in `self_attention_layers`.
-
-    Returns:
-        `(batch, time, embedding_dim)`.
-    """
-    position_embedding, blocks, final_norm = self_attention_layers(
-        model_config, max_length, causal
-    )
-    x = position_embedding(x)
-    for block in blocks:
-        x = block(x)
-    return final_norm(x) if final_norm is not None else x
-
-
 def max_length_of(model):
     """The position-table length of a self-attention model, else `None`."""
     for layer in model.layers:

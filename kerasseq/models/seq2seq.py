@@ -41,8 +41,8 @@ from kerasseq.layers import attention_names
 from kerasseq.layers import get_attention
 from kerasseq.layers import get_recurrent_layer
 from kerasseq.layers import validation
-from kerasseq.layers.registry import recurrent_layer_name
-from kerasseq.models.adoption import copy_weights
+from kerasseq.models.parts import cell_name
+from kerasseq.models.parts import copy_weights
 from kerasseq.backend import compiled
 from kerasseq.samplers.sampler import never_emit
 from kerasseq.special_tokens import PAD_ID
@@ -124,26 +124,19 @@ class Seq2SeqModel(keras.Model):
         self.attention = attention
 
     def get_config(self):
-        cell = self.cell
-        if isinstance(cell, type):
-            cell = recurrent_layer_name(cell)
         return {
             "name": self.name,
             "trainable": self.trainable,
             "source_vocabulary_size": self.source_vocabulary_size,
             "target_vocabulary_size": self.target_vocabulary_size,
             "embedding_dim": self.embedding_dim,
-            "cell": cell,
+            "cell": cell_name(self.cell),
             "units": self.units,
             "num_layers": self.num_layers,
             "bidirectional": self.bidirectional,
             "dropout": self.dropout,
             "attention": self.attention,
         }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
     @classmethod
     def from_model_config(cls, source_vocabulary_size, target_vocabulary_size,

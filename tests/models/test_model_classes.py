@@ -10,7 +10,7 @@ from kerasseq.models import Classifier
 from kerasseq.models import LanguageModel
 from kerasseq.models import build_classifier
 from kerasseq.models import build_language_model
-from kerasseq.models.adoption import copy_weights
+from kerasseq.models.parts import copy_weights
 from kerasseq.training.config import ModelConfig
 
 CONFIGS = {
