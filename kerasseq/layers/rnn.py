@@ -580,10 +580,11 @@ def _snake_case(name):
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
 
 
-def _cell_argument_names(cell_class):
-    """Constructor arguments of `cell_class` and of its kerasseq bases."""
-    names = []
-    for klass in cell_class.__mro__:
+def _named_parameters(classes):
+    """The named constructor parameters of `classes` (each class's own
+    `__init__`, in order), the first of each name, up to `keras.layers.Layer`."""
+    parameters = {}
+    for klass in classes:
         if klass is keras.layers.Layer:
             break
         if "__init__" not in vars(klass):
@@ -592,9 +593,40 @@ def _cell_argument_names(cell_class):
             if parameter.kind in (
                 parameter.POSITIONAL_OR_KEYWORD,
                 parameter.KEYWORD_ONLY,
-            ) and parameter.name not in ("self", *names):
-                names.append(parameter.name)
-    return tuple(names)
+            ) and parameter.name != "self":
+                parameters.setdefault(parameter.name, parameter)
+    return parameters
+
+
+def _cell_argument_names(cell_class):
+    """Constructor arguments of `cell_class` and of its kerasseq bases."""
+    return tuple(_named_parameters(cell_class.__mro__))
+
+
+def _flattened_signature(layer_class):
+    """What `help(layer_class)` and `inspect.signature` show: `units`, the
+    layer's own arguments (e.g. `use_cudnn`), every argument of its cell
+    with its default, the sequence options of `keras.layers.RNN`, the
+    runtime-tuning overrides, then `**kwargs` (the base `Layer`'s `name`,
+    `dtype`, ...). The constructor
+    itself takes the cell's arguments through `**kwargs`."""
+    mro = layer_class.__mro__
+    own = _named_parameters(mro[:mro.index(RecurrentLayer)])
+    cell = _named_parameters(layer_class.cell_class.__mro__)
+    sequence = _named_parameters([RecurrentLayer])
+    tuning = {  # runtime tuning overrides of this object (`kerasseq.backend`)
+        name: parameter for name, parameter in _named_parameters([RNN]).items()
+        if name != "cell"
+    }
+    merged = {**tuning, **sequence, **cell, **own}
+    ordered = [merged["units"]] + [
+        merged[name] for name in {**own, **cell, **sequence, **tuning}
+        if name != "units"
+    ]
+    parameters = [ordered[0].replace(kind=inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    parameters += [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in ordered[1:]]
+    parameters.append(inspect.Parameter("kwargs", inspect.Parameter.VAR_KEYWORD))
+    return inspect.Signature(parameters)
 
 
 class RecurrentLayer(RNN):
@@ -615,6 +647,7 @@ class RecurrentLayer(RNN):
         if cls.cell_class is None:
             return
         cls._cell_arguments = _cell_argument_names(cls.cell_class)
+        cls.__signature__ = _flattened_signature(cls)
         for name in cls._cell_arguments:
             if not hasattr(cls, name):
                 setattr(

@@ -49,3 +49,24 @@ def test_a_bare_tensor_state_comes_back_bare_as_in_keras(name):
     np.testing.assert_allclose(np.asarray(output), np.asarray(want_output), atol=1e-6)
     _, listed = ours(x, [h])
     assert isinstance(listed, (list, tuple)) and len(listed) == 1
+
+
+@pytest.mark.parametrize("name", ["SimpleRNN", "LSTM", "GRU"])
+def test_help_shows_every_argument_with_keras_defaults(name):
+    import inspect
+
+    import kerasseq.layers
+
+    ours = inspect.signature(getattr(kerasseq.layers, name)).parameters
+    theirs = inspect.signature(getattr(keras.layers, name).__init__).parameters
+    # Every argument of Keras's layer is named, with Keras's default.
+    for parameter in theirs.values():
+        if parameter.name in ("self", "kwargs"):
+            continue
+        assert parameter.name in ours, parameter.name
+        assert ours[parameter.name].default == parameter.default, parameter.name
+    assert list(ours)[0] == "units" and list(ours)[-1] == "kwargs"
+    # And every one the signature shows is accepted.
+    layer = getattr(kerasseq.layers, name)(
+        3, **{key: p.default for key, p in list(ours.items())[1:-1]})
+    assert layer.units == 3
