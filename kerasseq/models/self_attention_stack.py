@@ -119,11 +119,3 @@ def self_attention_layers(model_config, max_length, causal):
             epsilon=options.get("layer_norm_epsilon", 1e-5), name="final_norm"
         )
     return position_embedding, blocks, final_norm
-
-
-def max_length_of(model):
-    """The position-table length of a self-attention model, else `None`."""
-    for layer in model.layers:
-        if isinstance(layer, PositionEmbedding):
-            return layer.max_length
-    return None
