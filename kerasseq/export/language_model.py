@@ -64,13 +64,12 @@ from kerasseq.export.text_graph import read_empty_as_oov
 from kerasseq.export.text_graph import text_vector
 from kerasseq.export.verify import softmax
 from kerasseq.models.language_model import NEVER_EMIT_IDS
-from kerasseq.models.language_model import language_model_generator
 from kerasseq.samplers import sampler_from_options
 
 
 def make_sampler(options):
-    """The export's sampler; the graph calls its `get_next_token` and
-    applies the requested temperature itself (so it can be an input)."""
+    """The export's sampler; each request passes its temperature to the
+    sampler's call (so it can be an input)."""
     # `top_k` has a default (10): it is the k of a top-k sampler only.
     return sampler_from_options(
         options.sampler,
@@ -141,38 +140,20 @@ def generate_ids(generator, sampler, ids, lengths, max_new_tokens,
     """Continues right-padded prompts by `max_new_tokens` (a tensor) ids.
 
     `generator` is the model's `StatefulGenerator` or `CachedGenerator`
-    (`language_model_generator`). The loop is a `tf.while_loop` of at most
-    `limit` steps: the samplers' own loop takes its step count and
-    temperature as Python numbers, and here both are inputs of the request.
-    Each step picks the next token with the sampler's `get_next_token` (the
-    one method a strategy defines) from
-    `exp(log_softmax(logits / temperature))`, as `Sampler` does.
+    (`LanguageModel.generator`). The decoding loop is the sampler's own,
+    the one `kerasseq generate` runs, with buffers of `limit` steps and the
+    request's step count and temperature as tensors (`num_steps`,
+    `temperature`).
 
     Returns:
         int32 `(batch, max_new_tokens)`.
     """
-    batch = tf.shape(ids)[0]
     next_fn, state, start = generator.start(ids, lengths)
-    flat = tf.nest.flatten(state)
-
-    def body(index, tokens, generated, *flat):
-        logits, new_state = next_fn(tokens, tf.nest.pack_sequence_as(state, flat))
-        probabilities = ops.exp(ops.log_softmax(logits / temperature, axis=-1))
-        tokens = tf.cast(sampler.get_next_token(probabilities), tf.int32)
-        generated = tf.concat([generated, tokens[:, None]], axis=1)
-        return (index + 1, tokens, generated, *tf.nest.flatten(new_state))
-
-    _, _, generated, *_ = tf.while_loop(
-        lambda index, *_: index < max_new_tokens,
-        body,
-        (tf.constant(0), start, tf.zeros([batch, 0], tf.int32), *flat),
-        shape_invariants=(
-            tf.TensorShape([]), start.shape, tf.TensorShape([None, None]),
-            *[tensor.shape for tensor in flat],
-        ),
-        maximum_iterations=limit,
+    result = sampler(
+        next_fn, start, state, limit, num_steps=max_new_tokens,
+        temperature=temperature,
     )
-    return generated
+    return result["tokens"][:, :max_new_tokens]
 
 
 @register_exporter
@@ -212,7 +193,7 @@ class LanguageModelExporter(Exporter):
         `read(prompts)` gives `(ids, lengths, truncated)` as `read_prompts`
         does, `outputs(new_ids)` the outputs besides `token_ids` and
         `truncated`."""
-        generator = language_model_generator(source.model)
+        generator = source.model.generator()
         sampler = make_sampler(options)
         limit = options.max_new_tokens or DEFAULT_MAX_NEW_TOKENS
         signature = [

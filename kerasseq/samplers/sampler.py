@@ -228,6 +228,12 @@ class Sampler:
         end_token_id: int or None. When given, a sequence ends with it and
             the loop stops once every sequence has ended.
         pad_token_id: int, written after the end token. Default 0.
+        num_steps: optional int scalar (a tensor, e.g. an input of an
+            exported signature) in `[0, max_length]`: the steps to run,
+            with `max_length` the size of the buffers. Positions from
+            `num_steps` on hold `pad_token_id`. Default `max_length`.
+        temperature: optional positive float scalar (a tensor allowed)
+            that replaces the sampler's own `temperature` for this call.
 
     Returns:
         A dict with `tokens` int32 `(batch, max_length)`, `lengths` int32
@@ -315,11 +321,25 @@ class Sampler:
         max_length,
         end_token_id=None,
         pad_token_id=0,
+        num_steps=None,
+        temperature=None,
     ):
         check_positive_int("max_length", max_length)
         if end_token_id is not None:
             check_token_id("end_token_id", end_token_id)
         check_token_id("pad_token_id", pad_token_id)
+        if isinstance(num_steps, numbers.Number):
+            check_number(
+                "num_steps", num_steps, lambda v: 0 <= v <= max_length,
+                f"an integer in [0, max_length={max_length}]",
+                kind=numbers.Integral,
+            )
+        if temperature is None:
+            temperature = self.temperature
+        elif isinstance(temperature, numbers.Number):
+            check_number(
+                "temperature", temperature, lambda v: v > 0, "a positive number"
+            )
         width = self.num_beams
 
         start_tokens = ops.cast(start_tokens, "int32")  # (batch,)
@@ -335,7 +355,7 @@ class Sampler:
             """Applies one `next_fn` result: choose, reorder rows, record."""
             logits, new_state, step_aux = _unpack(outputs)
             log_probs = ops.log_softmax(
-                ops.cast(logits, "float32") / self.temperature, axis=-1
+                ops.cast(logits, "float32") / temperature, axis=-1
             )  # (rows, vocab)
             choice = (
                 log_probs,
@@ -424,8 +444,10 @@ class Sampler:
             carry["seed"] = ops.convert_to_tensor(self.seed_generator.state)
         carry = advance(carry, outputs)
 
+        steps = max_length if num_steps is None else ops.cast(num_steps, "int32")
+
         def cond(carry):
-            running = carry["index"] < max_length
+            running = carry["index"] < steps
             if end_token_id is None:
                 return running
             # A row of probability zero (a beam that never had a hypothesis)
@@ -444,6 +466,8 @@ class Sampler:
         (carry,) = ops.while_loop(cond, body, (carry,))
         if self.draws_random:
             self.seed_generator.state.assign(carry["seed"])
+        if num_steps is not None:
+            carry = _keep_steps(carry, steps, pad_token_id)
         return self._collect(carry, has_aux=step_aux is not None)
 
     def _collect(self, carry, has_aux):
@@ -478,6 +502,26 @@ class Sampler:
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+
+def _keep_steps(carry, steps, pad_token_id):
+    """The loop's results as if it had run `steps` (a tensor) steps: the
+    first step runs before the loop, so with `steps == 0` its token,
+    length and score are taken back; later positions were never written."""
+    positions = ops.arange(ops.shape(carry["tokens"])[1], dtype="int32")
+    kept = positions[None, :] < steps  # (1, max_length)
+    carry = dict(carry)
+    carry["tokens"] = ops.where(kept, carry["tokens"], pad_token_id)
+    carry["lengths"] = ops.minimum(carry["lengths"], steps)
+    carry["sequence_log_probs"] = ops.where(
+        steps > 0, carry["sequence_log_probs"],
+        ops.zeros_like(carry["sequence_log_probs"]),
+    )
+    if not isinstance(carry["aux"], tuple):
+        aux = carry["aux"]
+        kept = ops.reshape(kept, (1, -1) + (1,) * (len(aux.shape) - 2))
+        carry["aux"] = ops.where(kept, aux, ops.zeros_like(aux))
+    return carry
 
 
 def _unpack(outputs):

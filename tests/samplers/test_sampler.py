@@ -242,3 +242,96 @@ def test_sampler_from_options_picks_the_sampler_and_its_own_options():
         sampler_from_options("beam")
     with pytest.raises(ValueError, match="`k`"):
         sampler_from_options("top_k", top_k=0)
+
+
+def fresh(name):
+    """A new sampler of each kind, seeded, so two runs draw alike."""
+    return {
+        "greedy": lambda: samplers.GreedySampler(temperature=0.8),
+        "random": lambda: samplers.RandomSampler(temperature=0.8, seed=9),
+        "beam": lambda: samplers.BeamSampler(3, length_penalty=0.6),
+    }[name]()
+
+
+@pytest.mark.parametrize("name", ["greedy", "random", "beam"])
+@pytest.mark.parametrize("steps", [0, 1, 3, 6])
+def test_num_steps_gives_a_shorter_run_padded_to_max_length(name, steps):
+    # Reference: the same search run with max_length=steps (no end token,
+    # so a run of `steps` steps is a prefix of the longer buffer).
+    model = HistoryModel(vocab=4, max_length=6, seed=3)
+    start = np.array([1, 2, 3], "int32")
+    state = model.initial_state([0, 1, 0])
+    out = fresh(name)(model.next_fn, start, state, 6, pad_token_id=5,
+                      num_steps=steps)
+    tokens = np.asarray(out["tokens"])
+    assert tokens.shape == (3, 6)
+    np.testing.assert_array_equal(tokens[:, steps:], 5)
+    np.testing.assert_array_equal(np.asarray(out["aux"])[:, steps:], 0.0)
+    if steps == 0:
+        np.testing.assert_array_equal(out["lengths"], 0)
+        np.testing.assert_array_equal(out["scores"], 0.0)
+        return
+    short = fresh(name)(model.next_fn, start, state, steps, pad_token_id=5)
+    np.testing.assert_array_equal(tokens[:, :steps], short["tokens"])
+    np.testing.assert_array_equal(out["lengths"], short["lengths"])
+    np.testing.assert_allclose(out["scores"], short["scores"], rtol=1e-6)
+    np.testing.assert_array_equal(np.asarray(out["aux"])[:, :steps], short["aux"])
+
+
+@pytest.mark.parametrize("name", ["greedy", "random", "beam"])
+def test_a_call_temperature_replaces_the_samplers_own(name):
+    model = HistoryModel(vocab=4, max_length=5, seed=4)
+    start = np.array([0, 2], "int32")
+    state = model.initial_state([1, 0])
+    reference = {
+        "greedy": samplers.GreedySampler(temperature=2.5),
+        "random": samplers.RandomSampler(temperature=2.5, seed=9),
+        "beam": samplers.BeamSampler(3, length_penalty=0.6, temperature=2.5),
+    }[name](model.next_fn, start, state, 5)
+    out = fresh(name)(model.next_fn, start, state, 5, temperature=2.5)
+    np.testing.assert_array_equal(out["tokens"], reference["tokens"])
+    np.testing.assert_allclose(out["scores"], reference["scores"], rtol=1e-6)
+    # ... and differs from the sampler's own 0.8.
+    own = fresh(name)(model.next_fn, start, state, 5)
+    assert not np.allclose(own["scores"], reference["scores"])
+
+
+@pytest.mark.tensorflow_only(reason="a tf.function input_signature")
+def test_steps_and_temperature_can_be_inputs_of_one_graph():
+    model = HistoryModel(vocab=4, max_length=6, seed=7)
+    sampler = samplers.GreedySampler()
+    state = model.initial_state([0, 1])
+    start = np.array([1, 2], "int32")
+    generate = tf.function(
+        lambda steps, temperature: sampler(
+            model.next_fn, start, state, 6, num_steps=steps,
+            temperature=temperature,
+        ),
+        input_signature=[tf.TensorSpec([], tf.int32),
+                         tf.TensorSpec([], tf.float32)],
+    )
+    for steps, temperature in ((2, 1.0), (6, 0.5), (0, 3.0)):
+        out = generate(steps, temperature)
+        expected = samplers.GreedySampler(temperature=temperature)(
+            model.next_fn, start, state, 6
+        )
+        np.testing.assert_array_equal(
+            out["tokens"][:, :steps], expected["tokens"][:, :steps]
+        )
+        np.testing.assert_array_equal(out["tokens"][:, steps:], 0)
+    assert generate.experimental_get_tracing_count() == 1
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"num_steps": -1}, "`num_steps`.*-1"),
+        ({"num_steps": 4}, r"`num_steps`.*\[0, max_length=3\].*4"),
+        ({"num_steps": 1.5}, "`num_steps`.*1.5"),
+        ({"temperature": 0.0}, "`temperature`.*0.0"),
+    ],
+)
+def test_bad_num_steps_and_temperature_name_the_value(kwargs, message):
+    next_fn = markov_next_fn(np.zeros((3, 3)))
+    with pytest.raises(ValueError, match=message):
+        samplers.GreedySampler()(next_fn, np.zeros(2, "int32"), None, 3, **kwargs)
