@@ -10,6 +10,8 @@ import keras
 from kerasseq.layers import validation
 from kerasseq.layers.registry import get_recurrent_layer
 from kerasseq.layers.registry import recurrent_layer_name
+from kerasseq.layers.stacking import call_stack
+from kerasseq.layers.stacking import stack_layers
 
 _MERGE_MODES = ("concat", "sum", "mul", "ave")
 
@@ -93,32 +95,24 @@ class DeepRNN(keras.layers.Layer):
         self.cell_kwargs = dict(cell_kwargs or {})
         self.supports_masking = True
 
-        self.recurrent_layers = []
-        self.dropout_layers = []
-        for index in range(num_layers):
-            last = index == num_layers - 1
-            layer_seed = None if seed is None else seed + index
-            layer = layer_class(
-                units,
-                return_sequences=self.return_sequences or not last,
-                name=f"{layer_class.__name__.lower()}_{index}",
-                dtype=self.dtype_policy,
-                **{**self.cell_kwargs, "seed": layer_seed},
-            )
-            if self.bidirectional:
-                layer = keras.layers.Bidirectional(
-                    layer,
-                    merge_mode=merge_mode,
-                    name=f"bidirectional_{index}",
+        self.recurrent_layers, dropout_layers = stack_layers(
+            layer_class, units, num_layers,
+            bidirectional=self.bidirectional, merge_mode=merge_mode,
+            return_sequences=self.return_sequences,
+            make_dropout=lambda index: (
+                keras.layers.Dropout(
+                    dropout, seed=self._layer_seed(index),
                     dtype=self.dtype_policy,
-                )
-            self.recurrent_layers.append(layer)
-            if not last:
-                self.dropout_layers.append(
-                    keras.layers.Dropout(
-                        dropout, seed=layer_seed, dtype=self.dtype_policy
-                    )
-                )
+                ) if index < num_layers - 1 else None
+            ),
+            seeds=[self._layer_seed(index) for index in range(num_layers)],
+            dtype=self.dtype_policy,
+            cell_kwargs=self.cell_kwargs,
+        )
+        self.dropout_layers = dropout_layers[:-1]  # between layers
+
+    def _layer_seed(self, index):
+        return None if self.seed is None else self.seed + index
 
     def build(self, input_shape):
         shape = tuple(input_shape)
@@ -135,15 +129,10 @@ class DeepRNN(keras.layers.Layer):
             shape = output_shape
 
     def call(self, inputs, mask=None, training=None):
-        x = inputs
-        for index, layer in enumerate(self.recurrent_layers):
-            y = layer(x, mask=mask, training=training)
-            if self._has_residual(index):
-                y = y + x
-            if index < len(self.dropout_layers):
-                y = self.dropout_layers[index](y, training=training)
-            x = y
-        return x
+        return call_stack(
+            self.recurrent_layers, inputs, dropouts_after=self.dropout_layers,
+            residual=self.residual, mask=mask, training=training,
+        )
 
     def _has_residual(self, index):
         last = index == self.num_layers - 1

@@ -23,8 +23,10 @@ import numpy as np
 from keras import ops
 
 from kerasseq.backend import compiled
-from kerasseq.layers import get_recurrent_layer
 from kerasseq.layers import validation
+from kerasseq.layers.stacking import call_stack
+from kerasseq.layers.stacking import stack_layers
+from kerasseq.layers.stacking import step_stack
 from kerasseq.models.parts import apply_self_attention
 from kerasseq.models.parts import cell_name
 from kerasseq.models.parts import copy_weights
@@ -127,16 +129,15 @@ class LanguageModel(keras.Model):
                 )
             )
         else:
-            layer_class = get_recurrent_layer(cell)
-            for index in range(num_layers):
-                self.recurrent_layers.append(layer_class(
-                    units, return_sequences=True, name=f"recurrent_{index}",
-                    **cell_options,
-                ))
-                if dropout:
-                    self.dropouts.append(
-                        keras.layers.Dropout(dropout, name=f"dropout_{index}")
-                    )
+            self.recurrent_layers, self.dropouts = stack_layers(
+                cell, units, num_layers, name="recurrent",
+                make_dropout=(
+                    (lambda index: keras.layers.Dropout(
+                        dropout, name=f"dropout_{index}"
+                    )) if dropout else None
+                ),
+                cell_kwargs=cell_options,
+            )
         self.head = keras.layers.Dense(vocabulary_size, name="logits")
 
         # === Functional model ===
@@ -147,10 +148,7 @@ class LanguageModel(keras.Model):
                 x, self.position_embedding, self.blocks, self.final_norm
             )
         else:
-            for index, layer in enumerate(self.recurrent_layers):
-                x = layer(x)
-                if self.dropouts:
-                    x = self.dropouts[index](x)
+            x = call_stack(self.recurrent_layers, x, dropouts_after=self.dropouts)
         super().__init__(tokens, self.head(x), **kwargs)
 
         # === Config ===
@@ -349,10 +347,7 @@ class StatefulGenerator:
     def step(self, tokens, states, kernels):
         """`tokens` `(batch,)` -> `(logits (batch, vocab), new states)`."""
         x = self.embedding(tokens)  # (batch, embedding_dim)
-        new_states = []
-        for cell, state, kernel in zip(self.cells, states, kernels):
-            x, state = cell.step(cell.project_inputs(x), list(state), kernel)
-            new_states.append(list(state))
+        x, new_states = step_stack(self.cells, x, states, kernels)
         return self.output_layer(x), new_states
 
     def start(self, prompt_ids, lengths=None):

@@ -41,6 +41,9 @@ from kerasseq.layers import attention_names
 from kerasseq.layers import get_attention
 from kerasseq.layers import get_recurrent_layer
 from kerasseq.layers import validation
+from kerasseq.layers.stacking import call_stack
+from kerasseq.layers.stacking import stack_layers
+from kerasseq.layers.stacking import step_stack
 from kerasseq.models.parts import cell_name
 from kerasseq.models.parts import copy_weights
 from kerasseq.backend import compiled
@@ -319,25 +322,19 @@ class Seq2SeqParts:
                 {**preset.get_config(), "name": "attention"}
             )
         state_sizes = _state_sizes(layer_class(units))
+        layers["encoder"], _ = stack_layers(
+            layer_class, units, depth, name="encoder",
+            bidirectional=model_config.bidirectional, merge_mode="concat",
+            return_state=True, wrapper_name="encoder",
+        )
         for index in range(depth):
-            encoder = layer_class(
-                units, return_sequences=True, return_state=True,
-                name=f"encoder_{index}",
-            )
-            bridges = []
-            if model_config.bidirectional:
-                encoder = keras.layers.Bidirectional(encoder, name=f"encoder_{index}")
-                bridges = [
-                    keras.layers.Dense(
-                        size, activation="tanh", name=f"bridge_{index}_{j}"
-                    )
-                    for j, size in enumerate(state_sizes)
-                ]
-            layers["bridges"].append(bridges)
-            layers["encoder"].append(encoder)
-            layers["decoder"].append(
-                layer_class(units, return_sequences=True, name=f"decoder_{index}")
-            )
+            layers["bridges"].append([
+                keras.layers.Dense(
+                    size, activation="tanh", name=f"bridge_{index}_{j}"
+                )
+                for j, size in enumerate(state_sizes)
+            ] if model_config.bidirectional else [])
+        layers["decoder"], _ = stack_layers(layer_class, units, depth, name="decoder")
         if model_config.dropout:
             for side in ("encoder", "decoder"):
                 layers[f"{side}_dropout"] = [
@@ -372,18 +369,18 @@ class Seq2SeqParts:
         one list of `(batch, units)` tensors per decoder layer.
         """
         x = self.source_embedding(source)  # (batch, S, embedding_dim)
+        x, finals = call_stack(
+            self.encoder, x, dropouts_before=self.encoder_dropout,
+            return_state=True, training=training,
+        )
         states = []
-        for index, layer in enumerate(self.encoder):
-            if self.encoder_dropout:
-                x = self.encoder_dropout[index](x, training=training)
-            outputs = layer(x, training=training)
-            x, final = outputs[0], list(outputs[1:])
-            if self.bridges[index]:  # forward states, then backward states
+        for bridges, final in zip(self.bridges, finals, strict=True):
+            if bridges:  # forward states, then backward states
                 half = len(final) // 2
                 final = [
                     bridge(self.concatenate([forward, backward]))
                     for bridge, forward, backward in zip(
-                        self.bridges[index], final[:half], final[half:]
+                        bridges, final[:half], final[half:], strict=True
                     )
                 ]
             states.append(final)
@@ -403,10 +400,10 @@ class Seq2SeqParts:
             None)`.
         """
         x = self.target_embedding(target_in)  # (batch, T, embedding_dim)
-        for index, layer in enumerate(self.decoder):
-            if self.decoder_dropout:
-                x = self.decoder_dropout[index](x, training=training)
-            x = layer(x, initial_state=states[index], training=training)
+        x = call_stack(
+            self.decoder, x, dropouts_before=self.decoder_dropout,
+            initial_states=states, training=training,
+        )
         return self.attend(x, encoder_outputs, training=training)
 
     def attend(self, decoder_outputs, encoder_outputs, source_mask=None,
@@ -460,10 +457,7 @@ class Seq2SeqParts:
             weights are zeros without attention.
         """
         x = self.target_embedding(tokens)  # (batch, embedding_dim)
-        new_states = []
-        for cell, states, kernel in zip(self.decoder_cells(), state["decoder"], kernels):
-            x, states = cell.step(cell.project_inputs(x), list(states), kernel)
-            new_states.append(list(states))
+        x, new_states = step_stack(self.decoder_cells(), x, state["decoder"], kernels)
         query = ops.expand_dims(x, 1)  # (batch, 1, units)
         logits, weights = self.attend(
             query, state["encoder_outputs"], source_mask=state["source_mask"],
