@@ -176,6 +176,16 @@ class Seq2SeqModel(keras.Model):
         `[END]`."""
         return Seq2SeqDecoder(self, start_id, end_id)
 
+    def translate(self, source_ids, start_id, end_id, sampler="greedy",
+                  max_length=50):
+        """Decodes right-padded source ids: `self.decoder(start_id,
+        end_id).decode(source_ids, sampler, max_length)`, a dict of NumPy
+        arrays (`tokens`, `lengths`, `scores`, `attention`).
+        `kerasseq.translation.Translator` does the same from raw text."""
+        return self.decoder(start_id, end_id).decode(
+            source_ids, sampler=sampler, max_length=max_length
+        )
+
     def attention_model(self):
         """`attention_model(self)`: also returns the attention weights."""
         return attention_model(self)

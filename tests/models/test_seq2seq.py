@@ -250,3 +250,22 @@ def test_a_foreign_model_is_not_decoded():
     model = keras.Model(inputs, keras.layers.Embedding(5, 2)(inputs))
     with pytest.raises(ValueError, match="Expected a kerasseq `Seq2SeqModel`"):
         Seq2SeqDecoder(model, START, END)
+
+
+def test_translate_is_the_greedy_argmax_of_the_whole_model_step_by_step():
+    # Reference: the teacher-forced model rerun on the growing prefix,
+    # padding and [START] never chosen, stopping at [END].
+    model = make("multiplicative", layers=2, sharpen=3.0)
+    out = model.translate(SOURCE, START, END, max_length=5)
+    for row in range(len(SOURCE)):
+        prefix = [START]
+        for _ in range(5):
+            logits = np.asarray(model([SOURCE[row:row + 1], np.array([prefix])]))
+            logits = logits[0, -1].copy()
+            logits[[0, START]] = -np.inf
+            prefix.append(int(logits.argmax()))
+            if prefix[-1] == END:
+                break
+        expected = prefix[1:] + [0] * (6 - len(prefix))
+        np.testing.assert_array_equal(out["tokens"][row], expected)
+        assert out["lengths"][row] == len(prefix) - 1
