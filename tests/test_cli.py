@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import keras
+import numpy as np
 import pytest
 
 import kerasseq
@@ -407,3 +408,41 @@ def test_make_config_gives_the_command_defaults(name):
     given = job.make_config("x", model={"units": 7}, train={"epochs": 2})
     assert (given.model.units, given.train.epochs) == (7, 2)
     assert given.model.cell == job.make_config("x").model.cell
+
+
+def test_an_option_value_in_braces_is_a_json_object():
+    initializer = '{"class_name": "RandomUniform", "config": {"minval": -0.1}}'
+    assert cli.key_value(f"kernel_initializer={initializer}") == (
+        "kernel_initializer",
+        {"class_name": "RandomUniform", "config": {"minval": -0.1}},
+    )
+    assert cli.key_value("rho=0.99") == ("rho", 0.99)
+    with pytest.raises(Exception, match="not a JSON object.*kernel_initializer|"
+                       "kernel_initializer.*not a JSON object"):
+        cli.key_value("kernel_initializer={class_name: RandomUniform}")
+
+
+def test_the_adding_job_sets_scornn_options_for_the_orthogonal_cell_only():
+    from kerasseq import jobs
+
+    job = jobs.get_job("adding")
+    parse = cli.build_parser().parse_args
+    options = cli.job_config_from_args(
+        job, parse(["train", "adding", "--units", "64"])
+    ).model.cell_options
+    assert options["negative_ones"] == 32 and options["use_bias"] is False
+    assert options["kernel_initializer"]["config"] == {"minval": -0.01, "maxval": 0.01}
+    # A given option wins; another cell gets none of them.
+    given = cli.job_config_from_args(job, parse([
+        "train", "adding", "--cell-option", "use_bias=true",
+        "--cell-option", "negative_ones=0",
+    ])).model.cell_options
+    assert (given["use_bias"], given["negative_ones"]) == (True, 0)
+    lstm = cli.job_config_from_args(job, parse(["train", "adding", "--cell", "lstm"]))
+    assert lstm.model.cell_options == {}
+    assert jobs.get_job("copy").make_config("x").model.cell_options == {}
+    # The options build the layer they describe.
+    model = job.build_model(job.make_config("x", model={"units": 8}, T=20))
+    layer = model.get_layer("recurrent").recurrent_layers[0]
+    kernel = np.asarray(layer.cell.kernel)
+    assert np.abs(kernel).max() <= 0.01 and layer.cell.bias is None

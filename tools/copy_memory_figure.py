@@ -32,6 +32,7 @@ import numpy as np  # noqa: E402
 
 from kerasseq.callbacks import DynamicTrivialization  # noqa: E402
 from kerasseq.cli import key_value  # noqa: E402
+from kerasseq.jobs import get_job  # noqa: E402
 from kerasseq.layers import get_recurrent_layer  # noqa: E402
 from kerasseq.tasks import ADDING_BASELINE_MSE  # noqa: E402
 from kerasseq.tasks import COPY_VOCAB_SIZE  # noqa: E402
@@ -39,6 +40,7 @@ from kerasseq.tasks import adding_dataset  # noqa: E402
 from kerasseq.tasks import copying_baseline_loss  # noqa: E402
 from kerasseq.tasks import copying_dataset  # noqa: E402
 from kerasseq.training.config import LEARNING_RATE_DECAYS  # noqa: E402
+from kerasseq.training.config import ModelConfig  # noqa: E402
 from kerasseq.training.config import TrainConfig  # noqa: E402
 from kerasseq.training.optimizers import make_optimizer  # noqa: E402
 from kerasseq.training.plots import plot_curves  # noqa: E402
@@ -51,6 +53,7 @@ def parse_cell(spec):
 
 
 class Copy:
+    job = "copy"
     csv = "copy_memory"
     title = "Copying memory"
     ylabel = "cross-entropy"
@@ -67,6 +70,7 @@ class Copy:
 
 
 class Adding:
+    job = "adding"
     csv = "adding"
     title = "Adding problem"
     ylabel = "MSE"
@@ -83,8 +87,12 @@ class Adding:
 TASKS = {"copy": Copy, "adding": Adding}
 
 
-def build(task, spec, units):
+def build(task, spec, units, job_defaults=False):
     name, kwargs = parse_cell(spec)
+    if job_defaults:  # the cell options `kerasseq train TASK` adds
+        job = get_job(task.job)
+        model_config = ModelConfig(cell=name, units=units)
+        kwargs = {**job.cell_option_defaults(model_config), **kwargs}
     layer_class = get_recurrent_layer(name)
     return task.build(lambda **options: layer_class(units, **kwargs, **options))
 
@@ -152,6 +160,10 @@ def main():
     parser.add_argument("--learning-rate-decay", choices=LEARNING_RATE_DECAYS,
                         default="none",
                         help="cosine: from --learning-rate to 0 over --steps")
+    parser.add_argument("--job-defaults", action="store_true",
+                        help="add the cell options that `kerasseq train TASK` "
+                        "adds by default (adding, orthogonal: scoRNN's "
+                        "Cayley setting with a small input kernel, no bias)")
     parser.add_argument("--every", type=int, default=25)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="saved_models/copy_memory")
@@ -174,7 +186,7 @@ def main():
         baseline = task.baseline(delay)
         for spec in args.cells.split(","):
             keras.utils.set_random_seed(args.seed)
-            model = build(task, spec, args.units)
+            model = build(task, spec, args.units, args.job_defaults)
             optimizer = make_optimizer(TrainConfig(
                 optimizer=args.optimizer, learning_rate=args.learning_rate,
                 manifold_learning_rate=args.manifold_learning_rate,

@@ -1,6 +1,7 @@
 """What several subcommands share: option parsers and reading texts."""
 
 import argparse
+import json
 import sys
 
 from kerasseq.errors import UserError
@@ -13,12 +14,25 @@ def cell_list(text):
 
 def key_value(text):
     """`(key, value)` of a `KEY=VALUE` option; the value as an int, float or
-    bool where it reads as one (`--cell-option`, `--optimizer-option`)."""
+    bool where it reads as one, a JSON object where it starts with `{`
+    (an initializer with arguments: `kernel_initializer={"class_name":
+    "RandomUniform", "config": {"minval": -0.01, "maxval": 0.01}}`), else
+    the string (`--cell-option`, `--optimizer-option`)."""
     key, separator, value = text.partition("=")
     if not separator or not key:
         raise argparse.ArgumentTypeError(
             f"expected KEY=VALUE, e.g. activation=modrelu; got {text!r}"
         )
+    if value.lstrip().startswith("{"):
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError as error:
+            raise argparse.ArgumentTypeError(
+                f"the value of {key} starts with '{{' but is not a JSON "
+                f"object ({error.msg} at character {error.pos}); got {value!r}"
+            ) from None
+        if isinstance(parsed, dict):
+            return key, parsed
     for convert in (int, float):
         try:
             return key, convert(value)

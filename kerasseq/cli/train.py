@@ -155,7 +155,7 @@ def job_config_from_args(job, args):
     return jobs.JobConfig(
         job=job.name,
         out=args.out,
-        model=ModelConfig(
+        model=job.with_cell_defaults(ModelConfig(
             architecture=args.architecture,
             cell=args.cell,
             units=args.units,
@@ -164,7 +164,7 @@ def job_config_from_args(job, args):
             embedding_dim=args.embedding_dim,
             dropout=args.dropout,
             cell_options=dict(args.cell_option),
-        ),
+        )),
         train=TrainConfig(
             optimizer=args.optimizer,
             learning_rate=args.learning_rate,

@@ -106,6 +106,22 @@ class Job:
     def add_arguments(self, parser):
         """Adds the job's own command-line options to `parser`."""
 
+    def cell_option_defaults(self, model_config):
+        """Cell options this job sets by default for `model_config`'s cell
+        (given `--cell-option`s override them); none by default."""
+        return {}
+
+    def with_cell_defaults(self, model_config):
+        """`model_config` with `cell_option_defaults` under its own
+        `cell_options`."""
+        defaults = self.cell_option_defaults(model_config)
+        if not defaults:
+            return model_config
+        return dataclasses.replace(
+            model_config,
+            cell_options={**defaults, **model_config.cell_options},
+        )
+
     def make_config(self, out, model=None, train=None, **options):
         """A `JobConfig` with this job's defaults, those of `kerasseq train
         NAME` without flags.
@@ -119,9 +135,9 @@ class Job:
         return JobConfig(
             job=self.name,
             out=out,
-            model=dataclasses.replace(
+            model=self.with_cell_defaults(dataclasses.replace(
                 ModelConfig(), **{**self.model_defaults, **(model or {})}
-            ),
+            )),
             train=dataclasses.replace(
                 TrainConfig(), **{**self.train_defaults, **(train or {})}
             ),
