@@ -1,6 +1,21 @@
 """Training curves and attention maps as PNG files (matplotlib, headless)."""
 
+import re
+
 from kerasseq.training.model_dir import atomic_path
+
+
+def wrapped(label, width=32):
+    """`label` on lines of about `width` characters, broken after a `:` or
+    `,` (a cell spec such as `orthogonal:parametrization=cayley:...`), so a
+    long legend entry does not squeeze the axes."""
+    lines, line = [], ""
+    for piece in re.split(r"(?<=[:,])", str(label)):
+        if line and len(line) + len(piece) > width:
+            lines.append(line)
+            line = ""
+        line += piece
+    return "\n".join(lines + [line])
 
 
 def plot_curves(curves, path, title, ylabel, baseline=None, log_scale=True,
@@ -35,7 +50,7 @@ def plot_curves(curves, path, title, ylabel, baseline=None, log_scale=True,
             else:
                 steps = [x_scale * (i + 1) for i in range(len(values))]
             axes.plot(steps, values, marker="o" if len(values) < 30 else None,
-                      label=label)
+                      label=wrapped(label))
         if baseline is not None:
             axes.axhline(baseline, color="gray", linestyle="--", label="baseline")
         if log_scale:
