@@ -109,3 +109,25 @@ def test_a_self_attention_model_caps_at_most_at_its_window(tmp_path):
 def test_the_prompt_cap_must_be_positive():
     with pytest.raises(ValueError, match="`max_prompt_tokens`"):
         ExportOptions(max_prompt_tokens=0)
+
+
+def test_the_request_temperature_samples_as_a_sampler_of_that_temperature(tmp_path):
+    # The SavedModel decodes with the sampler's own loop: a fresh export with
+    # seed 0 draws what a fresh RandomSampler(temperature, seed=0) draws.
+    source = builders.language_model("gru", units=6, layers=1)
+    export(source, tmp_path, ("saved_model",), sampler="random", seed=0,
+           max_new_tokens=20)
+    prompt = source.tokenizer.encode_one("To be")
+    got = {}
+    for temperature in (0.3, 3.0):
+        serving = tf.saved_model.load(str(tmp_path / "saved_model"))
+        got[temperature] = serving.signatures["generate"](
+            text=tf.constant(["To be"]), max_new_tokens=tf.constant(12),
+            temperature=tf.constant(temperature),
+        )["token_ids"].numpy()[0]
+        expected = np.asarray(generate_ids(
+            source.model, [prompt], 12,
+            get_sampler("random", temperature=temperature, seed=0),
+        ))[0]
+        np.testing.assert_array_equal(got[temperature], expected)
+    assert got[0.3].tolist() != got[3.0].tolist()
