@@ -47,9 +47,32 @@ from kerasseq.training.plots import plot_curves  # noqa: E402
 
 
 def parse_cell(spec):
-    """`("orthogonal", {"rebase_every": 100})` of `orthogonal:rebase_every=100`."""
-    name, _, arguments = spec.partition(":")
-    return name, dict(key_value(item) for item in filter(None, arguments.split(":")))
+    """`("orthogonal", {"rebase_every": 100})` of `orthogonal:rebase_every=100`;
+    a value in braces is a JSON object and may hold `:` and `,`
+    (`kernel_initializer={"class_name": "RandomUniform", ...}`)."""
+    items, depth, current = [], 0, ""
+    for character in spec:
+        depth += {"{": 1, "}": -1}.get(character, 0)
+        if character == ":" and depth == 0:
+            items.append(current)
+            current = ""
+        else:
+            current += character
+    name, *arguments = items + [current]
+    return name, dict(key_value(item) for item in filter(None, arguments))
+
+
+def split_cells(text):
+    """The cell specs of `--cells`: split at commas outside braces."""
+    specs, depth, current = [], 0, ""
+    for character in text:
+        depth += {"{": 1, "}": -1}.get(character, 0)
+        if character == "," and depth == 0:
+            specs.append(current)
+            current = ""
+        else:
+            current += character
+    return [spec for spec in specs + [current] if spec]
 
 
 class Copy:
@@ -184,7 +207,7 @@ def main():
     rows, finals = [], []
     for delay in (int(t) for t in args.T.split(",")):
         baseline = task.baseline(delay)
-        for spec in args.cells.split(","):
+        for spec in split_cells(args.cells):
             keras.utils.set_random_seed(args.seed)
             model = build(task, spec, args.units, args.job_defaults)
             optimizer = make_optimizer(TrainConfig(
