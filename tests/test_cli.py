@@ -239,12 +239,14 @@ def test_long_memory_jobs_default_to_the_papers_setting_and_take_a_manifold_rate
     from kerasseq import jobs
 
     parser = cli.build_parser()
-    for name in ("copy", "adding"):
+    # copy: expRNN's setting; adding: scoRNN's (Adam, batch 50, 20,000 steps).
+    for name, optimizer, batch, steps in (("copy", "rmsprop", 128, 4000),
+                                          ("adding", "adam", 50, 20000)):
         config = cli.job_config_from_args(
             jobs.get_job(name), parser.parse_args(["train", name]))
         assert (config.model.cell, config.model.units) == ("orthogonal", 190)
-        assert (config.train.optimizer, config.train.batch_size) == ("rmsprop", 128)
-        assert config.train.epochs * config.train.steps_per_epoch == 4000
+        assert (config.train.optimizer, config.train.batch_size) == (optimizer, batch)
+        assert config.train.epochs * config.train.steps_per_epoch == steps
         assert config.train.manifold_multiplier == pytest.approx(0.1)
     copy = cli.job_config_from_args(jobs.get_job("copy"), parser.parse_args(["train", "copy"]))
     assert (copy.train.learning_rate, copy.train.learning_rate_decay) == (2e-3, "cosine")
@@ -258,10 +260,13 @@ def test_long_memory_jobs_default_to_the_papers_setting_and_take_a_manifold_rate
     train = cli.job_config_from_args(jobs.get_job("copy"), given).train
     assert train.manifold_learning_rate == 5e-5
     assert train.manifold_multiplier == pytest.approx(0.25)
-    given = parser.parse_args(["train", "adding", "--optimizer-option", "rho=0.95",
+    given = parser.parse_args(["train", "copy", "--optimizer-option", "rho=0.95",
                                "--optimizer-option", "centered=True"])
-    train = cli.job_config_from_args(jobs.get_job("adding"), given).train
+    train = cli.job_config_from_args(jobs.get_job("copy"), given).train
     assert train.optimizer_options == {"rho": 0.95, "centered": True}
+    given = parser.parse_args(["train", "adding", "--optimizer-option", "amsgrad=True"])
+    train = cli.job_config_from_args(jobs.get_job("adding"), given).train
+    assert train.optimizer_options == {"amsgrad": True}
     assert cli.main(["train", "copy", "--manifold-learning-rate", "-1"]) == 2
     assert "manifold_learning_rate" in capsys.readouterr().err
 
