@@ -46,33 +46,31 @@ from kerasseq.training.optimizers import make_optimizer  # noqa: E402
 from kerasseq.training.plots import plot_curves  # noqa: E402
 
 
+def split_outside_braces(text, separator):
+    """`text` split at `separator`s that stand outside `{...}` (a JSON value
+    may hold `:` and `,`)."""
+    parts, depth, current = [], 0, ""
+    for character in text:
+        depth += {"{": 1, "}": -1}.get(character, 0)
+        if character == separator and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += character
+    return parts + [current]
+
+
 def parse_cell(spec):
     """`("orthogonal", {"rebase_every": 100})` of `orthogonal:rebase_every=100`;
     a value in braces is a JSON object and may hold `:` and `,`
     (`kernel_initializer={"class_name": "RandomUniform", ...}`)."""
-    items, depth, current = [], 0, ""
-    for character in spec:
-        depth += {"{": 1, "}": -1}.get(character, 0)
-        if character == ":" and depth == 0:
-            items.append(current)
-            current = ""
-        else:
-            current += character
-    name, *arguments = items + [current]
+    name, *arguments = split_outside_braces(spec, ":")
     return name, dict(key_value(item) for item in filter(None, arguments))
 
 
 def split_cells(text):
     """The cell specs of `--cells`: split at commas outside braces."""
-    specs, depth, current = [], 0, ""
-    for character in text:
-        depth += {"{": 1, "}": -1}.get(character, 0)
-        if character == "," and depth == 0:
-            specs.append(current)
-            current = ""
-        else:
-            current += character
-    return [spec for spec in specs + [current] if spec]
+    return [spec for spec in split_outside_braces(text, ",") if spec]
 
 
 class Copy:
