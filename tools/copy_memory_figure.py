@@ -83,9 +83,15 @@ class Copy:
     dataset = staticmethod(copying_dataset)
 
     @staticmethod
-    def build(layer):
+    def build(layer, one_hot=False):
         tokens = keras.Input((None,), dtype="int32")
-        x = keras.layers.Embedding(COPY_VOCAB_SIZE, 16)(tokens)
+        if one_hot:  # a frozen identity table: the one-hot input of expRNN's script
+            embedding = keras.layers.Embedding(
+                COPY_VOCAB_SIZE, COPY_VOCAB_SIZE,
+                embeddings_initializer="identity", trainable=False)
+        else:
+            embedding = keras.layers.Embedding(COPY_VOCAB_SIZE, 16)
+        x = embedding(tokens)
         x = layer(return_sequences=True)(x)
         return keras.Model(tokens, keras.layers.Dense(COPY_VOCAB_SIZE)(x))
 
@@ -100,7 +106,7 @@ class Adding:
     dataset = staticmethod(adding_dataset)
 
     @staticmethod
-    def build(layer):
+    def build(layer, one_hot=False):
         sequence = keras.Input((None, 2))
         return keras.Model(sequence, keras.layers.Dense(1)(layer()(sequence)))
 
@@ -108,14 +114,15 @@ class Adding:
 TASKS = {"copy": Copy, "adding": Adding}
 
 
-def build(task, spec, units, job_defaults=False):
+def build(task, spec, units, job_defaults=False, one_hot=False):
     name, kwargs = parse_cell(spec)
     if job_defaults:  # the cell options `kerasseq train TASK` adds
         job = get_job(task.job)
         model_config = ModelConfig(cell=name, units=units)
         kwargs = {**job.cell_option_defaults(model_config), **kwargs}
     layer_class = get_recurrent_layer(name)
-    return task.build(lambda **options: layer_class(units, **kwargs, **options))
+    return task.build(lambda **options: layer_class(units, **kwargs, **options),
+                      one_hot=one_hot)
 
 
 class LossEvery(keras.callbacks.Callback):
@@ -185,6 +192,10 @@ def main():
                         help="add the cell options that `kerasseq train TASK` "
                         "adds by default (adding, orthogonal: scoRNN's "
                         "Cayley setting with a small input kernel, no bias)")
+    parser.add_argument("--one-hot", action="store_true",
+                        help="copy: one-hot symbols (a frozen identity "
+                             "embedding, as expRNN's script) instead of a "
+                             "trained 16-wide embedding")
     parser.add_argument("--every", type=int, default=25)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="saved_models/copy_memory")
@@ -207,7 +218,7 @@ def main():
         baseline = task.baseline(delay)
         for spec in split_cells(args.cells):
             keras.utils.set_random_seed(args.seed)
-            model = build(task, spec, args.units, args.job_defaults)
+            model = build(task, spec, args.units, args.job_defaults, args.one_hot)
             optimizer = make_optimizer(TrainConfig(
                 optimizer=args.optimizer, learning_rate=args.learning_rate,
                 manifold_learning_rate=args.manifold_learning_rate,

@@ -538,8 +538,19 @@ class CachedGenerator(WindowedGenerator):
             "caches": caches,
         }
 
-    def step(self, tokens, state):
-        """`tokens` `(batch,)` -> `(logits (batch, vocab), new state)`."""
+    def step_weights(self):
+        """Every block's `step_weights()`: read and merged once per
+        decoding (`start` does it before the loop)."""
+        return [block.step_weights() for block in self.blocks]
+
+    def step(self, tokens, state, weights=None):
+        """`tokens` `(batch,)` -> `(logits (batch, vocab), new state)`.
+
+        `weights`: `step_weights()`, computed once before a decoding loop
+        (default: computed here).
+        """
+        if weights is None:
+            weights = self.step_weights()
         state = ops.cond(
             ops.any(state["count"] >= self.max_length),
             lambda: self._slide(state),
@@ -551,15 +562,27 @@ class CachedGenerator(WindowedGenerator):
         window = ops.where(slots == count[:, None], tokens[:, None], window)
         positions = ops.take(self.position_embedding.embeddings, count, axis=0)
         x = self.embedding(tokens) + ops.cast(positions, self.embedding.compute_dtype)
-        x = x[:, None, :]  # (batch, 1, features)
-        caches = []
-        for block, cache in zip(self.blocks, state["caches"]):
-            x, cache = block(x, training=False, cache=cache, cache_index=count)
+        caches = []  # x: (batch, features)
+        for block, cache, block_weights in zip(self.blocks, state["caches"], weights):
+            x, cache = block.step(x, cache, count, block_weights)
             caches.append(cache)
         if self.final_norm is not None:
             x = self.final_norm(x)
-        logits = self.output_layer(x)[:, 0]  # (batch, vocab)
+        logits = self.output_layer(x)  # (batch, vocab)
         return logits, {"window": window, "count": count + 1, "caches": caches}
+
+    def start(self, prompt_ids, lengths=None):
+        """`(next_fn, state, last_tokens)`, as `StatefulGenerator.start`;
+        the blocks' step weights are merged here, once."""
+        context_lengths = None if lengths is None else lengths - 1
+        state = self.initial_state(prompt_ids[:, :-1], context_lengths)
+        weights = self.step_weights()
+
+        def next_fn(tokens, state):
+            return self.step(tokens, state, weights)
+
+        next_fn = never_emit(next_fn, NEVER_EMIT_IDS)
+        return next_fn, state, last_tokens(prompt_ids, lengths)
 
 
 def language_model_generator(model):

@@ -542,3 +542,67 @@ def test_a_cached_call_takes_one_position_or_the_whole_window():
     cache = (np.zeros((1, 6, 4), "float32"), np.zeros((1, 6, 4), "float32"))
     with pytest.raises(ValueError, match="one new position, or the whole window of 6"):
         layer(np.zeros((1, 3, 2), "float32"), cache=cache, cache_index=0)
+
+
+# ------------------------------------------- the fused step of generation
+@pytest.mark.parametrize(
+    "num_heads, key_dim, use_bias, batch",
+    [(1, None, True, BATCH), (1, None, False, 1), (2, None, True, 1),
+     (3, None, False, BATCH), (2, 5, True, BATCH)],
+)
+def test_step_equals_the_causal_numpy_reference(num_heads, key_dim, use_bias,
+                                                batch):
+    """`step` (merged projections, prescaled queries) gives the causal
+    attention of the whole sequence, one position at a time; batch 1 writes
+    its cache slot by slice update, larger batches row by row."""
+    rng = np.random.default_rng(13)
+    layer = layers.SelfAttention(UNITS, num_heads=num_heads, key_dim=key_dim,
+                                 use_bias=use_bias, dtype="float64")
+    layer.build((None, None, FEATURES))
+    names = [n for n in PROJECTIONS if use_bias or n.endswith("kernel")]
+    if num_heads > 1:
+        names += [n for n in OUTPUT if use_bias or n.endswith("kernel")]
+    values = randomize([getattr(layer, name) for name in names], rng)
+    weights = dict(zip(names, values))
+    for name in PROJECTIONS + OUTPUT:  # no bias: zeros in the reference
+        if name.endswith("bias") and name not in weights and (
+            num_heads > 1 or not name.startswith("output")
+        ):
+            size = getattr(layer, name.replace("bias", "kernel")).shape[-1]
+            weights[name] = np.zeros(size)
+    weights = [weights[name] for name in
+               PROJECTIONS + (OUTPUT if num_heads > 1 else [])]
+    x = rng.standard_normal((batch, STEPS, FEATURES))
+    if num_heads == 1:
+        want, _ = attention_reference.self_attention(x, weights, causal=True)
+    else:
+        want, _ = attention_reference.multi_head_self_attention(
+            x, weights, num_heads, causal=True)
+    cache = (np.zeros((batch, STEPS, num_heads * layer.key_dim)),
+             np.zeros((batch, STEPS, num_heads * layer.value_dim)))
+    step_weights = layer.step_weights()
+    for t in range(STEPS):
+        out, cache = layer.step(x[:, t], cache, np.full((batch,), t), step_weights)
+        np.testing.assert_allclose(np.asarray(out), want[:, t], atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"norm_first": True, "num_heads": 2}, {"layer_norm": False},
+     {"residual": False, "activation": "gelu"}, {"num_heads": 2, "key_dim": 3}],
+    ids=["post-norm", "pre-norm-2-heads", "no-norm", "no-residual-gelu",
+         "key-dim"],
+)
+def test_block_step_equals_the_causal_block(options):
+    """The block's fused step against the whole causal block (itself
+    checked against NumPy above), every sublayer option."""
+    rng = np.random.default_rng(14)
+    block = built_block(rng, use_causal_mask=True, **options)[0]
+    x = rng.standard_normal((BATCH, STEPS, FEATURES))
+    want = np.asarray(block(x))
+    attention = block.attention
+    cache = (np.zeros((BATCH, STEPS, attention.num_heads * attention.key_dim)),
+             np.zeros((BATCH, STEPS, attention.num_heads * attention.value_dim)))
+    for t in range(STEPS):
+        out, cache = block.step(x[:, t], cache, np.full((BATCH,), t))
+        np.testing.assert_allclose(np.asarray(out), want[:, t], atol=1e-12)
