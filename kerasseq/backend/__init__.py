@@ -24,6 +24,8 @@ __all__ = [
     "get_tuning",
     "has_fast_path",
     "join_rows",
+    "prefers_broadcast_products",
+    "rare_cond",
     "scan",
     "set_tuning",
     "split_rows",
@@ -90,6 +92,32 @@ def split_rows(tensor, chains, like=None):
 def join_rows(parts, batch_shape):
     """The inverse of `split_rows`."""
     return _dispatch("join_rows")(parts, batch_shape)
+
+
+def prefers_broadcast_products():
+    """Whether a single query against many keys is better computed as a
+    broadcast product and a sum than as a batched matrix product, here and
+    now: on TensorFlow outside XLA (its oneDNN batched product of one row
+    is slow on a CPU), not under XLA or on JAX."""
+    if not has_fast_path("prefers_broadcast_products"):
+        return False
+    return _dispatch("prefers_broadcast_products")()
+
+
+def rare_cond(pred, true_fn, false_fn):
+    """`keras.ops.cond` for a branch taken rarely in a loop.
+
+    On TensorFlow the branches stay one `If` op in graphs (not lowered to
+    `Switch`/`Merge`, which runs every op of the untaken branch on dead
+    tensors at each call): a large branch taken once every few hundred
+    steps then costs nothing on the others. The same result as
+    `keras.ops.cond` on every backend.
+    """
+    if keras.backend.backend() == "tensorflow":
+        from kerasseq.backend.tensorflow.control_flow import rare_cond as cond
+
+        return cond(pred, true_fn, false_fn)
+    return keras.ops.cond(pred, true_fn, false_fn)
 
 
 def compiled(function, jit_compile=False, assigns_variables=False):

@@ -12,6 +12,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from kerasseq import backend
 from kerasseq.layers import validation
 from kerasseq.layers.attention import DotProductAttention
 from kerasseq.layers.attention import clone_initializer
@@ -438,9 +439,47 @@ class SelfAttention(keras.layers.Layer):
         key_cache, value_cache, key_mask = self._write_cache(
             cache, cache_index, key[:, None], value[:, None]
         )
-        # Scores and weighted sums as broadcast products and sums: on a CPU
-        # one query against the cache this way is 5-10x faster than as a
-        # matrix product in TensorFlow's graph mode (BENCHMARKS.md).
+        if backend.prefers_broadcast_products():
+            return self._step_attention_by_sums(query, key_cache, value_cache,
+                                                key_mask, weights)
+        if heads == 1:
+            scores = ops.einsum("bd,btd->bt", query, key_cache)
+        else:
+            query = ops.reshape(query, (-1, heads, key_dim))
+            keys = ops.reshape(key_cache, (*ops.shape(key_cache)[:2], heads, key_dim))
+            scores = ops.einsum("bhd,bthd->bht", query, keys)
+            key_mask = key_mask[:, None, :]  # (batch, 1, max_length)
+        fill = ops.convert_to_tensor(mask_value(scores.dtype), dtype=scores.dtype)
+        # At least the new position is unmasked, so the masked weights are 0.
+        attention = ops.softmax(ops.where(key_mask, scores, fill), axis=-1)
+        if heads == 1:
+            outputs = ops.einsum("bt,btd->bd", attention, value_cache)
+            return outputs, (key_cache, value_cache)
+        values = ops.reshape(
+            value_cache, (*ops.shape(value_cache)[:2], heads, value_dim)
+        )
+        outputs = ops.reshape(
+            ops.einsum("bht,bthd->bhd", attention, values), (-1, heads * value_dim)
+        )
+        return self._step_output(outputs, weights), (key_cache, value_cache)
+
+    def _step_output(self, outputs, weights):
+        """The output projection of several heads' `(batch, heads *
+        value_dim)`; one head's outputs as they are."""
+        if self.num_heads == 1:
+            return outputs
+        outputs = ops.matmul(outputs, weights["output_kernel"])
+        if weights["output_bias"] is not None:
+            outputs = outputs + weights["output_bias"]
+        return outputs
+
+    def _step_attention_by_sums(self, query, key_cache, value_cache, key_mask,
+                                weights):
+        """`step`'s attention as broadcast products and sums, which
+        TensorFlow runs 5-10x faster than its batched matrix product of
+        one query row on a CPU, outside XLA (`prefers_broadcast_products`);
+        the same result as the products."""
+        heads, key_dim, value_dim = self.num_heads, self.key_dim, self.value_dim
         if heads == 1:
             scores = ops.sum(query[:, None, :] * key_cache, axis=-1)  # (batch, max_length)
         else:
@@ -449,9 +488,9 @@ class SelfAttention(keras.layers.Layer):
             scores = ops.sum(query * keys, axis=-1)  # (batch, max_length, heads)
             key_mask = key_mask[:, :, None]
         fill = ops.convert_to_tensor(mask_value(scores.dtype), dtype=scores.dtype)
-        # At least the new position is unmasked, so the masked weights are 0.
         attention = ops.softmax(ops.where(key_mask, scores, fill), axis=1)
         if heads == 1:
+            # One row of weights times the values: a plain product is fast.
             outputs = ops.matmul(attention[:, None, :], value_cache)[:, 0]
             return outputs, (key_cache, value_cache)
         values = ops.reshape(
@@ -459,10 +498,7 @@ class SelfAttention(keras.layers.Layer):
         )
         outputs = ops.sum(attention[..., None] * values, axis=1)  # (batch, heads, value_dim)
         outputs = ops.reshape(outputs, (-1, heads * value_dim))
-        outputs = ops.matmul(outputs, weights["output_kernel"])
-        if weights["output_bias"] is not None:
-            outputs = outputs + weights["output_bias"]
-        return outputs, (key_cache, value_cache)
+        return self._step_output(outputs, weights), (key_cache, value_cache)
 
     def compute_mask(self, inputs, mask=None):
         return mask

@@ -23,6 +23,7 @@ import numpy as np
 from keras import ops
 
 from kerasseq.backend import compiled
+from kerasseq.backend import rare_cond
 from kerasseq.layers import validation
 from kerasseq.layers.stacking import call_stack
 from kerasseq.layers.stacking import stack_layers
@@ -551,7 +552,7 @@ class CachedGenerator(WindowedGenerator):
         """
         if weights is None:
             weights = self.step_weights()
-        state = ops.cond(
+        state = rare_cond(  # once every `max_length - keep` tokens
             ops.any(state["count"] >= self.max_length),
             lambda: self._slide(state),
             lambda: state,

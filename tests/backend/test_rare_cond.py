@@ -1,0 +1,57 @@
+"""`kerasseq.backend.rare_cond`: `keras.ops.cond`'s result on every path."""
+
+import keras
+import numpy as np
+import pytest
+from keras import ops
+
+from kerasseq.backend import compiled
+from kerasseq.backend import rare_cond
+
+
+def branches(x):
+    # Tuple outputs, one branch far larger than the other.
+    def heavy():
+        y = x
+        for _ in range(5):
+            y = ops.tanh(ops.matmul(y, ops.transpose(y)) @ y * 0.1)
+        return y, ops.sum(y)
+
+    def light():
+        return x, ops.sum(x) * 0.0
+
+    return heavy, light
+
+
+@pytest.mark.parametrize("mode", ["eager", "graph", "xla"])
+def test_rare_cond_gives_the_taken_branch(mode):
+    x = np.random.default_rng(0).standard_normal((3, 3)).astype("float32")
+
+    def both(x, flag):
+        heavy, light = branches(x)
+        return rare_cond(flag, heavy, light), ops.cond(flag, heavy, light)
+
+    run = both if mode == "eager" else compiled(both, jit_compile=mode == "xla")
+    for flag in (True, False):
+        (got, got_sum), (want, want_sum) = run(x, ops.convert_to_tensor(flag))
+        np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-6)
+        np.testing.assert_allclose(float(got_sum), float(want_sum), rtol=1e-6)
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow",
+                    reason="TensorFlow's If op")
+def test_in_a_graph_the_branch_stays_one_if_op():
+    import tensorflow as tf
+
+    x = np.ones((2, 2), "float32")
+
+    @tf.function
+    def function(x, flag):
+        heavy, light = branches(x)
+        return rare_cond(flag, heavy, light)
+
+    graph = function.get_concrete_function(
+        tf.TensorSpec((2, 2)), tf.TensorSpec((), tf.bool)).graph
+    ifs = [op for op in graph.get_operations() if op.type in ("If", "StatelessIf")]
+    assert len(ifs) == 1
+    assert ifs[0].get_attr("_lower_using_switch_merge") is False
