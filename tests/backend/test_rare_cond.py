@@ -43,8 +43,6 @@ def test_rare_cond_gives_the_taken_branch(mode):
 def test_in_a_graph_the_branch_stays_one_if_op():
     import tensorflow as tf
 
-    x = np.ones((2, 2), "float32")
-
     @tf.function
     def function(x, flag):
         heavy, light = branches(x)
