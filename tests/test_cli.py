@@ -187,8 +187,10 @@ def test_cell_options_reach_the_layer(capsys, tmp_path):
         "--validation-steps", "1", "--batch-size", "8", "--out", str(out),
     ]) == 0
     config = json.loads((out / "config.json").read_text())
+    # The given options over the job's own default (He-normal inputs).
     assert config["model"]["cell_options"] == {"activation": "modrelu",
-                                               "parametrization": "cayley"}
+                                               "parametrization": "cayley",
+                                               "kernel_initializer": "he_normal"}
     model = keras.saving.load_model(out / "model.keras")
     layer_config = model.get_layer("recurrent").recurrent_layers[0].get_config()
     assert layer_config["activation"] == "modrelu"
@@ -250,6 +252,12 @@ def test_long_memory_jobs_default_to_the_papers_setting_and_take_a_manifold_rate
         assert config.train.manifold_multiplier == pytest.approx(0.1)
     copy = cli.job_config_from_args(jobs.get_job("copy"), parser.parse_args(["train", "copy"]))
     assert (copy.train.learning_rate, copy.train.learning_rate_decay) == (2e-3, "cosine")
+    # expRNN's inputs: one-hot symbols, a He-normal input kernel.
+    assert copy.options.inputs == "one_hot"
+    assert copy.model.cell_options == {"kernel_initializer": "he_normal"}
+    embedded = cli.job_config_from_args(jobs.get_job("copy"), parser.parse_args(
+        ["train", "copy", "--inputs", "embedding", "--T", "30"]))
+    assert (embedded.options.inputs, embedded.options.T) == ("embedding", 30)
     adding = cli.job_config_from_args(
         jobs.get_job("adding"), parser.parse_args(["train", "adding"]))
     assert (adding.train.learning_rate, adding.train.learning_rate_decay) == (1e-3, "none")
@@ -445,7 +453,8 @@ def test_the_adding_job_sets_scornn_options_for_the_orthogonal_cell_only():
     assert (given["use_bias"], given["negative_ones"]) == (True, 0)
     lstm = cli.job_config_from_args(job, parse(["train", "adding", "--cell", "lstm"]))
     assert lstm.model.cell_options == {}
-    assert jobs.get_job("copy").make_config("x").model.cell_options == {}
+    assert jobs.get_job("copy").make_config("x").model.cell_options == {
+        "kernel_initializer": "he_normal"}  # copy's own, expRNN's
     # The options build the layer they describe.
     model = job.build_model(job.make_config("x", model={"units": 8}, T=20))
     layer = model.get_layer("recurrent").recurrent_layers[0]

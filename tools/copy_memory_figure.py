@@ -191,11 +191,14 @@ def main():
     parser.add_argument("--job-defaults", action="store_true",
                         help="add the cell options that `kerasseq train TASK` "
                         "adds by default (adding, orthogonal: scoRNN's "
-                        "Cayley setting with a small input kernel, no bias)")
+                        "Cayley setting with a small input kernel, no bias; "
+                        "copy, orthogonal: a He-normal input kernel, and "
+                        "one-hot inputs for every cell)")
     parser.add_argument("--one-hot", action="store_true",
                         help="copy: one-hot symbols (a frozen identity "
-                             "embedding, as expRNN's script) instead of a "
-                             "trained 16-wide embedding")
+                             "embedding, as expRNN's script and the copy "
+                             "job's default) instead of a trained 16-wide "
+                             "embedding; implied by --job-defaults")
     parser.add_argument("--every", type=int, default=25)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="saved_models/copy_memory")
@@ -218,7 +221,9 @@ def main():
         baseline = task.baseline(delay)
         for spec in split_cells(args.cells):
             keras.utils.set_random_seed(args.seed)
-            model = build(task, spec, args.units, args.job_defaults, args.one_hot)
+            # The copy job's defaults include its one-hot inputs.
+            one_hot = args.one_hot or (args.job_defaults and task is Copy)
+            model = build(task, spec, args.units, args.job_defaults, one_hot)
             optimizer = make_optimizer(TrainConfig(
                 optimizer=args.optimizer, learning_rate=args.learning_rate,
                 manifold_learning_rate=args.manifold_learning_rate,

@@ -37,6 +37,28 @@ class DelayOptions:
             raise ValueError(f"Argument `T` must be an integer >= 2. Received: T={self.T!r}")
 
 
+#: How `copy` feeds its symbols to the cell (`--inputs`).
+COPY_INPUTS = ("one_hot", "embedding")
+
+
+@dataclasses.dataclass
+class CopyOptions(DelayOptions):
+    """`DelayOptions` plus `inputs`: `"one_hot"` (each of the 10 symbols a
+    one-hot vector, as in the expRNN and scoRNN scripts: a frozen identity
+    `Embedding`) or `"embedding"` (a trained `Embedding` of
+    `embedding_dim`)."""
+
+    inputs: str = "one_hot"
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.inputs not in COPY_INPUTS:
+            raise ValueError(
+                f"Argument `inputs` must be one of {', '.join(COPY_INPUTS)}. "
+                f"Received: inputs={self.inputs!r}"
+            )
+
+
 def recurrent_stack(model_config, return_sequences, name="recurrent"):
     """The `DeepRNN` that `model_config` describes."""
     return DeepRNN(
@@ -102,6 +124,28 @@ class CopyJob(_DelayJob):
     train_defaults = {**_DelayJob.train_defaults, "learning_rate": 2e-3,
                       "learning_rate_decay": "cosine"}
     model_defaults = {**_DelayJob.model_defaults, "embedding_dim": 16}
+    options_class = CopyOptions
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--inputs", choices=COPY_INPUTS, default=CopyOptions.inputs,
+            help="one-hot symbols (the papers' setting) or a trained "
+                 "embedding of --embedding-dim (default: %(default)s)",
+        )
+
+    def options_from_args(self, args):
+        return CopyOptions(T=args.T, inputs=args.inputs)
+
+    def cell_option_defaults(self, model_config):
+        """The orthogonal cell's input kernel as in expRNN's copying script:
+        He-normal (variance 2 / fan-in), which with one-hot inputs writes
+        each symbol into the state at unit scale."""
+        if (model_config.architecture, model_config.cell) != (
+            "recurrent", "orthogonal"
+        ):
+            return {}
+        return {"kernel_initializer": "he_normal"}
 
     def make_dataset(self, config, seed, num_batches, start=0):
         return copying_dataset(
@@ -110,9 +154,17 @@ class CopyJob(_DelayJob):
 
     def build_model(self, config, data=None):
         tokens = keras.Input((None,), dtype="int32", name="tokens")
-        x = keras.layers.Embedding(
-            COPY_VOCAB_SIZE, config.model.embedding_dim, name="embedding"
-        )(tokens)
+        if config.options.inputs == "one_hot":  # a fixed identity table
+            embedding = keras.layers.Embedding(
+                COPY_VOCAB_SIZE, COPY_VOCAB_SIZE,
+                embeddings_initializer="identity", trainable=False,
+                name="one_hot",
+            )
+        else:
+            embedding = keras.layers.Embedding(
+                COPY_VOCAB_SIZE, config.model.embedding_dim, name="embedding"
+            )
+        x = embedding(tokens)
         x = recurrent_stack(config.model, return_sequences=True)(x)
         logits = keras.layers.Dense(COPY_VOCAB_SIZE, name="logits")(x)
         return keras.Model(tokens, logits, name=f"copy_{config.model.label}")

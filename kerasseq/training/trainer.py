@@ -340,11 +340,20 @@ def _fit_and_save(config, job, strategy, resume, print_fn, verbose, callbacks):
     return model, metrics, data
 
 
+def format_metric(value):
+    """A float to 4 places, or to 4 significant digits below 0.001 (a
+    loss of 7.1e-06 is not `0.0000`)."""
+    if value != 0 and abs(value) < 1e-3:
+        return f"{value:.3e}"
+    return f"{value:.4f}"
+
+
 def format_metrics(metrics):
-    """`"key value, ..."`; floats to 4 places, nested dicts in parentheses."""
+    """`"key value, ..."`; floats by `format_metric`, nested dicts in
+    parentheses."""
     return ", ".join(
         f"{key} ({format_metrics(value)})" if isinstance(value, dict)
-        else f"{key} {value:.4f}" if isinstance(value, float)
+        else f"{key} {format_metric(value)}" if isinstance(value, float)
         else f"{key} {value}"
         for key, value in metrics.items()
     )

@@ -4,18 +4,19 @@ import numpy as np
 import pytest
 
 from kerasseq import jobs
+from kerasseq.jobs.long_memory import CopyOptions
 from kerasseq.jobs.long_memory import DelayOptions
 from kerasseq.training.config import ModelConfig
 from kerasseq.training.config import TrainConfig
 
 
-def _config(name, T):
+def _config(name, T, **options):
     return jobs.JobConfig(
         job=name, out="unused",
         model=ModelConfig(cell="lstm", units=6, layers=2, bidirectional=True,
                           embedding_dim=3),
         train=TrainConfig(batch_size=5, steps_per_epoch=2, validation_steps=1),
-        options=DelayOptions(T=T),
+        options=CopyOptions(T=T, **options) if name == "copy" else DelayOptions(T=T),
     )
 
 
@@ -54,3 +55,29 @@ def test_config_round_trip_and_unknown_job():
         jobs.get_job("translate2")
     with pytest.raises(ValueError, match="`T`"):
         DelayOptions(T=1)
+
+
+def test_copy_inputs_one_hot_or_a_trained_embedding():
+    """One-hot (the default, the papers' setting): symbol `s` enters the
+    cell as the unit vector `e_s`, and nothing of that table trains; a
+    trained embedding of `embedding_dim` otherwise."""
+    job = jobs.get_job("copy")
+    tokens = np.array([[0, 3, 9, 1]])
+    one_hot = job.build_model(_config("copy", 2))
+    table = one_hot.get_layer("one_hot")
+    np.testing.assert_array_equal(np.asarray(table(tokens)), np.eye(10)[tokens])
+    assert not table.trainable_weights
+    embedded = job.build_model(_config("copy", 2, inputs="embedding"))
+    table = embedded.get_layer("embedding")
+    assert table.embeddings.shape == (10, 3) and table.trainable_weights
+    with pytest.raises(ValueError, match="`inputs`.*one_hot, embedding.*'onehot'"):
+        CopyOptions(T=5, inputs="onehot")
+
+
+def test_copy_gives_the_orthogonal_cell_he_normal_input_kernels():
+    job = jobs.get_job("copy")
+    config = job.make_config("unused", model={"units": 8})
+    assert config.model.cell_options == {"kernel_initializer": "he_normal"}
+    lstm = job.make_config("unused", model={"cell": "lstm", "units": 8})
+    assert lstm.model.cell_options == {}
+    assert config.options == CopyOptions(T=100, inputs="one_hot")

@@ -12,7 +12,7 @@ from kerasseq import callbacks
 from kerasseq import layers
 from kerasseq import optimizers
 from kerasseq.jobs import JobConfig
-from kerasseq.jobs.long_memory import DelayOptions
+from kerasseq.jobs.long_memory import CopyOptions
 from kerasseq.training.config import ModelConfig
 from kerasseq.training.config import TrainConfig
 from tests.helpers import orthogonal_reference as ref
@@ -143,7 +143,7 @@ def test_the_trainer_rebases_and_resumes_to_the_uninterrupted_weights(tmp_path):
             train=TrainConfig(epochs=3, steps_per_epoch=3, validation_steps=1,
                               batch_size=8, learning_rate=1e-2, optimizer="rmsprop",
                               manifold_learning_rate=3e-3),
-            options=DelayOptions(T=4),
+            options=CopyOptions(T=4),
         )
 
     class Interrupt(keras.callbacks.Callback):
@@ -205,7 +205,7 @@ def test_resume_refuses_a_different_manifold_rate(tmp_path):
         model=ModelConfig(cell="orthogonal", units=4, embedding_dim=4),
         train=TrainConfig(epochs=1, steps_per_epoch=1, validation_steps=1,
                           batch_size=4, manifold_learning_rate=1e-4),
-        options=DelayOptions(T=3),
+        options=CopyOptions(T=3),
     )
     (tmp_path / "run" / "backup").mkdir(parents=True)
     from kerasseq.training import model_dir

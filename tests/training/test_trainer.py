@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 from kerasseq.jobs import JobConfig
-from kerasseq.jobs.long_memory import DelayOptions
+from kerasseq.jobs.long_memory import CopyOptions
 from kerasseq.training import model_dir
 from kerasseq.training import trainer
 from kerasseq.training.config import ModelConfig
@@ -25,7 +25,7 @@ def tiny_config(out, epochs=3, **train):
             epochs=epochs, steps_per_epoch=4, validation_steps=1,
             batch_size=8, learning_rate=1e-2, **train,
         ),
-        options=DelayOptions(T=4),
+        options=CopyOptions(T=4),
     )
 
 
@@ -168,3 +168,12 @@ def test_resume_reads_a_setting_missing_from_an_older_run_as_its_default(tmp_pat
     cosine = tiny_config(str(tmp_path / "run"), learning_rate_decay="cosine")
     with pytest.raises(ValueError, match="train.learning_rate_decay \\(saved 'none', given 'cosine'\\)"):
         trainer._check_resumable(cosine)
+
+
+def test_small_held_out_figures_keep_their_digits():
+    from kerasseq.training.trainer import format_metrics
+
+    text = format_metrics({"loss": 7.1083e-06, "accuracy": 0.99996, "zero": 0.0,
+                           "steps": 40, "test": {"loss": 0.25}})
+    assert text == ("loss 7.108e-06, accuracy 1.0000, zero 0.0000, steps 40, "
+                    "test (loss 0.2500)")
