@@ -470,9 +470,10 @@ class CachedGenerator(WindowedGenerator):
     every block, the keys and values of the window's tokens (`caches`: a
     list of `(key_cache, value_cache)`, each `(batch, max_length, heads *
     dim)`). A step embeds the new token at position `count` and runs each
-    block on that one position against its cache (`SelfAttentionBlock`'s
-    `cache` call), so a token costs `O(max_length)` where rerunning the
-    window costs `O(max_length^2)`. Within the window this is the windowed
+    block on that one position against its cache (`SelfAttentionBlock.step`,
+    with the blocks' `step_weights()` merged once per decoding by `start`),
+    so a token costs `O(max_length)` where rerunning the window costs
+    `O(max_length^2)`. Within the window this is the windowed
     rerun exactly (same tokens, logits to float rounding).
 
     Past the window, positions cannot slide one token at a time (every
