@@ -454,11 +454,15 @@ class WindowedGenerator:
         newest = ops.take_along_axis(logits, (count - 1)[:, None, None], axis=1)
         return newest[:, 0], {"window": window, "count": count}
 
+    def step_function(self):
+        """The `step(tokens, state)` a decoding loop calls."""
+        return self.step
+
     def start(self, prompt_ids, lengths=None):
         """`(next_fn, state, last_tokens)`, as `StatefulGenerator.start`."""
         context_lengths = None if lengths is None else lengths - 1
         state = self.initial_state(prompt_ids[:, :-1], context_lengths)
-        next_fn = never_emit(self.step, NEVER_EMIT_IDS)
+        next_fn = never_emit(self.step_function(), NEVER_EMIT_IDS)
         return next_fn, state, last_tokens(prompt_ids, lengths)
 
 
@@ -573,18 +577,11 @@ class CachedGenerator(WindowedGenerator):
         logits = self.output_layer(x)  # (batch, vocab)
         return logits, {"window": window, "count": count + 1, "caches": caches}
 
-    def start(self, prompt_ids, lengths=None):
-        """`(next_fn, state, last_tokens)`, as `StatefulGenerator.start`;
-        the blocks' step weights are merged here, once."""
-        context_lengths = None if lengths is None else lengths - 1
-        state = self.initial_state(prompt_ids[:, :-1], context_lengths)
+    def step_function(self):
+        """`step` with the blocks' step weights merged here, once, before
+        the decoding loop that calls it."""
         weights = self.step_weights()
-
-        def next_fn(tokens, state):
-            return self.step(tokens, state, weights)
-
-        next_fn = never_emit(next_fn, NEVER_EMIT_IDS)
-        return next_fn, state, last_tokens(prompt_ids, lengths)
+        return lambda tokens, state: self.step(tokens, state, weights)
 
 
 def language_model_generator(model):
