@@ -65,6 +65,29 @@ def head_dims(units, num_heads=1, key_dim=None, value_dim=None,
     return int(key_dim), int(value_dim)
 
 
+def _query_scores(query, keys, by_sums):
+    """Each row's one query against its cached keys: `(batch, [heads,]
+    dim)` and `(batch, max_length, [heads,] dim)` -> `(batch, max_length[,
+    heads])`, as a broadcast product and sum or as a matrix product."""
+    if by_sums:
+        return ops.sum(ops.expand_dims(query, 1) * keys, axis=-1)
+    if len(query.shape) == 2:
+        return ops.einsum("bd,btd->bt", query, keys)
+    return ops.einsum("bhd,bthd->bth", query, keys)
+
+
+def _weighted_values(weights, values, by_sums):
+    """The weighted sum of the cached values: `(batch, max_length[,
+    heads])` and `(batch, max_length, [heads,] dim)` -> `(batch, [heads,]
+    dim)`. One head's single row of weights is a plain (fast) product in
+    either case."""
+    if len(weights.shape) == 2:
+        return ops.matmul(weights[:, None, :], values)[:, 0]
+    if by_sums:
+        return ops.sum(ops.expand_dims(weights, -1) * values, axis=1)
+    return ops.einsum("bth,bthd->bhd", weights, values)
+
+
 @keras.saving.register_keras_serializable(package="kerasseq")
 class SelfAttention(keras.layers.Layer):
     """Scaled dot-product self-attention of Vaswani et al. 2017, multi-head.
@@ -439,66 +462,28 @@ class SelfAttention(keras.layers.Layer):
         key_cache, value_cache, key_mask = self._write_cache(
             cache, cache_index, key[:, None], value[:, None]
         )
-        if backend.prefers_broadcast_products():
-            return self._step_attention_by_sums(query, key_cache, value_cache,
-                                                key_mask, weights)
-        if heads == 1:
-            scores = ops.einsum("bd,btd->bt", query, key_cache)
-        else:
+        keys, values = key_cache, value_cache
+        if heads > 1:  # heads on their own axis, after the positions
+            length = ops.shape(key_cache)[1]
             query = ops.reshape(query, (-1, heads, key_dim))
-            keys = ops.reshape(key_cache, (*ops.shape(key_cache)[:2], heads, key_dim))
-            scores = ops.einsum("bhd,bthd->bht", query, keys)
-            key_mask = key_mask[:, None, :]  # (batch, 1, max_length)
+            keys = ops.reshape(key_cache, (-1, length, heads, key_dim))
+            values = ops.reshape(value_cache, (-1, length, heads, value_dim))
+            key_mask = key_mask[:, :, None]
+        # TensorFlow outside XLA runs one query row against the cache 5-10x
+        # faster as a broadcast product and sum than as its (oneDNN) batched
+        # matrix product on a CPU; elsewhere the products are the fast way.
+        by_sums = backend.prefers_broadcast_products()
+        scores = _query_scores(query, keys, by_sums)  # (batch, max_length[, heads])
         fill = ops.convert_to_tensor(mask_value(scores.dtype), dtype=scores.dtype)
         # At least the new position is unmasked, so the masked weights are 0.
-        attention = ops.softmax(ops.where(key_mask, scores, fill), axis=-1)
-        if heads == 1:
-            outputs = ops.einsum("bt,btd->bd", attention, value_cache)
-            return outputs, (key_cache, value_cache)
-        values = ops.reshape(
-            value_cache, (*ops.shape(value_cache)[:2], heads, value_dim)
-        )
-        outputs = ops.reshape(
-            ops.einsum("bht,bthd->bhd", attention, values), (-1, heads * value_dim)
-        )
-        return self._step_output(outputs, weights), (key_cache, value_cache)
-
-    def _step_output(self, outputs, weights):
-        """The output projection of several heads' `(batch, heads *
-        value_dim)`; one head's outputs as they are."""
-        if self.num_heads == 1:
-            return outputs
-        outputs = ops.matmul(outputs, weights["output_kernel"])
-        if weights["output_bias"] is not None:
-            outputs = outputs + weights["output_bias"]
-        return outputs
-
-    def _step_attention_by_sums(self, query, key_cache, value_cache, key_mask,
-                                weights):
-        """`step`'s attention as broadcast products and sums, which
-        TensorFlow runs 5-10x faster than its batched matrix product of
-        one query row on a CPU, outside XLA (`prefers_broadcast_products`);
-        the same result as the products."""
-        heads, key_dim, value_dim = self.num_heads, self.key_dim, self.value_dim
-        if heads == 1:
-            scores = ops.sum(query[:, None, :] * key_cache, axis=-1)  # (batch, max_length)
-        else:
-            query = ops.reshape(query, (-1, 1, heads, key_dim))
-            keys = ops.reshape(key_cache, (*ops.shape(key_cache)[:2], heads, key_dim))
-            scores = ops.sum(query * keys, axis=-1)  # (batch, max_length, heads)
-            key_mask = key_mask[:, :, None]
-        fill = ops.convert_to_tensor(mask_value(scores.dtype), dtype=scores.dtype)
         attention = ops.softmax(ops.where(key_mask, scores, fill), axis=1)
-        if heads == 1:
-            # One row of weights times the values: a plain product is fast.
-            outputs = ops.matmul(attention[:, None, :], value_cache)[:, 0]
-            return outputs, (key_cache, value_cache)
-        values = ops.reshape(
-            value_cache, (*ops.shape(value_cache)[:2], heads, value_dim)
-        )
-        outputs = ops.sum(attention[..., None] * values, axis=1)  # (batch, heads, value_dim)
-        outputs = ops.reshape(outputs, (-1, heads * value_dim))
-        return self._step_output(outputs, weights), (key_cache, value_cache)
+        outputs = _weighted_values(attention, values, by_sums)  # (batch, [heads,] value_dim)
+        if heads > 1:
+            outputs = ops.reshape(outputs, (-1, heads * value_dim))
+            outputs = ops.matmul(outputs, weights["output_kernel"])
+            if weights["output_bias"] is not None:
+                outputs = outputs + weights["output_bias"]
+        return outputs, (key_cache, value_cache)
 
     def compute_mask(self, inputs, mask=None):
         return mask
@@ -820,30 +805,36 @@ class SelfAttentionBlock(keras.layers.Layer):
             kernel, bias = weights["outer"]
             return ops.matmul(hidden, kernel) + bias
 
-        x = self._step_sublayer(inputs, attend, weights["attention_norm"])
-        x = self._step_sublayer(x, feedforward, weights["feedforward_norm"])
+        def no_dropout(y, training=None):  # inference; a Keras layer call
+            return y  # would add operations to every decoding step
+
+        x = self._sublayer(
+            inputs, attend, no_dropout,
+            self._step_norm(weights["attention_norm"]), training=False,
+        )
+        x = self._sublayer(
+            x, feedforward, no_dropout,
+            self._step_norm(weights["feedforward_norm"]), training=False,
+        )
         return x, new_cache[0]
 
-    def _step_sublayer(self, x, function, norm):
-        """`_sublayer` at inference, the normalization from `norm`'s
-        `(gamma, beta)` tensors (`None`: no normalization)."""
-        def normalize(y):  # as `LayerNormalization`, in fewer operations
+    def _step_norm(self, norm):
+        """`LayerNormalization` from `norm`'s `(gamma, beta)` tensors, in
+        fewer operations than the layer's; `None` for no normalization."""
+        if norm is None:
+            return None
+        gamma, beta = norm
+
+        def normalize(y):
             centered = y - ops.mean(y, axis=-1, keepdims=True)
             variance = ops.mean(ops.square(centered), axis=-1, keepdims=True)
             scale = ops.rsqrt(variance + self.layer_norm_epsilon)
-            gamma, beta = norm
             if gamma is not None:
                 scale = scale * gamma
             y = centered * scale
             return y if beta is None else y + beta
 
-        pre_norm = norm is not None and self.norm_first
-        y = function(normalize(x) if pre_norm else x)
-        if self.residual:
-            y = x + y
-        if norm is not None and not self.norm_first:
-            y = normalize(y)
-        return y
+        return normalize
 
     def compute_mask(self, inputs, mask=None):
         return mask
