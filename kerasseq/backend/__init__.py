@@ -9,6 +9,10 @@ runs its portable `keras.ops` loop. Only `kerasseq.backend.tensorflow`
 imports TensorFlow, and only when the TensorFlow backend is active.
 """
 
+import contextlib
+import contextvars
+import dataclasses
+
 import keras
 
 from kerasseq.backend.tuning import Tuning
@@ -17,15 +21,18 @@ from kerasseq.backend.tuning import set_tuning
 from kerasseq.backend.tuning import tuning
 
 __all__ = [
+    "RUNTIMES",
+    "StepOps",
     "Tuning",
+    "attention_step_ops",
     "auto_parallel_chains",
     "compiled",
     "fused_recurrence",
     "get_tuning",
     "has_fast_path",
     "join_rows",
-    "prefers_broadcast_products",
     "rare_cond",
+    "running_on",
     "scan",
     "set_tuning",
     "split_rows",
@@ -94,14 +101,95 @@ def join_rows(parts, batch_shape):
     return _dispatch("join_rows")(parts, batch_shape)
 
 
-def prefers_broadcast_products():
-    """Whether a single query against many keys is better computed as a
-    broadcast product and a sum than as a batched matrix product, here and
-    now: on TensorFlow outside XLA (its oneDNN batched product of one row
-    is slow on a CPU), not under XLA or on JAX."""
-    if not has_fast_path("prefers_broadcast_products"):
-        return False
-    return _dispatch("prefers_broadcast_products")()
+#: Where a traced graph runs, as `attention_step_ops` tells them apart:
+#: TensorFlow's graph executor (and eager ops), XLA (a graph compiled as a
+#: whole, TensorFlow's `jit_compile=True`), the LiteRT (TFLite) interpreter
+#: of a converted graph, and any other backend (JAX compiles with XLA).
+RUNTIMES = ("tensorflow", "xla", "tflite", "portable")
+
+_runtime = contextvars.ContextVar("kerasseq_runtime", default=None)
+
+
+@contextlib.contextmanager
+def running_on(runtime):
+    """Declares where the graphs traced inside the block will run, for the
+    code paths that differ by runtime (`attention_step_ops`): the TFLite
+    export traces its graphs inside `running_on("tflite")`, which the
+    tracing itself cannot see. One of `RUNTIMES`."""
+    if runtime not in RUNTIMES:
+        raise ValueError(
+            f"Argument `runtime` must be one of {RUNTIMES}. "
+            f"Received: runtime={runtime!r}"
+        )
+    token = _runtime.set(runtime)
+    try:
+        yield runtime
+    finally:
+        _runtime.reset(token)
+
+
+def current_runtime():
+    """The runtime of what is being traced or run now: the innermost
+    `running_on` block's, else XLA inside a TensorFlow graph compiled with
+    XLA, else `"tensorflow"` on the TensorFlow backend and `"portable"` on
+    others."""
+    declared = _runtime.get()
+    if declared is not None:
+        return declared
+    if keras.backend.backend() != "tensorflow":
+        return "portable"
+    return "xla" if _dispatch("in_xla_context")() else "tensorflow"
+
+
+@dataclasses.dataclass(frozen=True)
+class StepOps:
+    """How one query row meets its key/value cache (`SelfAttention.step`).
+
+    Attributes:
+        scores: The query against the keys: `"matmul"` (one 2-D matrix
+            product, for one row of one head), `"dot"` (a batched product)
+            or `"sums"` (a broadcast product and a sum).
+        values: The weights against the values, the same three ways.
+        write: The new key and value rows into the caches: `"slice"` (one
+            slice update, for one row), `"scatter"` (one scatter of every
+            row) or `"where"` (a select over the whole cache).
+    """
+
+    scores: str
+    values: str
+    write: str
+
+
+def attention_step_ops(batch_size, num_heads):
+    """The fastest `StepOps` for one generation step on the current runtime
+    (`current_runtime()`), batch `batch_size` (`None` if unknown when
+    traced) and `num_heads` heads: the same result every way, to float
+    rounding. Measured at width 64 against a 256-position cache on a CPU
+    (BENCHMARKS.md):
+
+    - TensorFlow's executor runs a single row best as 2-D matrix products
+      (its oneDNN batched product of one row is 5-10x slower than either)
+      and writes cache rows by scatter, which updates the cache in place
+      (its slice update runs a small XLA program and copies the cache).
+    - XLA: a dot product for the scores, the values by sums (3.5x faster
+      than their dot product here).
+    - TFLite: sums both ways (its batched product transposes the values on
+      every call, and a matrix product whose weights are an input repacks
+      them), one slice update.
+    - JAX: dot products both ways.
+    """
+    runtime = current_runtime()
+    one_row = batch_size == 1
+    single = one_row and num_heads == 1
+    if runtime == "tensorflow":
+        values = "matmul" if single else ("dot" if num_heads == 1 else "sums")
+        return StepOps("matmul" if single else "sums", values, "scatter")
+    write = "slice" if one_row else "where"
+    if runtime == "xla":
+        return StepOps("dot", "sums", write)
+    if runtime == "tflite":
+        return StepOps("sums", "sums", write)
+    return StepOps("dot", "dot", write)
 
 
 def rare_cond(pred, true_fn, false_fn):

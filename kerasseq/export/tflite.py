@@ -7,6 +7,9 @@ converted with `TFLITE_BUILTINS` only: a graph that needed a Flex
 (`SELECT_TF_OPS`) kernel fails to convert instead of producing a file the
 LiteRT runtime of an app cannot run.
 
+The graph is traced inside `kerasseq.backend.running_on("tflite")`, so the
+cached attention step takes the ops that are fast in the interpreter.
+
 `quantize="dynamic"` is dynamic-range quantization: weights stored as int8,
 activations float; the runtime dequantizes or uses hybrid kernels.
 """
@@ -15,6 +18,7 @@ import tempfile
 
 import tensorflow as tf
 
+from kerasseq import backend
 from kerasseq.export import saved_model
 
 #: The signature of every exported TFLite model.
@@ -37,10 +41,13 @@ def convert(model, function, input_signature, variants=("float32",)):
                 f"Argument `variants` holds {variant!r}; allowed: {VARIANTS}."
             )
     with tempfile.TemporaryDirectory(prefix="kerasseq-tflite-") as directory:
-        saved_model.write(
-            directory, {SIGNATURE_KEY: (function, input_signature)}, model,
-            unroll=True,
-        )
+        # Traced for the LiteRT interpreter, whose fastest ops differ from
+        # TensorFlow's (`kerasseq.backend.attention_step_ops`).
+        with backend.running_on("tflite"):
+            saved_model.write(
+                directory, {SIGNATURE_KEY: (function, input_signature)}, model,
+                unroll=True,
+            )
         blobs = {}
         for variant in variants:
             converter = tf.lite.TFLiteConverter.from_saved_model(

@@ -65,26 +65,29 @@ def head_dims(units, num_heads=1, key_dim=None, value_dim=None,
     return int(key_dim), int(value_dim)
 
 
-def _query_scores(query, keys, by_sums):
+def _query_scores(query, keys, how):
     """Each row's one query against its cached keys: `(batch, [heads,]
     dim)` and `(batch, max_length, [heads,] dim)` -> `(batch, max_length[,
-    heads])`, as a broadcast product and sum or as a matrix product."""
-    if by_sums:
+    heads])`, computed `how` (`kerasseq.backend.StepOps.scores`)."""
+    if how == "matmul":  # one row of one head
+        return ops.matmul(query, ops.transpose(keys[0]))
+    if how == "sums":
         return ops.sum(ops.expand_dims(query, 1) * keys, axis=-1)
     if len(query.shape) == 2:
         return ops.einsum("bd,btd->bt", query, keys)
     return ops.einsum("bhd,bthd->bth", query, keys)
 
 
-def _weighted_values(weights, values, by_sums):
+def _weighted_values(weights, values, how):
     """The weighted sum of the cached values: `(batch, max_length[,
     heads])` and `(batch, max_length, [heads,] dim)` -> `(batch, [heads,]
-    dim)`. One head's single row of weights is a plain (fast) product in
-    either case."""
+    dim)`, computed `how` (`kerasseq.backend.StepOps.values`)."""
+    if how == "matmul":  # one row of one head
+        return ops.matmul(weights, values[0])
+    if how == "sums":
+        return ops.sum(ops.expand_dims(weights, -1) * values, axis=1)
     if len(weights.shape) == 2:
         return ops.matmul(weights[:, None, :], values)[:, 0]
-    if by_sums:
-        return ops.sum(ops.expand_dims(weights, -1) * values, axis=1)
     return ops.einsum("bth,bthd->bhd", weights, values)
 
 
@@ -362,16 +365,18 @@ class SelfAttention(keras.layers.Layer):
             return outputs, cache
         return outputs
 
-    def _write_cache(self, cache, cache_index, key, value):
+    def _write_cache(self, cache, cache_index, key, value, write=None):
         """Writes this call's keys and values into the cache.
 
         `cache` is `(key_cache, value_cache)`, `(batch, max_length, heads *
         key_dim)` and `(..., heads * value_dim)`. One new position
         (`inputs` `(batch, 1, features)`) is written at `cache_index`, int
-        `(batch,)` (each row its own position); it attends to the keys at
-        positions `<= cache_index`, and the mask of those is returned. A
-        whole window (`(batch, max_length, features)`, `cache_index` 0)
-        replaces the cache; its attention is causal (mask `None`).
+        `(batch,)` (each row its own position), as `write` says
+        (`kerasseq.backend.StepOps.write`; default: the fastest here); it
+        attends to the keys at positions `<= cache_index`, and the mask of
+        those is returned. A whole window (`(batch, max_length, features)`,
+        `cache_index` 0) replaces the cache; its attention is causal (mask
+        `None`).
         """
         key_cache, value_cache = cache
         length = ops.shape(key_cache)[1]
@@ -385,15 +390,22 @@ class SelfAttention(keras.layers.Layer):
                     f"Received: {key.shape[1]} positions"
                 )
             return key, value, None
+        if write is None:
+            write = backend.attention_step_ops(key_cache.shape[0], self.num_heads).write
         positions = ops.arange(length, dtype="int32")[None, :]  # (1, max_length)
         index = ops.cast(ops.reshape(cache_index, (-1, 1)), "int32")  # (batch, 1)
-        if key_cache.shape[0] == 1:  # one row: write just its slot
+        if write == "slice":  # one row: write just its slot
             # One index dtype throughout (JAX with 64-bit ints refuses a mix).
             zero = ops.zeros_like(index[0, 0])
             start = (zero, index[0, 0], zero)
             key_cache = ops.slice_update(key_cache, start, key)
             value_cache = ops.slice_update(value_cache, start, value)
-        else:  # each row at its own position
+        elif write == "scatter":  # (row, position) of every row
+            rows = ops.arange(ops.shape(index)[0], dtype="int32")[:, None]
+            slots = ops.concatenate([rows, index], axis=1)
+            key_cache = ops.scatter_update(key_cache, slots, key[:, 0])
+            value_cache = ops.scatter_update(value_cache, slots, value[:, 0])
+        else:  # each row at its own position, by a select
             here = ops.expand_dims(positions == index, -1)  # (batch, max_length, 1)
             key_cache = ops.where(here, key, key_cache)
             value_cache = ops.where(here, value, value_cache)
@@ -459,8 +471,9 @@ class SelfAttention(keras.layers.Layer):
         query, key, value = ops.split(
             projected, [heads * key_dim, 2 * heads * key_dim], axis=-1
         )
+        plan = backend.attention_step_ops(inputs.shape[0], heads)
         key_cache, value_cache, key_mask = self._write_cache(
-            cache, cache_index, key[:, None], value[:, None]
+            cache, cache_index, key[:, None], value[:, None], plan.write
         )
         keys, values = key_cache, value_cache
         if heads > 1:  # heads on their own axis, after the positions
@@ -469,15 +482,11 @@ class SelfAttention(keras.layers.Layer):
             keys = ops.reshape(key_cache, (-1, length, heads, key_dim))
             values = ops.reshape(value_cache, (-1, length, heads, value_dim))
             key_mask = key_mask[:, :, None]
-        # TensorFlow outside XLA runs one query row against the cache 5-10x
-        # faster as a broadcast product and sum than as its (oneDNN) batched
-        # matrix product on a CPU; elsewhere the products are the fast way.
-        by_sums = backend.prefers_broadcast_products()
-        scores = _query_scores(query, keys, by_sums)  # (batch, max_length[, heads])
+        scores = _query_scores(query, keys, plan.scores)  # (batch, max_length[, heads])
         fill = ops.convert_to_tensor(mask_value(scores.dtype), dtype=scores.dtype)
         # At least the new position is unmasked, so the masked weights are 0.
         attention = ops.softmax(ops.where(key_mask, scores, fill), axis=1)
-        outputs = _weighted_values(attention, values, by_sums)  # (batch, [heads,] value_dim)
+        outputs = _weighted_values(attention, values, plan.values)  # (batch, [heads,] value_dim)
         if heads > 1:
             outputs = ops.reshape(outputs, (-1, heads * value_dim))
             outputs = ops.matmul(outputs, weights["output_kernel"])

@@ -5,6 +5,7 @@ import pytest
 
 import keras
 from kerasseq import layers
+from kerasseq import backend
 from kerasseq.backend import compiled
 from tests.helpers import attention_reference
 from tests.helpers.attention_specs import right_padded_mask
@@ -546,20 +547,34 @@ def test_a_cached_call_takes_one_position_or_the_whole_window():
 
 
 # ------------------------------------------- the fused step of generation
-@pytest.mark.parametrize(
-    "num_heads, key_dim, use_bias, batch, jit",
-    [(1, None, True, BATCH, False), (1, None, False, 1, False),
-     (2, None, True, 1, False), (3, None, False, BATCH, False),
-     (2, 5, True, BATCH, False), (1, None, True, BATCH, True),
-     (3, None, True, 1, True)],
-)
+STEP_CASES = [(1, None, True, BATCH), (1, None, False, 1), (2, None, True, 1),
+              (3, None, False, BATCH), (2, 5, True, BATCH)]
+
+
+@pytest.mark.parametrize("runtime", backend.RUNTIMES)
+@pytest.mark.parametrize("num_heads, key_dim, use_bias, batch", STEP_CASES)
 def test_step_equals_the_causal_numpy_reference(num_heads, key_dim, use_bias,
-                                                batch, jit):
+                                                batch, runtime):
     """`step` (merged projections, prescaled queries) gives the causal
-    attention of the whole sequence, one position at a time; batch 1 writes
-    its cache slot by slice update, larger batches row by row. Compiled
-    (`jit`, XLA) it takes matrix products; on TensorFlow without XLA,
-    broadcast products and sums (`prefers_broadcast_products`)."""
+    attention of the whole sequence, one position at a time, with the ops
+    of every runtime (`attention_step_ops`: 2-D products, batched products
+    or sums; cache rows by slice update, scatter or select), run here
+    eagerly."""
+    with backend.running_on(runtime):
+        _check_step(num_heads, key_dim, use_bias, batch, jit=None)
+
+
+@pytest.mark.parametrize("jit", [True, False], ids=["xla", "graph"])
+@pytest.mark.parametrize("num_heads, key_dim, use_bias, batch",
+                         [(1, None, True, BATCH), (3, None, True, 1), (1, None, True, 1)])
+def test_compiled_step_equals_the_causal_numpy_reference(num_heads, key_dim,
+                                                         use_bias, batch, jit):
+    """The same, compiled (`compiled`: a TensorFlow graph, with XLA or not;
+    `jax.jit` on JAX), where the runtime is found while tracing."""
+    _check_step(num_heads, key_dim, use_bias, batch, jit=jit)
+
+
+def _check_step(num_heads, key_dim, use_bias, batch, jit):
     rng = np.random.default_rng(13)
     layer = layers.SelfAttention(UNITS, num_heads=num_heads, key_dim=key_dim,
                                  use_bias=use_bias, dtype="float64")
@@ -586,8 +601,8 @@ def test_step_equals_the_causal_numpy_reference(num_heads, key_dim, use_bias,
     cache = (np.zeros((batch, STEPS, num_heads * layer.key_dim)),
              np.zeros((batch, STEPS, num_heads * layer.value_dim)))
     step = layer.step
-    if jit:
-        step = compiled(layer.step, jit_compile=True)
+    if jit is not None:
+        step = compiled(layer.step, jit_compile=jit)
     for t in range(STEPS):
         out, cache = step(x[:, t], cache, np.full((batch,), t))
         np.testing.assert_allclose(np.asarray(out), want[:, t], atol=1e-12)

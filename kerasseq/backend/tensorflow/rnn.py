@@ -407,15 +407,6 @@ def in_xla_context():
     return control_flow_util.GraphOrParentsInXlaContext(tf.compat.v1.get_default_graph())
 
 
-def prefers_broadcast_products():
-    """Whether one query row against a cache is faster as a broadcast
-    product and sum than as a batched matrix product: in graphs not
-    compiled by XLA, where TensorFlow's oneDNN `BatchMatMul` of a
-    `(1, 64)` row against `(256, 64)` keys takes about 75 us on a CPU and
-    the product and sum about 10 us (BENCHMARKS.md)."""
-    return not in_xla_context()
-
-
 def split_rows(tensor, chains, like=None):
     """`tensor` cut along the batch axis into `chains` parts, as even as
     possible (the first parts take the extra rows). The sizes come from the
