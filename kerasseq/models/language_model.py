@@ -23,7 +23,7 @@ import numpy as np
 from keras import ops
 
 from kerasseq.backend import compiled
-from kerasseq.backend import rare_cond
+from kerasseq.backend import rarely
 from kerasseq.layers import validation
 from kerasseq.layers.stacking import call_stack
 from kerasseq.layers.stacking import stack_layers
@@ -527,22 +527,27 @@ class CachedGenerator(WindowedGenerator):
 
     def _slide(self, state):
         """Rows with a full window keep their newest `keep` tokens, moved to
-        the window's start, with their caches recomputed."""
-        window, count = state["window"], state["count"]
-        full = count >= self.max_length  # (batch,)
-        slots = ops.arange(self.max_length, dtype="int32")[None, :]
-        index = ops.minimum(count[:, None] - self.keep + slots, self.max_length - 1)
-        slid = ops.take_along_axis(window, ops.maximum(index, 0), axis=1)
-        slid = ops.where(slots < self.keep, slid, 0)  # (batch, max_length)
-        caches = keras.tree.map_structure(
-            lambda new, old: ops.where(full[:, None, None], new, old),
-            self.prefill(slid), state["caches"],
-        )
-        return {
-            "window": ops.where(full[:, None], slid, window),
-            "count": ops.where(full, self.keep, count),
-            "caches": caches,
-        }
+        the window's start, with their caches recomputed; a branch taken
+        once every `max_length - keep` tokens (`kerasseq.backend.rarely`)."""
+
+        def slide(state):
+            window, count = state["window"], state["count"]
+            full = count >= self.max_length  # (batch,)
+            slots = ops.arange(self.max_length, dtype="int32")[None, :]
+            index = ops.minimum(count[:, None] - self.keep + slots, self.max_length - 1)
+            slid = ops.take_along_axis(window, ops.maximum(index, 0), axis=1)
+            slid = ops.where(slots < self.keep, slid, 0)  # (batch, max_length)
+            caches = keras.tree.map_structure(
+                lambda new, old: ops.where(full[:, None, None], new, old),
+                self.prefill(slid), state["caches"],
+            )
+            return {
+                "window": ops.where(full[:, None], slid, window),
+                "count": ops.where(full, self.keep, count),
+                "caches": caches,
+            }
+
+        return rarely(ops.any(state["count"] >= self.max_length), slide, state)
 
     def step_weights(self):
         """Every block's `step_weights()`: read and merged once per
@@ -557,11 +562,7 @@ class CachedGenerator(WindowedGenerator):
         """
         if weights is None:
             weights = self.step_weights()
-        state = rare_cond(  # once every `max_length - keep` tokens
-            ops.any(state["count"] >= self.max_length),
-            lambda: self._slide(state),
-            lambda: state,
-        )
+        state = self._slide(state)
         window, count = state["window"], state["count"]
         tokens = ops.cast(tokens, "int32")
         slots = ops.arange(self.max_length, dtype="int32")[None, :]
