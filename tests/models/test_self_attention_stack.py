@@ -161,13 +161,18 @@ def reference_greedy(model, prompt, steps, window):
     return np.array(out)
 
 
+@pytest.mark.parametrize("rows, jit_compile", [(2, False), (1, False), (1, True)])
 @pytest.mark.parametrize("prompt_length", [1, 3, 9])
-def test_cached_generation_follows_the_sliding_rule_past_max_length(prompt_length):
+def test_cached_generation_follows_the_sliding_rule_past_max_length(
+        prompt_length, rows, jit_compile):
+    """Graph and XLA decoding (their step ops and slides differ:
+    `attention_step_ops`, `CachedGenerator._slide`), one row and two."""
     model = language_model(max_length=5)
     assert isinstance(language_model_generator(model), CachedGenerator)
     rng = np.random.default_rng(prompt_length)
-    prompt = rng.integers(2, VOCABULARY, (2, prompt_length))
-    got = np.asarray(generate_ids(model, prompt, 12, get_sampler("greedy")))
+    prompt = rng.integers(2, VOCABULARY, (rows, prompt_length))
+    got = np.asarray(generate_ids(model, prompt, 12, get_sampler("greedy"),
+                                  jit_compile=jit_compile))
     np.testing.assert_array_equal(got, reference_greedy(model, prompt, 12, window=5))
 
 
