@@ -26,7 +26,8 @@ whole window rerun per token), at window `--seq-len`. The LSTM's units are
 chosen so that its parameter count is the self-attention model's (as near
 as whole units allow). It also times the TFLite step models of an LSTM and
 of the cached self-attention model of equal width (`--embedding-dim`
-units), one token each, with the LiteRT interpreter. Writes
+units), one token each, with the LiteRT interpreter: a call through the
+signature runner (the state copied in and out) and `invoke` alone. Writes
 `generation.md` and `generation.csv` to `--out`.
 
     .venv/bin/python tools/bench_attention_vs_recurrence.py --generation \\
@@ -157,7 +158,11 @@ def decoding(generator, new_tokens, jit_compile):
 
 
 def tflite_call_seconds(blob, inputs, repeats=200):
-    """Median seconds of one call of a TFLite model's signature."""
+    """Median seconds of one call of a TFLite model's signature, and of its
+    `invoke` alone: `(call, invoke)`. A call (the signature runner) also
+    copies the inputs in and the outputs out, as an app that passes the
+    state each step does; `invoke` is the interpreter's own work, what an
+    app that keeps the state in the interpreter's tensors would pay."""
     runner = Interpreter(model_content=blob).get_signature_runner()
     runner(**inputs)  # warm-up
     times = []
@@ -165,11 +170,22 @@ def tflite_call_seconds(blob, inputs, repeats=200):
         start = time.perf_counter()
         runner(**inputs)
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    interpreter = Interpreter(model_content=blob)
+    interpreter.allocate_tensors()
+    for detail in interpreter.get_input_details():  # "serving_default_<name>:0"
+        name = detail["name"].split(":")[0][len(f"{tflite.SIGNATURE_KEY}_"):]
+        interpreter.set_tensor(detail["index"], inputs[name])
+    interpreter.invoke()  # warm-up
+    invokes = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        interpreter.invoke()
+        invokes.append(time.perf_counter() - start)
+    return statistics.median(times), statistics.median(invokes)
 
 
 def tflite_step_seconds(model, repeats=200):
-    """Median seconds of one call of `model`'s TFLite step model."""
+    """`tflite_call_seconds` of `model`'s TFLite step model."""
     step = language_model_step(model)
     blob = tflite.convert(model, step, step.input_signature(batch_size=1))["float32"]
     inputs = {"token": np.array([5], np.int32), **step.initial_states(1)}
@@ -257,17 +273,25 @@ def generation(args):
     narrow = build_language_model(
         VOCAB, ModelConfig(cell="lstm", units=args.embedding_dim, layers=args.layers,
                            embedding_dim=args.embedding_dim), name="lm_lstm_width")
-    lstm_step = tflite_step_seconds(narrow)
-    cached_step = tflite_step_seconds(attention)
-    passing = tflite_state_passing_seconds(attention)
+    (lstm_step, lstm_invoke) = tflite_step_seconds(narrow)
+    (cached_step, cached_invoke) = tflite_step_seconds(attention)
+    (passing, passing_invoke) = tflite_state_passing_seconds(attention)
     lines += [
         "",
-        f"TFLite step model, one token, batch 1, LiteRT interpreter (median of "
-        f"200 calls): LSTM {args.embedding_dim} units {1e3 * lstm_step:.4f} ms; "
-        f"self-attention with its cache (width {args.embedding_dim}, window "
-        f"{args.seq_len}) {1e3 * cached_step:.4f} ms ({cached_step / lstm_step:.2f}x); "
-        f"a model with the same state that only writes one row of it "
-        f"{1e3 * passing:.4f} ms.",
+        "TFLite step models, one token, batch 1, LiteRT interpreter, median "
+        "of 200 calls (a call through the signature runner, which copies "
+        "the state in and out; and `invoke` alone):",
+        "",
+        "| TFLite step model | call, ms | vs LSTM | invoke, ms | vs LSTM |",
+        "| --- | --- | --- | --- | --- |",
+        f"| LSTM {args.embedding_dim} units | {1e3 * lstm_step:.4f} | 1.00x "
+        f"| {1e3 * lstm_invoke:.4f} | 1.00x |",
+        f"| self-attention with its cache (width {args.embedding_dim}, window "
+        f"{args.seq_len}) | {1e3 * cached_step:.4f} | {cached_step / lstm_step:.2f}x "
+        f"| {1e3 * cached_invoke:.4f} | {cached_invoke / lstm_invoke:.2f}x |",
+        f"| the same state, only one row of it written | {1e3 * passing:.4f} "
+        f"| {passing / lstm_step:.2f}x | {1e3 * passing_invoke:.4f} "
+        f"| {passing_invoke / lstm_invoke:.2f}x |",
     ]
     table = "\n".join(lines)
     print("\n" + table)
@@ -280,9 +304,15 @@ def generation(args):
             writer.writerow(["decoding", "parameters", "tokens_per_s_median",
                              "tokens_per_s_min", "tokens_per_s_max"])
             writer.writerows(rows)
-            writer.writerow(["tflite_step_lstm_ms", "", 1e3 * lstm_step, "", ""])
-            writer.writerow(["tflite_step_cached_ms", "", 1e3 * cached_step, "", ""])
-            writer.writerow(["tflite_state_passing_ms", "", 1e3 * passing, "", ""])
+            for name, value in (
+                ("tflite_step_lstm_ms", lstm_step),
+                ("tflite_step_cached_ms", cached_step),
+                ("tflite_state_passing_ms", passing),
+                ("tflite_invoke_lstm_ms", lstm_invoke),
+                ("tflite_invoke_cached_ms", cached_invoke),
+                ("tflite_invoke_state_passing_ms", passing_invoke),
+            ):
+                writer.writerow([name, "", 1e3 * value, "", ""])
     print(f"\nWritten to {args.out}: generation.md, generation.csv")
 
 
