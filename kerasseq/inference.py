@@ -51,13 +51,15 @@ def load_for(path, job_name, command):
     return config, model, load_tokenizer(vocabulary)
 
 
-def generate(path, prompt, max_tokens=200, sampler="top_k", seed=None, **kwargs):
-    """Text that continues `prompt`, from the language model in `path`."""
+def generate(path, prompt, max_tokens=200, sampler="top_k", seed=None,
+             jit_compile=False, **kwargs):
+    """Text that continues `prompt`, from the language model in `path`
+    (`generate_text`; `jit_compile`: decode with XLA)."""
     from kerasseq.models.language_model import generate_text
 
     _, model, tokenizer = load_for(path, "lm", "generate")
     return generate_text(model, tokenizer, prompt, max_tokens, sampler=sampler,
-                         seed=seed, **kwargs)
+                         seed=seed, jit_compile=jit_compile, **kwargs)
 
 
 class Classifier:

@@ -301,6 +301,11 @@ def test_self_attention_lm_trains_generates_past_its_window_and_exports(
                      "--max-tokens", "64", "--sampler", "greedy"]) == 0
     text = capsys.readouterr().out.rstrip("\n")
     assert text == ("the cat sat on the mat. " * 4)[:8 + 64]
+    # Decoded with XLA, past the window (24) and its slides: the same text.
+    assert cli.main(["generate", str(out), "--prompt", "the cat ",
+                     "--max-tokens", "64", "--sampler", "greedy",
+                     "--jit-compile"]) == 0
+    assert capsys.readouterr().out.rstrip("\n") == text
     assert cli.main(["export", str(out), "--sampler", "greedy",
                      "--max-tokens", "30"]) == 0
     info = json.loads((out / "tflite" / "model_info.json").read_text())

@@ -18,6 +18,12 @@ def add_parser(commands):
     generate.add_argument("--top-k", type=int)
     generate.add_argument("--top-p", type=float)
     generate.add_argument("--seed", type=int)
+    generate.add_argument(
+        "--jit-compile", action="store_true",
+        help="compile the decoding loop with XLA: about a second to compile, "
+        "then several times more tokens per second (BENCHMARKS.md); worth it "
+        "for thousands of tokens",
+    )
     generate.set_defaults(run=run)
 
 
@@ -33,5 +39,5 @@ def run(args):
             top_p=args.top_p, seed=args.seed,
         )
     text = inference.generate(args.model_dir, args.prompt, args.max_tokens,
-                              sampler=sampler)
+                              sampler=sampler, jit_compile=args.jit_compile)
     print(args.prompt + text)

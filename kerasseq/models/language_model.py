@@ -659,7 +659,7 @@ def generate_ids(model, prompt_ids, max_new_tokens, sampler, end_token_id=None,
 
 
 def generate_text(model, tokenizer, prompt, max_new_tokens, sampler="top_k",
-                  seed=None, **sampler_kwargs):
+                  seed=None, jit_compile=False, **sampler_kwargs):
     """The continuation of `prompt` (a string), decoded.
 
     Args:
@@ -671,6 +671,8 @@ def generate_text(model, tokenizer, prompt, max_new_tokens, sampler="top_k",
         sampler: A sampler name (`"greedy"`, `"random"`, `"top_k"`,
             `"top_p"`) or instance.
         seed: Seed of the sampler.
+        jit_compile: Whether the decoding loop is compiled with XLA
+            (`generate_ids`).
         **sampler_kwargs: E.g. `temperature`, `k`, `p`.
 
     Returns:
@@ -687,6 +689,7 @@ def generate_text(model, tokenizer, prompt, max_new_tokens, sampler="top_k",
         instance = sampler
     else:
         instance = get_sampler(sampler, seed=seed, **sampler_kwargs)
-    ids = generate_ids(model, [prompt_ids], max_new_tokens, instance)
+    ids = generate_ids(model, [prompt_ids], max_new_tokens, instance,
+                       jit_compile=jit_compile)
     text = tokenizer.decode(np.asarray(ids)[0].tolist())
     return text if tokenizer.level == "char" else " " + text
