@@ -150,11 +150,7 @@ class StepOps:
         scores: The query against the keys: `"matmul"` (one 2-D matrix
             product, for one row of one head), `"dot"` (a batched product)
             or `"sums"` (a broadcast product and a sum).
-        values: The weights against the values, the same three ways, or
-            `"earlier_sums"`: sums over the cache as it was before this
-            step's row, plus that row apart (so that the row is written in
-            place after the sums under XLA; after a write, the sums would
-            copy the cache).
+        values: The weights against the values, the same three ways.
         write: The new key and value rows into the caches: `"slice"` (one
             slice update, for one row), `"scatter"` (one scatter of every
             row) or `"where"` (a select over the whole cache).
@@ -176,9 +172,8 @@ def attention_step_ops(batch_size, num_heads):
       (its oneDNN batched product of one row is 5-10x slower than either)
       and writes cache rows by scatter, which updates the cache in place
       (its slice update runs a small XLA program and copies the cache).
-    - XLA: a dot product for the scores, the values by sums over the
-      cache as it was before the new row (3.5x faster than their dot
-      product here, and no copy of the cache).
+    - XLA: a dot product for the scores, the values by sums (3.5x faster
+      than their dot product here).
     - TFLite: sums both ways (its batched product transposes the values on
       every call, and a matrix product whose weights are an input repacks
       them), one slice update.
@@ -192,7 +187,7 @@ def attention_step_ops(batch_size, num_heads):
         return StepOps("matmul" if single else "sums", values, "scatter")
     write = "slice" if one_row else "where"
     if runtime == "xla":
-        return StepOps("dot", "earlier_sums", write)
+        return StepOps("dot", "sums", write)
     if runtime == "tflite":
         return StepOps("sums", "sums", write)
     return StepOps("dot", "dot", write)

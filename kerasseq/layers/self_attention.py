@@ -472,39 +472,21 @@ class SelfAttention(keras.layers.Layer):
             projected, [heads * key_dim, 2 * heads * key_dim], axis=-1
         )
         plan = backend.attention_step_ops(inputs.shape[0], heads)
-        old_values = cache[1]
         key_cache, value_cache, key_mask = self._write_cache(
             cache, cache_index, key[:, None], value[:, None], plan.write
         )
-        length = ops.shape(key_cache)[1]
         keys, values = key_cache, value_cache
         if heads > 1:  # heads on their own axis, after the positions
+            length = ops.shape(key_cache)[1]
             query = ops.reshape(query, (-1, heads, key_dim))
             keys = ops.reshape(key_cache, (-1, length, heads, key_dim))
-            value = ops.reshape(value, (-1, heads, value_dim))
             values = ops.reshape(value_cache, (-1, length, heads, value_dim))
-            old_values = ops.reshape(old_values, (-1, length, heads, value_dim))
             key_mask = key_mask[:, :, None]
         scores = _query_scores(query, keys, plan.scores)  # (batch, max_length[, heads])
         fill = ops.convert_to_tensor(mask_value(scores.dtype), dtype=scores.dtype)
         # At least the new position is unmasked, so the masked weights are 0.
         attention = ops.softmax(ops.where(key_mask, scores, fill), axis=1)
-        if plan.values == "earlier_sums":
-            # Sums over the values as they were before this step's row was
-            # written, and that row apart: reading only the old cache, they
-            # let XLA write the new row in place after them instead of
-            # copying the cache to keep both.
-            index = ops.cast(ops.reshape(cache_index, (-1, 1)), "int32")
-            here = ops.arange(length, dtype="int32")[None, :] == index
-            if heads > 1:
-                here = here[:, :, None]
-            mine = ops.sum(ops.where(here, attention, 0.0), axis=1)  # (batch[, heads])
-            earlier = ops.where(here, 0.0, attention)
-            outputs = (_weighted_values(earlier, old_values, "sums")
-                       + ops.expand_dims(mine, -1) * value)
-        else:
-            outputs = _weighted_values(attention, values, plan.values)
-        # outputs: (batch, [heads,] value_dim)
+        outputs = _weighted_values(attention, values, plan.values)  # (batch, [heads,] value_dim)
         if heads > 1:
             outputs = ops.reshape(outputs, (-1, heads * value_dim))
             outputs = ops.matmul(outputs, weights["output_kernel"])
