@@ -206,9 +206,13 @@ def tflite_state_passing_seconds(model, repeats=200):
             "window": keras.ops.slice_update(window, (zero, index), token[:, None]),
             "count": count + 1,
         }
-        for name, cache in zip(step.cache_sizes, caches):
-            row = keras.ops.ones((1, 1, cache.shape[-1]), cache.dtype)
-            outputs[name] = keras.ops.slice_update(cache, (zero, index, zero), row)
+        for name, cache in zip(step.cache_shapes, caches):
+            if name.startswith("key"):  # (batch, max_length, width)
+                row, start = (1, 1, cache.shape[-1]), (zero, index, zero)
+            else:  # values, positions last
+                row, start = (1, cache.shape[1], 1), (zero, zero, index)
+            outputs[name] = keras.ops.slice_update(
+                cache, start, keras.ops.ones(row, cache.dtype))
         return outputs
 
     blob = tflite.convert(model, passthrough, step.input_signature(batch_size=1))["float32"]

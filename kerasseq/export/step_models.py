@@ -227,8 +227,9 @@ class CachedLanguageModelStep:
     recurrent state: the state is `CachedGenerator`'s, int32 `window`
     `(batch, max_length)` (the tokens, left-aligned, 0 after them), int32
     `count` `(batch,)` (the position of the next token) and, for each block
-    `i`, `key_cache_i` and `value_cache_i`, float32 `(batch, max_length,
-    heads * dim)`. A call costs one position of every block against the
+    `i`, `key_cache_i` float32 `(batch, max_length, heads * key_dim)` and
+    `value_cache_i` float32 `(batch, heads * value_dim, max_length)` (the
+    values positions last, `SelfAttention`'s cache layout). A call costs one position of every block against the
     cache; when the window is full it first slides by `max_length // 2`
     tokens and recomputes their cache in one pass (the `CachedGenerator`
     rule), inside the same graph (a built-in `IF`).
@@ -256,11 +257,10 @@ class CachedLanguageModelStep:
         self.generator = CachedGenerator(model)
         self.max_length = self.generator.max_length
         self.vocabulary_size = int(model.head.units)
-        self.cache_sizes = {}
+        self.cache_shapes = {}  # name -> shape without the batch
         for index, (keys, values) in enumerate(self.generator.empty_caches(1)):
-            self.cache_sizes[f"key_cache_{index}"] = int(keys.shape[-1])
-            self.cache_sizes[f"value_cache_{index}"] = int(values.shape[-1])
-        self.state_sizes = {"window": self.max_length, **self.cache_sizes}
+            self.cache_shapes[f"key_cache_{index}"] = tuple(keys.shape[1:])
+            self.cache_shapes[f"value_cache_{index}"] = tuple(values.shape[1:])
 
     def input_signature(self, batch_size=1):
         import tensorflow as tf
@@ -269,9 +269,8 @@ class CachedLanguageModelStep:
             tf.TensorSpec([batch_size], tf.int32, name="token"),
             tf.TensorSpec([batch_size, self.max_length], tf.int32, name="window"),
             tf.TensorSpec([batch_size], tf.int32, name="count"),
-            *(tf.TensorSpec([batch_size, self.max_length, size], tf.float32,
-                            name=name)
-              for name, size in self.cache_sizes.items()),
+            *(tf.TensorSpec([batch_size, *shape], tf.float32, name=name)
+              for name, shape in self.cache_shapes.items()),
         ]
 
     def initial_states(self, batch_size=1):
@@ -279,8 +278,8 @@ class CachedLanguageModelStep:
         return {
             "window": np.zeros((batch_size, self.max_length), np.int32),
             "count": np.zeros((batch_size,), np.int32),
-            **{name: np.zeros((batch_size, self.max_length, size), np.float32)
-               for name, size in self.cache_sizes.items()},
+            **{name: np.zeros((batch_size, *shape), np.float32)
+               for name, shape in self.cache_shapes.items()},
         }
 
     def describe(self, batch_size=1):
@@ -293,10 +292,11 @@ class CachedLanguageModelStep:
              "initial_value": 0,
              "description": "how many window slots hold tokens"},
             *({"name": name, "dtype": "float32",
-               "shape": [batch_size, self.max_length, size], "initial_value": 0.0,
-               "description": "block {}'s {} of the window's tokens".format(
-                   name.rsplit("_", 1)[1], name.split("_")[0] + "s")}
-              for name, size in self.cache_sizes.items()),
+               "shape": [batch_size, *shape], "initial_value": 0.0,
+               "description": "block {}'s {} of the window's tokens{}".format(
+                   name.rsplit("_", 1)[1], name.split("_")[0] + "s",
+                   ", positions last" if name.startswith("value") else "")}
+              for name, shape in self.cache_shapes.items()),
         ]
 
     def __call__(self, token, window, count, *caches):
@@ -309,7 +309,7 @@ class CachedLanguageModelStep:
             "logits": logits,
             "window": state["window"],
             "count": state["count"],
-            **dict(zip(self.cache_sizes, flat)),
+            **dict(zip(self.cache_shapes, flat)),
         }
 
 

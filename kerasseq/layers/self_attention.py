@@ -79,16 +79,20 @@ def _query_scores(query, keys, how):
 
 
 def _weighted_values(weights, values, how):
-    """The weighted sum of the cached values: `(batch, max_length[,
-    heads])` and `(batch, max_length, [heads,] dim)` -> `(batch, [heads,]
-    dim)`, computed `how` (`kerasseq.backend.StepOps.values`)."""
-    if how == "matmul":  # one row of one head
-        return ops.matmul(weights, values[0])
-    if how == "sums":
-        return ops.sum(ops.expand_dims(weights, -1) * values, axis=1)
+    """The weighted sum of the cached values, which are stored with the
+    positions last: `(batch, max_length[, heads])` and `(batch, [heads,]
+    dim, max_length)` -> `(batch, [heads,] dim)`, computed `how`
+    (`kerasseq.backend.StepOps.values`)."""
+    if how == "matmul":  # one row of one head: (dim, max_length) @ (max_length, 1)
+        return ops.reshape(ops.matmul(values[0], ops.transpose(weights)), (1, -1))
     if len(weights.shape) == 2:
-        return ops.matmul(weights[:, None, :], values)[:, 0]
-    return ops.einsum("bth,bthd->bhd", weights, values)
+        if how == "sums":
+            return ops.sum(weights[:, None, :] * values, axis=-1)
+        return ops.einsum("bt,bdt->bd", weights, values)
+    if how == "sums":
+        weights = ops.transpose(weights, (0, 2, 1))  # (batch, heads, max_length)
+        return ops.sum(weights[:, :, None, :] * values, axis=-1)
+    return ops.einsum("bth,bhdt->bhd", weights, values)
 
 
 @keras.saving.register_keras_serializable(package="kerasseq")
@@ -150,7 +154,10 @@ class SelfAttention(keras.layers.Layer):
         use_causal_mask: Optional bool overriding the constructor's.
         cache: Optional key/value cache for generation, `(key_cache,
             value_cache)`, `(batch, max_length, num_heads * key_dim)` and
-            `(batch, max_length, num_heads * value_dim)`. With one new
+            `(batch, num_heads * value_dim, max_length)` (the values with
+            the positions last, so that the weighted sum over them reads
+            rows; the fastest layout measured with XLA and TFLite,
+            BENCHMARKS.md). With one new
             position, `inputs` `(batch, 1, features)`, its key and value are
             written at `cache_index` and it attends to the cached positions
             `<= cache_index`: one step costs `O(max_length)`, not a rerun of
@@ -332,11 +339,13 @@ class SelfAttention(keras.layers.Layer):
         value = self._project(inputs, self.value_kernel, self.value_bias)
         attention_mask = None if mask is None else [mask, mask]
         if cache is not None:
-            key, value, key_mask = self._write_cache(cache, cache_index, key, value)
-            cache = (key, value)  # (batch, max_length, heads * dim)
-            if key_mask is not None:  # one new position: keys up to it
+            key_cache, value_cache, key_mask = self._write_cache(
+                cache, cache_index, key, value)
+            cache = (key_cache, value_cache)
+            if key_mask is not None:  # one new position: the keys up to it
+                key, value = key_cache, ops.transpose(value_cache, (0, 2, 1))
                 attention_mask, use_causal_mask = [None, key_mask], False
-            else:  # the whole cache from position 0: causal
+            else:  # the whole window from position 0: causal
                 attention_mask, use_causal_mask = None, True
         # (batch * heads, time, key_dim), and value_dim for the values
         query, key, value = (self._split_heads(x) for x in (query, key, value))
@@ -369,7 +378,7 @@ class SelfAttention(keras.layers.Layer):
         """Writes this call's keys and values into the cache.
 
         `cache` is `(key_cache, value_cache)`, `(batch, max_length, heads *
-        key_dim)` and `(..., heads * value_dim)`. One new position
+        key_dim)` and `(batch, heads * value_dim, max_length)`. One new position
         (`inputs` `(batch, 1, features)`) is written at `cache_index`, int
         `(batch,)` (each row its own position), as `write` says
         (`kerasseq.backend.StepOps.write`; default: the fastest here); it
@@ -389,26 +398,33 @@ class SelfAttention(keras.layers.Layer):
                     f"window of {key_cache.shape[1]} positions from index 0. "
                     f"Received: {key.shape[1]} positions"
                 )
-            return key, value, None
+            return key, ops.transpose(value, (0, 2, 1)), None
         if write is None:
             write = backend.attention_step_ops(key_cache.shape[0], self.num_heads).write
         positions = ops.arange(length, dtype="int32")[None, :]  # (1, max_length)
         index = ops.cast(ops.reshape(cache_index, (-1, 1)), "int32")  # (batch, 1)
+        column = ops.transpose(value, (0, 2, 1))  # (batch, heads * value_dim, 1)
         if write == "slice":  # one row: write just its slot
             # One index dtype throughout (JAX with 64-bit ints refuses a mix).
             zero = ops.zeros_like(index[0, 0])
-            start = (zero, index[0, 0], zero)
-            key_cache = ops.slice_update(key_cache, start, key)
-            value_cache = ops.slice_update(value_cache, start, value)
+            key_cache = ops.slice_update(key_cache, (zero, index[0, 0], zero), key)
+            value_cache = ops.slice_update(value_cache, (zero, zero, index[0, 0]), column)
         elif write == "scatter":  # (row, position) of every row
-            rows = ops.arange(ops.shape(index)[0], dtype="int32")[:, None]
-            slots = ops.concatenate([rows, index], axis=1)
-            key_cache = ops.scatter_update(key_cache, slots, key[:, 0])
-            value_cache = ops.scatter_update(value_cache, slots, value[:, 0])
+            batch, width = ops.shape(index)[0], ops.shape(value_cache)[1]
+            rows = ops.arange(batch, dtype="int32")[:, None]
+            key_cache = ops.scatter_update(
+                key_cache, ops.concatenate([rows, index], axis=1), key[:, 0])
+            # (row, feature, position) of every value
+            features = ops.arange(width, dtype="int32")[None, :]
+            slots = ops.stack([ops.broadcast_to(rows, (batch, width)),
+                               ops.broadcast_to(features, (batch, width)),
+                               ops.broadcast_to(index, (batch, width))], axis=-1)
+            value_cache = ops.scatter_update(
+                value_cache, ops.reshape(slots, (-1, 3)), ops.reshape(value, (-1,)))
         else:  # each row at its own position, by a select
-            here = ops.expand_dims(positions == index, -1)  # (batch, max_length, 1)
-            key_cache = ops.where(here, key, key_cache)
-            value_cache = ops.where(here, value, value_cache)
+            here = positions == index  # (batch, max_length)
+            key_cache = ops.where(here[:, :, None], key, key_cache)
+            value_cache = ops.where(here[:, None, :], column, value_cache)
         return key_cache, value_cache, positions <= index
 
     def step_weights(self):
@@ -476,11 +492,11 @@ class SelfAttention(keras.layers.Layer):
             cache, cache_index, key[:, None], value[:, None], plan.write
         )
         keys, values = key_cache, value_cache
-        if heads > 1:  # heads on their own axis, after the positions
+        if heads > 1:  # heads on their own axis (the keys' after the positions)
             length = ops.shape(key_cache)[1]
             query = ops.reshape(query, (-1, heads, key_dim))
             keys = ops.reshape(key_cache, (-1, length, heads, key_dim))
-            values = ops.reshape(value_cache, (-1, length, heads, value_dim))
+            values = ops.reshape(value_cache, (-1, heads, value_dim, length))
             key_mask = key_mask[:, :, None]
         scores = _query_scores(query, keys, plan.scores)  # (batch, max_length[, heads])
         fill = ops.convert_to_tensor(mask_value(scores.dtype), dtype=scores.dtype)

@@ -474,8 +474,8 @@ class CachedGenerator(WindowedGenerator):
 
     The state is `WindowedGenerator`'s token window and `count`, plus, for
     every block, the keys and values of the window's tokens (`caches`: a
-    list of `(key_cache, value_cache)`, each `(batch, max_length, heads *
-    dim)`). A step embeds the new token at position `count` and runs each
+    list of `(key_cache, value_cache)`, `(batch, max_length, heads *
+    key_dim)` and `(batch, heads * value_dim, max_length)`). A step embeds the new token at position `count` and runs each
     block on that one position against its cache (`SelfAttentionBlock.step`,
     with the blocks' `step_weights()` merged once per decoding by `start`),
     so a token costs `O(max_length)` where rerunning the window costs
@@ -503,14 +503,16 @@ class CachedGenerator(WindowedGenerator):
         self.keep = self.max_length // 2
 
     def empty_caches(self, batch):
-        """Zero caches, one `(keys, values)` pair per block."""
+        """Zero caches, one `(keys, values)` pair per block: `(batch,
+        max_length, heads * key_dim)` and `(batch, heads * value_dim,
+        max_length)` (`SelfAttention`'s cache layout)."""
         caches = []
         for block in self.blocks:
             attention = block.attention
-            heads = attention.num_heads
+            heads, dtype = attention.num_heads, attention.compute_dtype
             caches.append((
-                ops.zeros((batch, self.max_length, heads * attention.key_dim)),
-                ops.zeros((batch, self.max_length, heads * attention.value_dim)),
+                ops.zeros((batch, self.max_length, heads * attention.key_dim), dtype),
+                ops.zeros((batch, heads * attention.value_dim, self.max_length), dtype),
             ))
         return caches
 

@@ -506,7 +506,7 @@ def test_cached_steps_equal_the_causal_numpy_reference(num_heads):
         want, _ = attention_reference.multi_head_self_attention(
             x, weights, num_heads, causal=True)
     width = num_heads * layer.key_dim
-    cache = (np.zeros((BATCH, STEPS, width)), np.zeros((BATCH, STEPS, width)))
+    cache = (np.zeros((BATCH, STEPS, width)), np.zeros((BATCH, width, STEPS)))
     # Row b starts b steps late: every row writes its own position.
     got = np.zeros((BATCH, STEPS, UNITS))
     for t in range(STEPS + BATCH - 1):
@@ -524,6 +524,10 @@ def test_cached_steps_equal_the_causal_numpy_reference(num_heads):
     np.testing.assert_allclose(out, want, atol=1e-12)
     for full, stepped in zip(filled, cache):
         np.testing.assert_allclose(full, stepped, atol=1e-12)
+    # The layout: keys (batch, positions, width), values positions last.
+    w_k, b_k, w_v, b_v = weights[2:6]
+    np.testing.assert_allclose(filled[0], x @ w_k + b_k, atol=1e-12)
+    np.testing.assert_allclose(filled[1], np.swapaxes(x @ w_v + b_v, 1, 2), atol=1e-12)
 
 
 def test_cached_block_steps_equal_the_causal_block():
@@ -532,7 +536,7 @@ def test_cached_block_steps_equal_the_causal_block():
     x = rng.standard_normal((BATCH, STEPS, FEATURES))
     want = np.asarray(block(x))
     width = 2 * block.attention.key_dim
-    cache = (np.zeros((BATCH, STEPS, width)), np.zeros((BATCH, STEPS, width)))
+    cache = (np.zeros((BATCH, STEPS, width)), np.zeros((BATCH, width, STEPS)))
     for t in range(STEPS):
         out, cache = block(x[:, t:t + 1], cache=cache,
                            cache_index=np.full((BATCH,), t))
@@ -541,7 +545,7 @@ def test_cached_block_steps_equal_the_causal_block():
 
 def test_a_cached_call_takes_one_position_or_the_whole_window():
     layer = layers.SelfAttention(4)
-    cache = (np.zeros((1, 6, 4), "float32"), np.zeros((1, 6, 4), "float32"))
+    cache = (np.zeros((1, 6, 4), "float32"), np.zeros((1, 4, 6), "float32"))
     with pytest.raises(ValueError, match="one new position, or the whole window of 6"):
         layer(np.zeros((1, 3, 2), "float32"), cache=cache, cache_index=0)
 
@@ -599,7 +603,7 @@ def _check_step(num_heads, key_dim, use_bias, batch, jit):
         want, _ = attention_reference.multi_head_self_attention(
             x, weights, num_heads, causal=True)
     cache = (np.zeros((batch, STEPS, num_heads * layer.key_dim)),
-             np.zeros((batch, STEPS, num_heads * layer.value_dim)))
+             np.zeros((batch, num_heads * layer.value_dim, STEPS)))
     step = layer.step
     if jit is not None:
         step = compiled(layer.step, jit_compile=jit)
@@ -624,7 +628,7 @@ def test_block_step_equals_the_causal_block(options):
     want = np.asarray(block(x))
     attention = block.attention
     cache = (np.zeros((BATCH, STEPS, attention.num_heads * attention.key_dim)),
-             np.zeros((BATCH, STEPS, attention.num_heads * attention.value_dim)))
+             np.zeros((BATCH, attention.num_heads * attention.value_dim, STEPS)))
     for t in range(STEPS):
         out, cache = block.step(x[:, t], cache, np.full((BATCH,), t))
         np.testing.assert_allclose(np.asarray(out), want[:, t], atol=1e-12)
