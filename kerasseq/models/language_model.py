@@ -475,9 +475,10 @@ class CachedGenerator(WindowedGenerator):
     The state is `WindowedGenerator`'s token window and `count`, plus, for
     every block, the keys and values of the window's tokens (`caches`: a
     list of `(key_cache, value_cache)`, `(batch, max_length, heads *
-    key_dim)` and `(batch, heads * value_dim, max_length)`). A step embeds the new token at position `count` and runs each
-    block on that one position against its cache (`SelfAttentionBlock.step`,
-    with the blocks' `step_weights()` merged once per decoding by `start`),
+    key_dim)` and `(batch, heads * value_dim, max_length)`). A step embeds
+    the new token at position `count` and runs each block on that one
+    position against its cache (`SelfAttentionBlock.step`, with the blocks'
+    `step_weights()` merged once per decoding by `start`),
     so a token costs `O(max_length)` where rerunning the window costs
     `O(max_length^2)`. Within the window this is the windowed
     rerun exactly (same tokens, logits to float rounding).
