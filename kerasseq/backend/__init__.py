@@ -27,6 +27,7 @@ __all__ = [
     "attention_step_ops",
     "auto_parallel_chains",
     "compiled",
+    "current_runtime",
     "fused_recurrence",
     "get_tuning",
     "has_fast_path",

@@ -229,10 +229,11 @@ class CachedLanguageModelStep:
     `count` `(batch,)` (the position of the next token) and, for each block
     `i`, `key_cache_i` float32 `(batch, max_length, heads * key_dim)` and
     `value_cache_i` float32 `(batch, heads * value_dim, max_length)` (the
-    values positions last, `SelfAttention`'s cache layout). A call costs one position of every block against the
-    cache; when the window is full it first slides by `max_length // 2`
-    tokens and recomputes their cache in one pass (the `CachedGenerator`
-    rule), inside the same graph (a built-in `IF`).
+    values positions last, `SelfAttention`'s cache layout). A call costs
+    one position of every block against the cache; when the window is full
+    it first slides by `max_length // 2` tokens and recomputes their cache
+    in one pass (the `CachedGenerator` rule), inside the same graph (a
+    built-in `IF`).
 
     Args:
         model: A self-attention model from `build_language_model`.
