@@ -378,8 +378,8 @@ class SelfAttention(keras.layers.Layer):
         """Writes this call's keys and values into the cache.
 
         `cache` is `(key_cache, value_cache)`, `(batch, max_length, heads *
-        key_dim)` and `(batch, heads * value_dim, max_length)`. One new position
-        (`inputs` `(batch, 1, features)`) is written at `cache_index`, int
+        key_dim)` and `(batch, heads * value_dim, max_length)`. One new
+        position (`inputs` `(batch, 1, features)`) is written at `cache_index`, int
         `(batch,)` (each row its own position), as `write` says
         (`kerasseq.backend.StepOps.write`; default: the fastest here); it
         attends to the keys at positions `<= cache_index`, and the mask of
@@ -403,10 +403,10 @@ class SelfAttention(keras.layers.Layer):
             write = backend.attention_step_ops(key_cache.shape[0], self.num_heads).write
         positions = ops.arange(length, dtype="int32")[None, :]  # (1, max_length)
         index = ops.cast(ops.reshape(cache_index, (-1, 1)), "int32")  # (batch, 1)
-        column = ops.transpose(value, (0, 2, 1))  # (batch, heads * value_dim, 1)
         if write == "slice":  # one row: write just its slot
             # One index dtype throughout (JAX with 64-bit ints refuses a mix).
             zero = ops.zeros_like(index[0, 0])
+            column = ops.transpose(value, (0, 2, 1))  # (1, heads * value_dim, 1)
             key_cache = ops.slice_update(key_cache, (zero, index[0, 0], zero), key)
             value_cache = ops.slice_update(value_cache, (zero, zero, index[0, 0]), column)
         elif write == "scatter":  # (row, position) of every row
@@ -424,7 +424,8 @@ class SelfAttention(keras.layers.Layer):
         else:  # each row at its own position, by a select
             here = positions == index  # (batch, max_length)
             key_cache = ops.where(here[:, :, None], key, key_cache)
-            value_cache = ops.where(here[:, None, :], column, value_cache)
+            value_cache = ops.where(
+                here[:, None, :], ops.transpose(value, (0, 2, 1)), value_cache)
         return key_cache, value_cache, positions <= index
 
     def step_weights(self):

@@ -478,10 +478,10 @@ class CachedGenerator(WindowedGenerator):
     key_dim)` and `(batch, heads * value_dim, max_length)`). A step embeds
     the new token at position `count` and runs each block on that one
     position against its cache (`SelfAttentionBlock.step`, with the blocks'
-    `step_weights()` merged once per decoding by `start`),
-    so a token costs `O(max_length)` where rerunning the window costs
-    `O(max_length^2)`. Within the window this is the windowed
-    rerun exactly (same tokens, logits to float rounding).
+    `step_weights()` merged once per decoding by `step_function`), so a
+    token costs `O(max_length)` where rerunning the window costs
+    `O(max_length^2)`. Within the window this is the windowed rerun exactly
+    (same tokens, logits to float rounding).
 
     Past the window, positions cannot slide one token at a time (every
     cached key depends on its position), so the window slides by blocks:
