@@ -235,6 +235,65 @@ def test_architecture_flag_and_the_older_cell_spelling_give_one_config():
     assert copy.cell == "orthogonal"
 
 
+def test_self_attention_lm_has_its_own_measured_defaults_and_flags_override_them():
+    from kerasseq import jobs
+
+    parser = cli.build_parser()
+    lm = jobs.get_job("lm")
+
+    def config(*flags):
+        return cli.job_config_from_args(
+            lm, parser.parse_args(["train", "lm", *flags]))
+
+    # The README's sweep: 2 pre-norm layers of 4 heads, width 128, a
+    # 512-wide feed-forward block, a cosine learning-rate schedule.
+    attention = config("--architecture", "self_attention")
+    assert (attention.model.units, attention.model.layers,
+            attention.model.embedding_dim) == (512, 2, 128)
+    assert attention.model.cell_options == {"num_heads": 4, "norm_first": True}
+    assert (attention.train.learning_rate_decay,
+            attention.train.learning_rate, attention.train.epochs) == (
+        "cosine", 3e-3, 4)
+    # The older --cell spelling resolves to the same defaults.
+    assert config("--cell", "self_attention") == attention
+    # The recurrent model keeps its own.
+    recurrent = config()
+    assert (recurrent.model.units, recurrent.model.layers,
+            recurrent.model.embedding_dim, recurrent.model.cell_options,
+            recurrent.train.learning_rate_decay) == (256, 1, 64, {}, "none")
+    # Every flag overrides the default; a cell option replaces only its key.
+    given = config("--architecture", "self_attention", "--units", "64",
+                   "--layers", "1", "--embedding-dim", "32",
+                   "--cell-option", "num_heads=1",
+                   "--learning-rate-decay", "none")
+    assert (given.model.units, given.model.layers, given.model.embedding_dim,
+            given.train.learning_rate_decay) == (64, 1, 32, "none")
+    assert given.model.cell_options == {"num_heads": 1, "norm_first": True}
+    off = config("--architecture", "self_attention",
+                 "--cell-option", "norm_first=false")
+    assert off.model.cell_options == {"num_heads": 4, "norm_first": False}
+    # The Python API agrees with the command.
+    api = lm.make_config("x", model={"architecture": "self_attention"})
+    assert (api.model, api.train) == (attention.model, attention.train)
+    # Other jobs have no architecture-specific defaults.
+    sentiment = cli.job_config_from_args(jobs.get_job("sentiment"), parser.parse_args(
+        ["train", "sentiment", "--architecture", "self_attention"]))
+    assert (sentiment.model.units, sentiment.model.cell_options) == (
+        cli.job_config_from_args(jobs.get_job("sentiment"), parser.parse_args(
+            ["train", "sentiment"])).model.units, {})
+
+
+def test_train_help_names_both_defaults_of_an_architecture_specific_flag(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["train", "lm", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "default: 256; 512 with --architecture self_attention" in text
+    assert "default: 1; 2 with --architecture self_attention" in text
+    assert "default: none; cosine with --architecture self_attention" in text
+    assert ("default with --architecture self_attention: num_heads=4 "
+            "norm_first=True") in text
+
+
 def test_long_memory_jobs_default_to_the_papers_setting_and_take_a_manifold_rate(
         capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # nothing may be written, even by mistake
@@ -361,7 +420,9 @@ def test_self_attention_heads_from_a_cell_option_train_and_reload(job, tmp_path)
         "--steps-per-epoch", "2", "--batch-size", "8", "--out", str(out),
     ]) == 0
     config = json.loads((out / "config.json").read_text())
-    assert config["model"]["cell_options"] == {"num_heads": 4}
+    # The language model's self-attention defaults to pre-norm blocks.
+    assert config["model"]["cell_options"] == (
+        {"num_heads": 4, "norm_first": True} if job == "lm" else {"num_heads": 4})
     model = keras.saving.load_model(out / "model.keras")
     attention = model.get_layer("self_attention_0").attention
     assert (attention.num_heads, attention.key_dim) == (4, 2)

@@ -44,15 +44,15 @@ class FitTimer(keras.callbacks.Callback):
         self.seconds = time.perf_counter() - self.start
 
 
-def train_run(flags, directory):
-    """`kerasseq train seq2seq FLAGS --out DIRECTORY`, timed: its command,
+def train_run(flags, directory, job="seq2seq"):
+    """`kerasseq train JOB FLAGS --out DIRECTORY`, timed: its command,
     parameter count, seconds in `fit` and in all, and held-out metrics."""
-    argv = ["train", "seq2seq", *flags, "--out", directory]
+    argv = ["train", job, *flags, "--out", directory]
     args = cli.build_parser().parse_args(argv)
-    config = cli.job_config_from_args(jobs.get_job("seq2seq"), args)
+    config = cli.job_config_from_args(jobs.get_job(job), args)
     timer = FitTimer()
     start = time.perf_counter()
-    model, metrics = trainer.train(jobs.get_job("seq2seq"), config, callbacks=[timer], verbose=2)
+    model, metrics = trainer.train(jobs.get_job(job), config, callbacks=[timer], verbose=2)
     return {
         "command": "kerasseq " + shlex.join(argv),
         "parameters": model.count_params(),

@@ -35,10 +35,54 @@ def add_parser(commands):
     train.set_defaults(run=run)
 
 
+#: The `ModelConfig`/`TrainConfig` fields, each set by the flag of the same
+#: name, that an architecture may give its own default
+#: (`Job.architecture_defaults`).
+_MODEL_FLAGS = ("units", "layers", "embedding_dim", "dropout")
+_TRAIN_FLAGS = ("learning_rate", "learning_rate_decay", "epochs", "batch_size")
+
+
+def _architecture_specific(job):
+    """`(model fields, train fields)` whose default depends on the
+    architecture: read from the job's `architecture_defaults` once
+    `--architecture` is known, so their flags default to `None`."""
+    model, train = set(), set()
+    for own in job.architecture_defaults.values():
+        model |= set(own.get("model", {})) & set(_MODEL_FLAGS)
+        train |= set(own.get("train", {})) & set(_TRAIN_FLAGS)
+    return model, train
+
+
+def _default_help(job, section, field, recurrent_value):
+    """' (default: V; W with --architecture A)' for an architecture-specific
+    default, '' for any other."""
+    others = [
+        f"{own[section][field]} with --architecture {name}"
+        for name, own in job.architecture_defaults.items()
+        if field in own.get(section, {})
+    ]
+    if not others:
+        return ""
+    return f"default: {recurrent_value}; " + "; ".join(others)
+
+
 def add_train_options(parser, job):
-    """The options every `train` subcommand shares, with the job's defaults."""
+    """The options every `train` subcommand shares, with the job's defaults
+    (those of the recurrent architecture; a flag whose default differs with
+    `--architecture self_attention` says so and is resolved by
+    `job_config_from_args`)."""
     model = dataclasses.replace(ModelConfig(), **job.model_defaults)
     train = dataclasses.replace(TrainConfig(), **job.train_defaults)
+    model_specific, train_specific = _architecture_specific(job)
+
+    def default(section, field):
+        """`(argparse default, help)` of a model or train field."""
+        value = getattr(model if section == "model" else train, field)
+        specific = model_specific if section == "model" else train_specific
+        if field not in specific:
+            return value, None
+        return None, _default_help(job, section, field, value)
+
     group = parser.add_argument_group("model")
     group.add_argument(
         "--architecture", choices=ARCHITECTURES,
@@ -52,39 +96,51 @@ def add_train_options(parser, job):
         f"(default: {model.cell}); --cell {SELF_ATTENTION} is the same as "
         f"--architecture {SELF_ATTENTION}",
     )
-    group.add_argument("--units", type=int, default=model.units)
-    group.add_argument("--layers", type=int, default=model.layers)
+    for flag in ("units", "layers"):
+        value, text = default("model", flag)
+        group.add_argument(f"--{flag}", type=int, default=value, help=text)
     group.add_argument(
         "--bidirectional", action=argparse.BooleanOptionalAction,
         help=f"read both directions (default: {model.bidirectional}; "
         f"never with {SELF_ATTENTION})",
     )
-    group.add_argument("--embedding-dim", type=int, default=model.embedding_dim)
-    group.add_argument("--dropout", type=float, default=model.dropout)
+    value, text = default("model", "embedding_dim")
+    group.add_argument("--embedding-dim", type=int, default=value, help=text)
+    value, text = default("model", "dropout")
+    group.add_argument("--dropout", type=float, default=value, help=text)
     group.add_argument(
         "--cell-option", action="append", type=key_value, default=[],
         metavar="KEY=VALUE",
         help="further argument of the recurrent layer (or self-attention "
         "block), repeatable, e.g. --cell-option activation=modrelu "
-        "--cell-option parametrization=cayley",
+        "--cell-option parametrization=cayley" + "".join(
+            f" (default with --architecture {name}: "
+            + " ".join(f"{key}={value}" for key, value in own["cell_options"].items())
+            + ")"
+            for name, own in job.architecture_defaults.items()
+            if own.get("cell_options")
+        ),
     )
     group = parser.add_argument_group("training")
-    group.add_argument("--batch-size", type=int, default=train.batch_size)
-    group.add_argument("--epochs", type=int, default=train.epochs)
+    value, text = default("train", "batch_size")
+    group.add_argument("--batch-size", type=int, default=value, help=text)
+    value, text = default("train", "epochs")
+    group.add_argument("--epochs", type=int, default=value, help=text)
     group.add_argument("--steps-per-epoch", type=int, default=train.steps_per_epoch)
     group.add_argument("--validation-steps", type=int, default=train.validation_steps)
-    group.add_argument("--learning-rate", type=float, default=train.learning_rate)
+    value, text = default("train", "learning_rate")
+    group.add_argument("--learning-rate", type=float, default=value, help=text)
     group.add_argument(
         "--manifold-learning-rate", type=float, default=train.manifold_learning_rate,
         help="learning rate of the orthogonal and unitary cells' manifold "
         "parameters (default: --learning-rate / 10, as in the expRNN and "
         "scoRNN papers)",
     )
+    value, text = default("train", "learning_rate_decay")
     group.add_argument(
-        "--learning-rate-decay", choices=LEARNING_RATE_DECAYS,
-        default=train.learning_rate_decay,
+        "--learning-rate-decay", choices=LEARNING_RATE_DECAYS, default=value,
         help="cosine: from --learning-rate to 0 over the whole run "
-        "(default: %(default)s)",
+        f"({text or 'default: %(default)s'})",
     )
     group.add_argument(
         "--optimizer", default=train.optimizer,
@@ -145,8 +201,25 @@ def resolve_architecture(job, args):
         args.cell = job.model_defaults.get("cell", ModelConfig.cell)
 
 
+def resolve_defaults(job, args):
+    """Fills the flags left at `None` whose default depends on the
+    architecture (`add_train_options`) with `args.architecture`'s."""
+    model_specific, train_specific = _architecture_specific(job)
+    model = dataclasses.replace(
+        ModelConfig(), **job.model_defaults_for(args.architecture))
+    train = dataclasses.replace(
+        TrainConfig(), **job.train_defaults_for(args.architecture))
+    for field in model_specific:
+        if getattr(args, field) is None:
+            setattr(args, field, getattr(model, field))
+    for field in train_specific:
+        if getattr(args, field) is None:
+            setattr(args, field, getattr(train, field))
+
+
 def job_config_from_args(job, args):
     resolve_architecture(job, args)
+    resolve_defaults(job, args)
     bidirectional = args.bidirectional
     if bidirectional is None:  # the job's default; self-attention has none
         bidirectional = args.architecture != SELF_ATTENTION and job.model_defaults.get(

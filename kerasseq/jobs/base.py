@@ -81,6 +81,10 @@ class Job:
     #: Options of `ModelConfig`/`TrainConfig` whose defaults differ here.
     model_defaults = {}
     train_defaults = {}
+    #: Defaults of one architecture that differ from those above, by
+    #: architecture name: `{"model": {...}, "train": {...}, "cell_options":
+    #: {...}}` (e.g. the self-attention language model's width and depth).
+    architecture_defaults = {}
     #: Stop when the validation loss has not improved for this many epochs,
     #: keeping the best weights; `None` trains every epoch.
     early_stopping_patience = None
@@ -106,10 +110,22 @@ class Job:
     def add_arguments(self, parser):
         """Adds the job's own command-line options to `parser`."""
 
+    def model_defaults_for(self, architecture):
+        """`model_defaults` with `architecture`'s own on top."""
+        own = self.architecture_defaults.get(architecture, {})
+        return {**self.model_defaults, **own.get("model", {})}
+
+    def train_defaults_for(self, architecture):
+        """`train_defaults` with `architecture`'s own on top."""
+        own = self.architecture_defaults.get(architecture, {})
+        return {**self.train_defaults, **own.get("train", {})}
+
     def cell_option_defaults(self, model_config):
         """Cell options this job sets by default for `model_config`'s cell
-        (given `--cell-option`s override them); none by default."""
-        return {}
+        (given `--cell-option`s override them): its architecture's
+        `cell_options` in `architecture_defaults`, none otherwise."""
+        own = self.architecture_defaults.get(model_config.architecture, {})
+        return dict(own.get("cell_options", {}))
 
     def with_cell_defaults(self, model_config):
         """`model_config` with `cell_option_defaults` under its own
@@ -132,14 +148,21 @@ class Job:
             train: `TrainConfig` fields to set, e.g. `{"epochs": 2}`.
             **options: The job's own options (`options_class`), e.g. `T=200`.
         """
+        model = dict(model or {})
+        architecture = ModelConfig(
+            architecture=model.get("architecture", ModelConfig.architecture),
+            cell=model.get("cell", self.model_defaults.get("cell", ModelConfig.cell)),
+        ).architecture
         return JobConfig(
             job=self.name,
             out=out,
             model=self.with_cell_defaults(dataclasses.replace(
-                ModelConfig(), **{**self.model_defaults, **(model or {})}
+                ModelConfig(),
+                **{**self.model_defaults_for(architecture), **model},
             )),
             train=dataclasses.replace(
-                TrainConfig(), **{**self.train_defaults, **(train or {})}
+                TrainConfig(),
+                **{**self.train_defaults_for(architecture), **(train or {})},
             ),
             options=self.options_class(**options),
         )

@@ -21,6 +21,7 @@ from kerasseq.jobs.text_data import tokenizer_for
 from kerasseq.layers import validation
 from kerasseq.models.language_model import LanguageModel
 from kerasseq.models.language_model import build_language_model
+from kerasseq.models.self_attention_stack import SELF_ATTENTION
 from kerasseq.text.tokenizer import VOCABULARY_FILE
 
 
@@ -63,6 +64,13 @@ class LanguageModelJob(Job):
     options_class = LanguageModelOptions
     model_defaults = {"cell": "lstm", "units": 256, "embedding_dim": 64}
     train_defaults = {"epochs": 4, "learning_rate": 3e-3, "global_clipnorm": 1.0}
+    # `--architecture self_attention`: chosen by held-out loss on the
+    # default data (tools/sweep.py; the runs are in the README).
+    architecture_defaults = {SELF_ATTENTION: {
+        "model": {"units": 512, "layers": 2, "embedding_dim": 128},
+        "cell_options": {"num_heads": 4, "norm_first": True},
+        "train": {"learning_rate_decay": "cosine"},
+    }}
     self_attention = True  # causal, its position table seq_len long
 
     def add_arguments(self, parser):

@@ -182,7 +182,7 @@ class Seq2SeqJob(Job):
     description = "sequence-to-sequence translation with attention"
     options_class = Seq2SeqOptions
     # Chosen by held-out BLEU on bible_es_en within 30 minutes of a 2-core
-    # CPU (tools/seq2seq_sweep.py; the runs are in the README).
+    # CPU (tools/sweep.py; the runs are in the README).
     model_defaults = {"cell": "lstm", "units": 256, "layers": 1,
                       "bidirectional": False, "embedding_dim": 256,
                       "dropout": 0.2}

@@ -1,15 +1,20 @@
-"""How the default translator was chosen: `kerasseq train seq2seq` with
-several settings, one after the other, and their held-out scores.
+"""How a job's defaults were chosen: `kerasseq train JOB` with several
+settings, one after the other, and their held-out scores.
 
-Each variant is a name and the flags it adds to `kerasseq train seq2seq`
-(after the shared flags given after `--`). Prints, and writes as Markdown
-and JSON, the training time, test BLEU (beam and greedy), chrF and the
-teacher-forced token accuracy of each, from the model's own `evaluate`.
-Runs are sequential: on a 2-core machine two at once would only slow both.
+Each variant is a name and the flags it adds to `kerasseq train JOB`
+(`--job`, default `seq2seq`; after the shared flags given after `--`).
+Prints, and writes as Markdown and JSON, the training time and the test
+metrics of each, from the model's own `evaluate`: BLEU (beam and greedy),
+chrF and the teacher-forced token accuracy of a translator; loss,
+perplexity and bits per character of a language model. Runs are
+sequential: on a 2-core machine two at once would only slow both.
 
-    .venv/bin/python tools/seq2seq_sweep.py --out saved_models/sweep \\
+    .venv/bin/python tools/sweep.py --out saved_models/sweep \\
         --variant "lstm256=--cell lstm --units 256" \\
         --variant "gru256=--cell gru --units 256" -- --epochs 4
+
+    .venv/bin/python tools/sweep.py --job lm --out saved_models/sweep_lm \\
+        --variant "sa2=--layers 2" -- --architecture self_attention
 
 A variant whose directory already holds `sweep.json` (written when it
 finished) is read back instead of retrained, so an interrupted sweep
@@ -31,20 +36,22 @@ from seq2seq_bottleneck import split_passthrough  # noqa: E402
 from seq2seq_bottleneck import train_run  # noqa: E402
 
 
-def run_variant(name, flags, out, shared):
+def run_variant(name, flags, out, shared, job="seq2seq"):
     directory = os.path.join(out, name)
     record = os.path.join(directory, "sweep.json")
     if os.path.isfile(record):
         with open(record, encoding="utf-8") as handle:
             return json.load(handle)
-    row = {"variant": name, **train_run([*shared, *flags], directory)}
+    row = {"variant": name, **train_run([*shared, *flags], directory, job)}
     with atomic_path(record) as temporary:
         with open(temporary, "w", encoding="utf-8") as handle:
             json.dump(row, handle, indent=1)
     return row
 
 
-def markdown(rows):
+def markdown(rows, job="seq2seq"):
+    if job == "lm":
+        return lm_markdown(rows)
     lines = [
         "| variant | parameters | training | total | BLEU beam | BLEU greedy "
         "| chrF | token accuracy | test loss |",
@@ -63,11 +70,32 @@ def markdown(rows):
     return "\n".join(lines) + "\n"
 
 
+def lm_markdown(rows):
+    lines = [
+        "| variant | parameters | training | total | test loss | perplexity "
+        "| bits per token |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        bits = row.get("bits_per_char", row.get("bits_per_word", float("nan")))
+        lines.append(
+            f"| {row['variant']} | {row['parameters']:,} "
+            f"| {row['fit_seconds'] / 60:.1f} min "
+            f"| {row['total_seconds'] / 60:.1f} min | {row['loss']:.4f} "
+            f"| {row['perplexity']:.3f} | {bits:.3f} |"
+        )
+    lines += ["", "Commands:", ""]
+    lines += [f"    {row['command']}" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
-        epilog="Arguments after `--` go to every `kerasseq train seq2seq`.",
+        epilog="Arguments after `--` go to every `kerasseq train JOB`.",
     )
+    parser.add_argument("--job", default="seq2seq", choices=("seq2seq", "lm"),
+                        help="the job to train (default: %(default)s)")
     parser.add_argument(
         "--variant", action="append", required=True, metavar="NAME=FLAGS",
         help="a variant: its name, '=', and its extra flags (repeatable)",
@@ -84,8 +112,8 @@ def main(argv=None):
         variants.append((name.strip(), shlex.split(flags)))
     rows = []
     for name, flags in variants:
-        rows.append(run_variant(name, flags, args.out, shared))
-        table = markdown(rows)
+        rows.append(run_variant(name, flags, args.out, shared, args.job))
+        table = markdown(rows, args.job)
         print(table, flush=True)
         with atomic_path(os.path.join(args.out, "sweep.md")) as temporary:
             with open(temporary, "w", encoding="utf-8") as handle:
