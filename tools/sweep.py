@@ -49,41 +49,36 @@ def run_variant(name, flags, out, shared, job="seq2seq"):
     return row
 
 
+#: Each job's metric columns: `(header, function of a row -> cell text)`.
+METRIC_COLUMNS = {
+    "seq2seq": [
+        ("BLEU beam", lambda row: f"{row['bleu']:.2f}"),
+        ("BLEU greedy", lambda row: f"{row['bleu_greedy']:.2f}"),
+        ("chrF", lambda row: f"{row.get('chrf', float('nan')):.1f}"),
+        ("token accuracy", lambda row: f"{row['token_accuracy']:.3f}"),
+        ("test loss", lambda row: f"{row['loss']:.3f}"),
+    ],
+    "lm": [
+        ("test loss", lambda row: f"{row['loss']:.4f}"),
+        ("perplexity", lambda row: f"{row['perplexity']:.3f}"),
+        ("bits per token", lambda row: "{:.3f}".format(row.get(
+            "bits_per_char", row.get("bits_per_word", float("nan"))))),
+    ],
+}
+
+
 def markdown(rows, job="seq2seq"):
-    if job == "lm":
-        return lm_markdown(rows)
-    lines = [
-        "| variant | parameters | training | total | BLEU beam | BLEU greedy "
-        "| chrF | token accuracy | test loss |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
+    metrics = METRIC_COLUMNS[job]
+    headers = ["variant", "parameters", "training", "total",
+               *(header for header, _ in metrics)]
+    lines = ["| " + " | ".join(headers) + " |",
+             "|---|" + "---:|" * (len(headers) - 1)]
     for row in rows:
-        lines.append(
-            f"| {row['variant']} | {row['parameters']:,} "
-            f"| {row['fit_seconds'] / 60:.1f} min "
-            f"| {row['total_seconds'] / 60:.1f} min | {row['bleu']:.2f} "
-            f"| {row['bleu_greedy']:.2f} | {row.get('chrf', float('nan')):.1f} "
-            f"| {row['token_accuracy']:.3f} | {row['loss']:.3f} |"
-        )
-    lines += ["", "Commands:", ""]
-    lines += [f"    {row['command']}" for row in rows]
-    return "\n".join(lines) + "\n"
-
-
-def lm_markdown(rows):
-    lines = [
-        "| variant | parameters | training | total | test loss | perplexity "
-        "| bits per token |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    for row in rows:
-        bits = row.get("bits_per_char", row.get("bits_per_word", float("nan")))
-        lines.append(
-            f"| {row['variant']} | {row['parameters']:,} "
-            f"| {row['fit_seconds'] / 60:.1f} min "
-            f"| {row['total_seconds'] / 60:.1f} min | {row['loss']:.4f} "
-            f"| {row['perplexity']:.3f} | {bits:.3f} |"
-        )
+        cells = [row["variant"], f"{row['parameters']:,}",
+                 f"{row['fit_seconds'] / 60:.1f} min",
+                 f"{row['total_seconds'] / 60:.1f} min",
+                 *(cell(row) for _, cell in metrics)]
+        lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "Commands:", ""]
     lines += [f"    {row['command']}" for row in rows]
     return "\n".join(lines) + "\n"
@@ -94,7 +89,7 @@ def main(argv=None):
         description=__doc__.splitlines()[0],
         epilog="Arguments after `--` go to every `kerasseq train JOB`.",
     )
-    parser.add_argument("--job", default="seq2seq", choices=("seq2seq", "lm"),
+    parser.add_argument("--job", default="seq2seq", choices=sorted(METRIC_COLUMNS),
                         help="the job to train (default: %(default)s)")
     parser.add_argument(
         "--variant", action="append", required=True, metavar="NAME=FLAGS",
