@@ -161,7 +161,8 @@ def add_train_options(parser, job):
     group.add_argument("--seed", type=int, default=train.seed)
     group.add_argument(
         "--jit-compile", choices=JIT_COMPILE_CHOICES, default=train.jit_compile,
-        help="XLA: auto = on GPUs only (default: %(default)s)",
+        help="XLA: auto = on GPUs and on the JAX backend, and on CPUs for "
+        "self-attention models with batches of one shape (default: %(default)s)",
     )
     group.add_argument(
         "--strategy", choices=STRATEGIES, default=train.strategy,

@@ -20,6 +20,8 @@ import dataclasses
 import json
 import os
 
+import keras
+
 from kerasseq.layers import validation
 
 STRATEGIES = ("default", "mirrored", "multi-worker")
@@ -32,6 +34,14 @@ def make_strategy(name):
     validation.check_choice("strategy", name, STRATEGIES)
     if name == "default":
         return tf.distribute.get_strategy()
+    if keras.backend.backend() != "tensorflow":
+        # Keras's JAX and torch trainers ignore `tf.distribute`: the run
+        # would quietly train on one device.
+        raise ValueError(
+            f"--strategy {name} needs the TensorFlow backend (tf.distribute); "
+            f"Keras runs on {keras.backend.backend()!r}. Use KERAS_BACKEND="
+            "tensorflow, or --strategy default."
+        )
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
     if "TF_CONFIG" not in os.environ:

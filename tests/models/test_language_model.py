@@ -94,7 +94,9 @@ def test_lm_job_trains_reports_bits_per_char_and_generates(tmp_path, capsys):
     config.train.epochs, config.train.batch_size = 6, 16
     config.train.learning_rate = 1e-2
     printed = []
-    _, metrics = train_job(config, print_fn=printed.append, verbose=0)
+    model, metrics = train_job(config, print_fn=printed.append, verbose=0)
+    if keras.backend.backend() == "jax":  # --jit-compile auto: never eager there
+        assert model.jit_compile is True
     assert metrics["bits_per_char"] == pytest.approx(metrics["loss"] / math.log(2))
     assert metrics["perplexity"] == pytest.approx(math.exp(metrics["loss"]))
     assert metrics["bits_per_char"] < 1.0  # a periodic text is easy

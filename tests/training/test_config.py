@@ -49,6 +49,25 @@ def test_auto_on_cpus_compiles_fixed_shape_attention_models(
     assert resolve_jit_compile("on", element_spec, distributed, recurrent) is True
 
 
+@pytest.mark.parametrize(
+    "element_spec, distributed, recurrent",
+    [
+        (batches((None, 100), (None, 100)), False, True),  # recurrent LM
+        (batches((None, None), (None,)), False, False),  # bucketed classifier
+        (None, False, True),  # nothing known about the data
+    ],
+    ids=["recurrent", "padded_to_longest", "unknown"],
+)
+def test_auto_on_jax_always_compiles(monkeypatch, element_spec, distributed, recurrent):
+    # Keras's JAX trainer without jit_compile runs each operation eagerly.
+    import keras
+
+    monkeypatch.setattr(tf.config, "list_physical_devices", lambda kind=None: [])
+    monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
+    assert resolve_jit_compile("auto", element_spec, distributed, recurrent) is True
+    assert resolve_jit_compile("off", element_spec, distributed, recurrent) is False
+
+
 def test_unknown_setting_names_the_choices():
     with pytest.raises(ValueError, match="jit_compile.*auto"):
         resolve_jit_compile("sometimes")

@@ -72,6 +72,18 @@ def test_multi_worker_without_tf_config_says_what_is_missing(monkeypatch):
         make_strategy("tpu-pod")
 
 
+@pytest.mark.parametrize("name", ["mirrored", "multi-worker"])
+def test_a_strategy_on_another_backend_is_refused_not_ignored(monkeypatch, name):
+    import keras
+
+    monkeypatch.setenv("TF_CONFIG", json.dumps(
+        {"cluster": {"worker": ["localhost:1"]}, "task": {"type": "worker", "index": 0}}))
+    monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
+    with pytest.raises(ValueError, match=f"--strategy {name} needs the TensorFlow backend.*'jax'"):
+        make_strategy(name)
+    make_strategy("default")  # one device is what every backend does
+
+
 def _workers(count=2):
     """TF_CONFIG environments of `count` workers on free loopback ports."""
     cluster = {"worker": [f"127.0.0.1:{port}" for port in _free_ports(count)]}
