@@ -1,5 +1,6 @@
 """`resolve_jit_compile`: what `--jit-compile auto|on|off` turns into."""
 
+import keras
 import pytest
 import tensorflow as tf
 
@@ -50,22 +51,20 @@ def test_auto_on_cpus_compiles_fixed_shape_attention_models(
 
 
 @pytest.mark.parametrize(
-    "element_spec, distributed, recurrent",
+    "element_spec, recurrent",
     [
-        (batches((None, 100), (None, 100)), False, True),  # recurrent LM
-        (batches((None, None), (None,)), False, False),  # bucketed classifier
-        (None, False, True),  # nothing known about the data
+        (batches((None, 100), (None, 100)), True),  # recurrent LM
+        (batches((None, None), (None,)), False),  # bucketed classifier
+        (None, True),  # nothing known about the data
     ],
     ids=["recurrent", "padded_to_longest", "unknown"],
 )
-def test_auto_on_jax_always_compiles(monkeypatch, element_spec, distributed, recurrent):
+def test_auto_on_jax_always_compiles(monkeypatch, element_spec, recurrent):
     # Keras's JAX trainer without jit_compile runs each operation eagerly.
-    import keras
-
     monkeypatch.setattr(tf.config, "list_physical_devices", lambda kind=None: [])
     monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
-    assert resolve_jit_compile("auto", element_spec, distributed, recurrent) is True
-    assert resolve_jit_compile("off", element_spec, distributed, recurrent) is False
+    assert resolve_jit_compile("auto", element_spec, recurrent=recurrent) is True
+    assert resolve_jit_compile("off", element_spec, recurrent=recurrent) is False
 
 
 def test_unknown_setting_names_the_choices():

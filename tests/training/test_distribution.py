@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+import keras
 import numpy as np
 import pytest
 
@@ -74,8 +75,6 @@ def test_multi_worker_without_tf_config_says_what_is_missing(monkeypatch):
 
 @pytest.mark.parametrize("name", ["mirrored", "multi-worker"])
 def test_a_strategy_on_another_backend_is_refused_not_ignored(monkeypatch, name):
-    import keras
-
     monkeypatch.setenv("TF_CONFIG", json.dumps(
         {"cluster": {"worker": ["localhost:1"]}, "task": {"type": "worker", "index": 0}}))
     monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
